@@ -1,0 +1,155 @@
+"""The morning agenda: what is due today or overdue, and what comes next.
+
+Read with one indexed query (``ix_followup_status_due_on``), so it costs the same on a
+database of a million follow-ups as on an empty one. The SQL is portable (SQLite and
+PostgreSQL) and runs through ``Database.rows``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from followup_cli.scheduling import purpose_for
+from followup_cli.values import format_money
+
+Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+# Follow-ups of contacts who opted out (of everything, or of that channel) never show.
+_CONSENT = (
+    "NOT c.do_not_contact "
+    "AND (',' || c.opted_out_channels || ',') NOT LIKE ('%,' || f.channel || ',%')"
+)
+_SELECT = f"""
+SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
+       c.phone, c.email, i.kind, i.occurred_on, i.amount_cents, f.note
+FROM followup f
+JOIN contact c ON c.id = f.contact_id
+LEFT JOIN interaction i ON i.id = f.interaction_id
+WHERE f.status = 'pending' AND {_CONSENT}
+"""
+_ORDER = " ORDER BY f.due_on, f.priority DESC, f.id"
+AGENDA_SQL = _SELECT + " AND f.due_on <= :today{channel}" + _ORDER
+UPCOMING_SQL = _SELECT + " AND f.due_on > :today AND f.due_on <= :until{channel}" + _ORDER
+NEXT_DUE_SQL = f"""
+SELECT min(f.due_on) FROM followup f JOIN contact c ON c.id = f.contact_id
+WHERE f.status = 'pending' AND f.due_on > :today AND {_CONSENT}{{channel}}
+"""
+CHANNEL_FILTER = " AND f.channel = :channel"
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    id: int
+    contact_id: int
+    contact: str
+    due: dt.date
+    channel: str
+    purpose: str  # in words: "Thank-you call for sale on Nov 20, $129.00"
+    priority: int
+    attempts: int
+    phone: str | None
+    email: str | None
+    days_overdue: int
+    note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due"] = self.due.isoformat()
+        return data
+
+
+def as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def purpose_in_words(
+    template: str,
+    channel: str,
+    kind: str | None,
+    occurred_on: Any,
+    amount_cents: int | None,
+    currency: str = "$",
+) -> str:
+    """``Thank-you call for sale on Nov 20, $129.00``: what the follow-up is about."""
+    words = purpose_for(template, channel)
+    if kind is None or occurred_on is None:
+        return words
+    day = as_date(occurred_on)
+    when = f"{day:%b} {day.day}"
+    if kind == "sale":
+        money = f", {format_money(amount_cents, currency)}" if amount_cents is not None else ""
+        return f"{words} for sale on {when}{money}"
+    return f"{words} ({kind} on {when})"
+
+
+def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[AgendaItem]:
+    items = []
+    for (
+        fid,
+        cid,
+        name,
+        due,
+        channel,
+        purpose,
+        prio,
+        attempts,
+        phone,
+        email,
+        kind,
+        on,
+        cents,
+        note,
+    ) in rows:
+        due_date = as_date(due)
+        items.append(
+            AgendaItem(
+                id=fid,
+                contact_id=cid,
+                contact=name,
+                due=due_date,
+                channel=channel,
+                purpose=purpose_in_words(purpose, channel, kind, on, cents, currency),
+                priority=prio,
+                attempts=attempts,
+                phone=phone,
+                email=email,
+                days_overdue=max((today - due_date).days, 0),
+                note=note,
+            )
+        )
+    return items
+
+
+def _channel_params(channel: str | None) -> tuple[str, dict[str, Any]]:
+    return (CHANNEL_FILTER, {"channel": channel}) if channel else ("", {})
+
+
+def due_today(
+    rows: Rows, today: dt.date, *, channel: str | None = None, currency: str = "$"
+) -> list[AgendaItem]:
+    """Every pending follow-up due today or earlier: most overdue first, then by priority."""
+    extra, params = _channel_params(channel)
+    return _items(
+        rows(AGENDA_SQL.format(channel=extra), {"today": today, **params}), today, currency
+    )
+
+
+def upcoming(
+    rows: Rows, today: dt.date, days: int, *, channel: str | None = None, currency: str = "$"
+) -> list[AgendaItem]:
+    """Pending follow-ups due after today, within ``days`` days."""
+    extra, params = _channel_params(channel)
+    until = today + dt.timedelta(days=days)
+    sql = UPCOMING_SQL.format(channel=extra)
+    return _items(rows(sql, {"today": today, "until": until, **params}), today, currency)
+
+
+def next_due(rows: Rows, today: dt.date, *, channel: str | None = None) -> dt.date | None:
+    """When the next follow-up after today falls due, for the "nothing due" message."""
+    extra, params = _channel_params(channel)
+    result = rows(NEXT_DUE_SQL.format(channel=extra), {"today": today, **params})
+    value = result[0][0] if result else None
+    return as_date(value) if value is not None else None

@@ -1,0 +1,106 @@
+"""The ``followup`` command line.
+
+Thin by design: each command parses its arguments, opens the database, calls one domain
+function and renders the result. Errors from the domain are turned into one line on stderr
+and an exit code in exactly one place, ``FollowupGroup.invoke``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from followup_cli import __version__
+from followup_cli.errors import ExitCode, FollowupError
+
+
+class FollowupGroup(TyperGroup):
+    """Maps every FollowupError (and any bug) to a message on stderr and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FollowupError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("Interrupted.", ExitCode.INTERRUPTED)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("FOLLOWUP_DEBUG"):
+                raise
+            if type(exc).__name__ == "ClickException" or hasattr(exc, "exit_code"):
+                raise
+            fail(
+                f"Internal error: {type(exc).__name__}: {exc}. Nothing was saved by this command. "
+                "Run again with FOLLOWUP_DEBUG=1 to see the details, and please report it.",
+                ExitCode.INTERNAL,
+            )
+
+
+def fail(message: str, code: int) -> None:
+    """Print ``Error: message`` on stderr and exit with ``code``."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=FollowupGroup,
+    name="followup",
+    help=(
+        "Customer follow-ups for solo business owners: who to call, email, text or write to "
+        "today.\n\nStart with `followup demo` to see it at work, or `followup contact add`."
+    ),
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"followup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file or SQLAlchemy URL (default: FOLLOWUP_DB, else followup.db "
+            "in the app folder; see `followup db path`).",
+            metavar="PATH_OR_URL",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Customer follow-ups: run `followup today` every morning."""
+    os.umask(0o077)  # every file we create (exports, backups, rejects) is the owner's only
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+# Register the commands (each module adds its own to ``app``).
+from followup_cli.cli import admin, contacts, core  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C outside a command
+        typer.echo("Interrupted.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)

@@ -1,0 +1,65 @@
+"""Helpers every command shares: the database, today, settings, ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+
+import typer
+
+from followup_cli import config
+from followup_cli.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from followup_cli.db import Database
+    from followup_cli.scheduling import RuleSet
+
+_ID_RE = re.compile(r"^#?(\d{1,18})$")
+
+
+def database(ctx: typer.Context) -> Database:
+    """Open (create, or upgrade after a backup) the database this command works on."""
+    from followup_cli.db import Database
+
+    obj = ctx.find_root().obj or {}
+    cached = obj.get("database")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    db, notice = Database.open(config.database_url(obj.get("db")))
+    if notice is not None:
+        backup = f"; the previous version is saved as {notice.backup}" if notice.backup else ""
+        typer.echo(
+            f"Upgraded the database from schema {notice.from_revision} to "
+            f"{notice.to_revision}{backup}.",
+            err=True,
+        )
+    obj["database"] = db
+    return db
+
+
+def today() -> dt.date:
+    return config.today()
+
+
+def settings() -> config.Settings:
+    return config.load_settings()
+
+
+def rules() -> RuleSet:
+    from followup_cli.scheduling import load_rules
+
+    return load_rules()
+
+
+def parse_id(value: str, what: str = "follow-up") -> int:
+    match = _ID_RE.match(value.strip())
+    if not match:
+        raise InvalidInput(f"{value!r} is not a {what} id; use a number like 12 or #12.")
+    return int(match.group(1))
+
+
+def when(value: str, *, future: bool = True) -> dt.date:
+    from followup_cli.scheduling import parse_when
+
+    return parse_when(value, today(), future=future)

@@ -1,0 +1,204 @@
+"""``followup contact ...``: the people you follow up with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from followup_cli.cli import app
+from followup_cli.cli.common import database, rules, settings, today
+
+contact_app = typer.Typer(
+    help='Add, find, edit and opt out contacts. Example: followup contact add "Ann Lee" --phone 555-0100',
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(contact_app, name="contact")
+
+RefArgument = Annotated[
+    str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
+]
+EmailOption = Annotated[str | None, typer.Option("--email", "-e", help="Email address.")]
+PhoneOption = Annotated[
+    str | None,
+    typer.Option("--phone", "-p", help="Phone number (add +country if not in your region)."),
+]
+PrefersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prefers", help="Preferred channel: phone, email, text, mail or visit.", metavar="CH"
+    ),
+]
+NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note about them.")]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="A tag (repeat for several).")
+]
+EveryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--every",
+        help="Keep in touch: check in this long after the last contact, e.g. 90d, 6w, 3m.",
+        metavar="INTERVAL",
+    ),
+]
+
+
+def _every_days(value: str | None) -> int | None:
+    from followup_cli.errors import InvalidInput
+    from followup_cli.scheduling import parse_offset
+
+    if value is None:
+        return None
+    if value.strip().lower() in ("0", "off", "never", "none"):
+        return 0
+    offset = parse_offset(value)
+    factor = {"d": 1, "w": 7, "m": 30, "y": 365}.get(offset.unit)
+    if factor is None:
+        raise InvalidInput("--every takes days, weeks, months or years, e.g. 90d or 3m.")
+    return offset.amount * factor
+
+
+@contact_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Their name, in quotes if it has spaces.")],
+    email: EmailOption = None,
+    phone: PhoneOption = None,
+    prefers: PrefersOption = None,
+    note: NoteOption = None,
+    tag: TagOption = None,
+    every: EveryOption = None,
+) -> None:
+    """Add a contact. Example: followup contact add "Ann Lee" --email ann@example.com --prefers email"""
+    from followup_cli import render
+    from followup_cli.followups import add_contact_scheduled
+    from followup_cli.models import ContactCreate
+
+    data = ContactCreate(
+        name=name, email=email, phone=phone, prefers=prefers or "phone", note=note,
+        tags=",".join(tag or []), every_days=_every_days(every) or None,
+    )  # fmt: skip
+    db, conf = database(ctx), settings()
+    with db.session() as session:
+        contact, kit = add_contact_scheduled(
+            session, data, today=today(), rules=rules(), region=conf.phone_region
+        )
+    render.console.print(f"Added {contact.name} (#{contact.id}).")
+    if kit is not None:
+        render.console.print(f"  Next keep-in-touch {render.day(kit.due_on)}")
+
+
+@contact_app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            "-s",
+            help="Only contacts whose name, email, phone, tags or note contain this.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List contacts, by name. Example: followup contact list --search lee"""
+    from followup_cli import render
+    from followup_cli.contacts import list_contacts
+
+    with database(ctx).session(write=False) as session:
+        rows = list_contacts(session, search)
+    if as_json:
+        render.print_json([render.contact_json(c) for c in rows])
+    elif not rows and search:
+        render.console.print(f"No contact matches {search!r}.")
+    else:
+        render.contacts(rows)
+
+
+@contact_app.command("show")
+def show(ctx: typer.Context, ref: RefArgument) -> None:
+    """Show a contact and their whole history: interactions, follow-ups, calls and answers.
+
+    Example: followup contact show "Ann Lee"
+    """
+    from followup_cli import render
+    from followup_cli.contacts import history
+
+    with database(ctx).session(write=False) as session:
+        h = history(session, ref)
+    render.history(h, settings().currency)
+
+
+@contact_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: RefArgument,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    email: EmailOption = None,
+    phone: PhoneOption = None,
+    prefers: PrefersOption = None,
+    note: NoteOption = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Replace the tags (repeat for several; --tag '' clears)."),
+    ] = None,
+    every: EveryOption = None,
+) -> None:
+    """Change a contact's details. Example: followup contact edit 12 --every 90d --prefers text
+
+    --every 0 turns keep-in-touch off.
+    """
+    from followup_cli import render
+    from followup_cli.followups import edit_contact_scheduled
+    from followup_cli.models import ContactUpdate
+
+    given = {
+        "name": name, "email": email, "phone": phone, "prefers": prefers, "note": note,
+        "tags": ",".join(tag) if tag is not None else None,
+    }  # fmt: skip
+    fields = {k: v for k, v in given.items() if v is not None}
+    if email == "":
+        fields["email"] = None
+    if every is not None:
+        fields["every_days"] = _every_days(every) or None
+    if not fields:
+        from followup_cli.errors import InvalidInput
+
+        raise InvalidInput("Nothing to change; give an option such as --email or --every 90d.")
+    update = ContactUpdate.model_validate(fields)
+    with database(ctx).session() as session:
+        contact, changed, kit = edit_contact_scheduled(
+            session, ref, update, today=today(), rules=rules(), region=settings().phone_region
+        )
+    what = ", ".join(changed) if changed else "nothing changed"
+    render.console.print(f"Updated {contact.name} (#{contact.id}): {what}.")
+    if kit is not None:
+        render.console.print(f"  Next keep-in-touch {render.day(kit.due_on)}")
+
+
+@contact_app.command("opt-out")
+def opt_out(
+    ctx: typer.Context,
+    ref: RefArgument,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            help="Only this channel (phone, email, text, mail, visit); default: all contact.",
+            metavar="CH",
+        ),
+    ] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Lift the opt-out.")] = False,
+) -> None:
+    """Respect "don't contact me": no follow-ups, in any agenda, by any channel (or by one).
+
+    Example: followup contact opt-out "Ann Lee" --channel phone
+    """
+    from followup_cli import render
+    from followup_cli.contacts import consent_summary, set_opt_out
+
+    with database(ctx).session() as session:
+        contact = set_opt_out(session, ref, channel, undo=undo)
+    render.console.print(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")

@@ -1,0 +1,168 @@
+"""Where things live and what "today" is.
+
+Kept free of heavy imports: every command reads this module before it does anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from followup_cli.errors import ConfigError, InvalidInput
+
+APP_NAME = "followup"
+ENV_HOME = "FOLLOWUP_HOME"
+ENV_DB = "FOLLOWUP_DB"
+ENV_TODAY = "FOLLOWUP_TODAY"
+DB_FILENAME = "followup.db"
+
+
+def app_dir() -> Path:
+    """The per-user folder for the database, settings, rules and script.
+
+    ``FOLLOWUP_HOME`` overrides it (tests point it at a temporary folder).
+    """
+    override = os.environ.get(ENV_HOME)
+    if override:
+        return Path(override).expanduser()
+    from typer import get_app_dir
+
+    return Path(get_app_dir(APP_NAME))
+
+
+def database_url(option: str | None = None) -> str:
+    """Resolve ``--db``, then ``FOLLOWUP_DB``, then the app folder, to a SQLAlchemy URL."""
+    value = option or os.environ.get(ENV_DB) or str(app_dir() / DB_FILENAME)
+    return to_url(value)
+
+
+def to_url(value: str) -> str:
+    """A path becomes ``sqlite:///<absolute path>``; a URL is kept as it is."""
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for another database or an in-memory one."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            rest = url[len(prefix) :].split("?", 1)[0]
+            return None if rest in ("", ":memory:") else Path(rest)
+    return None
+
+
+def today() -> dt.date:
+    """``FOLLOWUP_TODAY`` (YYYY-MM-DD) if set, else the local date."""
+    value = os.environ.get(ENV_TODAY)
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{ENV_TODAY}={value!r} is not a date; use YYYY-MM-DD, e.g. {ENV_TODAY}=2026-11-23."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The owner's settings (``settings.toml`` in the app folder)."""
+
+    owner: str = "the owner"
+    business: str = "our business"
+    review_link: str = ""
+    phone_region: str = "US"
+    currency: str = "$"
+    sentiment_positive: tuple[str, ...] = ()
+    sentiment_neutral: tuple[str, ...] = ()
+    sentiment_negative: tuple[str, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+
+SETTING_KEYS: dict[str, str] = {
+    "owner": "your name, used in the call script",
+    "business": "the business name, used in the call script",
+    "review_link": "where customers leave a review (sent when they agree)",
+    "phone_region": "two-letter country code for phone numbers without +country (e.g. US, GB)",
+    "currency": "symbol shown before amounts",
+}
+
+
+def settings_path() -> Path:
+    return app_dir() / "settings.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing file means the defaults."""
+    path = path or settings_path()
+    data = read_toml(path)
+    if data is None:
+        return Settings(path=path)
+    unknown = set(data) - set(SETTING_KEYS) - {"sentiment"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {sorted(unknown)[0]!r}; known: {', '.join(SETTING_KEYS)}."
+        )
+    values: dict[str, Any] = {}
+    for key in SETTING_KEYS:
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ConfigError(f'{path}: {key} must be text in quotes, e.g. {key} = "...".')
+            values[key] = data[key]
+    region = values.get("phone_region")
+    if region is not None:
+        values["phone_region"] = validate_region(region, str(path))
+    sentiment = data.get("sentiment", {})
+    if not isinstance(sentiment, dict):
+        raise ConfigError(f"{path}: [sentiment] must be a table of word lists.")
+    for label in ("positive", "neutral", "negative"):
+        words = sentiment.get(label, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ConfigError(
+                f'{path}: sentiment.{label} must be a list of words, e.g. {label} = ["meh"].'
+            )
+        values[f"sentiment_{label}"] = tuple(w.strip().lower() for w in words)
+    return Settings(path=path, **values)
+
+
+def validate_region(region: str, where: str = "phone_region") -> str:
+    region = region.strip().upper()
+    if len(region) != 2 or not region.isalpha():
+        raise ConfigError(f"{where}: phone_region must be a two-letter country code like US or GB.")
+    return region
+
+
+def read_toml(path: Path) -> dict[str, Any] | None:
+    """Parse a TOML file, or None if it does not exist; syntax errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def set_setting(key: str, value: str, path: Path | None = None) -> Path:
+    """Change one setting, keeping the file's comments and layout (tomlkit)."""
+    import tomlkit
+
+    if key not in SETTING_KEYS:
+        raise InvalidInput(f"Unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}.")
+    if key == "phone_region":
+        value = validate_region(value)
+    path = path or settings_path()
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    doc[key] = value
+    from followup_cli.files import write_private_text
+
+    write_private_text(path, tomlkit.dumps(doc))
+    return path

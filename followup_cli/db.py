@@ -1,0 +1,307 @@
+"""Opening the database: engine, SQLite pragmas, transactions, migrations on open, backups.
+
+SQLite is set up for one owner and one nightly job writing the same file:
+- WAL, so readers never block the writer and the writer never blocks readers;
+- a busy timeout, so a second writer waits instead of failing with "database is locked";
+- every write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front,
+  so two writers never deadlock upgrading a read lock (Python's sqlite3 legacy transaction
+  handling is switched off, as SQLAlchemy's SQLite dialect documentation describes);
+- sessions do not expire objects on commit, so rendering after a commit never opens a new
+  transaction behind the user's back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from followup_cli.config import sqlite_path
+from followup_cli.errors import DatabaseError
+from followup_cli.files import create_private
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+# The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
+# import (tests check it equals Alembic's head).
+SCHEMA_REVISION = "0001"
+KNOWN_REVISIONS = ("0001",)
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class UpgradeNotice:
+    """What opening the database did to an older schema; the CLI says it once."""
+
+    from_revision: str
+    to_revision: str
+    backup: Path | None
+
+
+def _check_sqlite_file(path: Path) -> bool:
+    """Fail early and clearly on a path that cannot hold a database. True if the file exists."""
+    if path.is_dir():
+        raise DatabaseError(f"Database path {path} is a directory; give a file path with --db.")
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(16)
+        except OSError as exc:
+            raise DatabaseError(f"Cannot read the database {path}: {exc.strerror}.") from None
+        if header and header != SQLITE_HEADER:
+            raise DatabaseError(f"{path} is not a SQLite database; check --db or FOLLOWUP_DB.")
+        if not _writable(path):
+            raise DatabaseError(f"The database {path} is read-only; check its permissions.")
+        return bool(header)
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise DatabaseError(f"Cannot create {path}: {parent} is not a folder.")
+    try:
+        create_private(path)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot create the database {path}: {exc.strerror}.") from None
+    return False
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _sqlite_revision(path: Path) -> str | None:
+    """The Alembic revision stored in a SQLite file, read with the standard library only."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {
+                row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if "alembic_version" not in tables:
+                if tables:
+                    raise DatabaseError(
+                        f"{path} is a SQLite database, but not a followup one; "
+                        "check --db or FOLLOWUP_DB."
+                    )
+                return None
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            return row[0] if row else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"Cannot open {path}: {exc}.") from None
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas and transaction handling described in the module docstring."""
+    from sqlalchemy import create_engine, event
+
+    if sqlite_path(url) is None and not url.startswith("sqlite"):
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # a missing driver, a malformed URL
+            raise DatabaseError(f"Cannot use database URL {url!r}: {exc}") from None
+
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get("followup_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One database, opened (and upgraded if needed) once per command."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> tuple[Database, UpgradeNotice | None]:
+        """Open ``url``, creating it or upgrading its schema (after a backup) as needed."""
+        db = cls(url)
+        notice = db.ensure_schema() if upgrade else None
+        return db, notice
+
+    def revision(self) -> str | None:
+        if self.path is not None:
+            return _sqlite_revision(self.path) if self.path.exists() else None
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def ensure_schema(self) -> UpgradeNotice | None:
+        """Create a new database, or upgrade an older one after writing a backup beside it."""
+        existed = _check_sqlite_file(self.path) if self.path is not None else True
+        current = self.revision() if existed else None
+        if current == SCHEMA_REVISION:
+            return None
+        if current is not None and current not in KNOWN_REVISIONS:
+            raise DatabaseError(
+                f"The database is at schema {current!r}, newer than this followup "
+                f"({SCHEMA_REVISION}); upgrade followup."
+            )
+        backup = None
+        if current is not None and self.path is not None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            backup = self.path.with_name(f"{self.path.name}.before-{SCHEMA_REVISION}-{stamp}")
+            self.backup_to(backup)
+        self.upgrade()
+        if current is None:
+            return None
+        return UpgradeNotice(current, SCHEMA_REVISION, backup)
+
+    def upgrade(self) -> None:
+        """Run the Alembic migrations to head in one transaction (all or nothing)."""
+        from followup_cli.migrations import upgrade_to_head
+
+        try:
+            upgrade_to_head(self.engine)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(
+                f"Upgrading the database failed and was rolled back; nothing changed: {exc}"
+            ) from exc
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error.
+
+        ``write=False`` begins a plain (deferred) transaction, so reports and exports never
+        take the write lock.
+        """
+        from sqlalchemy.exc import OperationalError
+        from sqlmodel import Session
+
+        bind = self.engine if write else self.engine.execution_options(followup_readonly=True)
+        session = Session(bind, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise translate_operational_error(exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one read query written in portable SQL with ``:name`` parameters.
+
+        On SQLite this goes straight through the standard ``sqlite3`` module: the agenda is
+        read many times a day, and skipping SQLAlchemy's import halves its start-up.
+        Dates come back as ISO text on SQLite and as dates elsewhere; callers accept both.
+        """
+        if self.path is not None:
+            try:
+                con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+                try:
+                    plain = {k: _plain(v) for k, v in params.items()}
+                    return con.execute(sql, plain).fetchall()
+                finally:
+                    con.close()
+            except sqlite3.Error as exc:
+                raise translate_operational_error(exc) from None
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+
+    def backup_to(self, target: Path) -> Path:
+        """A consistent copy through SQLite's online backup API, safe while others write."""
+        if self.path is None:
+            raise DatabaseError("Backups are for SQLite databases; use pg_dump for PostgreSQL.")
+        if target.exists() and target.is_dir():
+            target = target / f"{self.path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.db"
+        try:
+            create_private(target)
+            source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"Cannot write the backup {target}: {exc}") from None
+        return target
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def translate_operational_error(exc: Exception) -> DatabaseError:
+    """Turn a driver error into one line that says what to do."""
+    message = str(getattr(exc, "orig", exc))
+    if "locked" in message or "busy" in message:
+        return DatabaseError(
+            "The database is busy: another followup command is writing. Try again in a minute."
+        )
+    if "disk is full" in message or "disk I/O" in message:
+        return DatabaseError(f"Cannot write the database: {message}. Free some disk space.")
+    if "readonly" in message or "read-only" in message:
+        return DatabaseError("The database is read-only; check the file's permissions.")
+    return DatabaseError(f"Database error: {message}")
+
+
+def restore_backup(db: Database, source: Path) -> Path:
+    """Put a backup in place of ``db``: the current file is backed up first, then overwritten
+    page by page through the backup API (so open readers see either the old or the new one).
+    """
+    if db.path is None:
+        raise DatabaseError("Restore is for SQLite databases; use pg_restore for PostgreSQL.")
+    if not source.is_file():
+        raise DatabaseError(f"No backup file at {source}.")
+    if _sqlite_revision(source) is None:
+        raise DatabaseError(f"{source} is an empty database, not a followup backup.")
+    _check_sqlite_file(db.path)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    saved = db.backup_to(db.path.with_name(f"{db.path.name}.before-restore-{stamp}"))
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dest = sqlite3.connect(db.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            src.backup(dest)
+        finally:
+            dest.close()
+            src.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"Restore failed; the database was left as it was: {exc}") from None
+    Database(db.url).ensure_schema()  # a backup from an older version is upgraded now
+    return saved

@@ -1,0 +1,110 @@
+"""A few weeks of a small bike shop's customers, for `followup demo`.
+
+Built through the same domain functions the commands use, so the demo shows exactly what the
+rules do with real-looking data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, func, select
+
+from followup_cli.followups import add_contact_scheduled, complete, log_interaction, now_utc
+from followup_cli.models import Answer, Call, ContactCreate, FollowUp, Interaction
+from followup_cli.scheduling import RuleSet
+
+PEOPLE = [
+    ("Ann Lee", "ann.lee@example.com", "(555) 010-0101", "phone", "vip"),
+    ("Ben Okafor", "ben@example.com", "555-010-0102", "email", ""),
+    ("Carla Diaz", None, "555 010 0103", "text", ""),
+    ("Dev Patel", "dev.patel@example.com", "555.010.0104", "phone", "wholesale"),
+    ("Elena Rossi", "elena@example.com", None, "email", ""),
+    ("Frank Muller", None, "+1 555 010 0106", "phone", ""),
+    ("Grace Kim", "grace.kim@example.com", "555-010-0107", "phone", "vip"),
+    ("Hugo Martin", "hugo@example.com", "555-010-0108", "mail", ""),
+    ("Ines Costa", "ines@example.com", "555-010-0109", "phone", ""),
+    ("Jamal Wright", "jamal@example.com", "555-010-0110", "phone", ""),
+]
+
+# (days ago, person index, kind, amount in dollars, note)
+EVENTS = [
+    (20, 0, "sale", 1299.50, "Road bike, fitting"),
+    (18, 1, "sale", 89.00, "Helmet"),
+    (16, 2, "inquiry", None, "Asked about e-bikes"),
+    (14, 3, "sale", 4320.00, "Ten commuter bikes for the office"),
+    (12, 4, "sale", 45.00, "Tune-up"),
+    (9, 5, "complaint", None, "Brakes squeak after the service"),
+    (8, 6, "sale", 129.00, "Lights and lock"),
+    (7, 5, "resolved", None, "Replaced the pads, no charge"),
+    (5, 7, "visit", None, "Looked at kids' bikes"),
+    (4, 8, "sale", 560.00, "Gravel wheels"),
+    (2, 9, "sale", 129.00, "Saddle"),
+    (2, 1, "sale", 35.00, "Bottle cage"),
+    (1, 2, "sale", 2150.00, "E-bike"),
+]
+
+
+def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str, int]:
+    """Fill an empty database; returns how many contacts, sales and follow-ups it holds."""
+    refs = []
+    for name, email, phone, prefers, tags in PEOPLE:
+        contact, _ = add_contact_scheduled(
+            session,
+            ContactCreate(name=name, email=email, phone=phone, prefers=prefers, tags=tags),
+            today=today - dt.timedelta(days=30),
+            rules=rules,
+        )
+        refs.append(f"#{contact.id}")
+    for days_ago, person, kind, amount, note in EVENTS:
+        on = today - dt.timedelta(days=days_ago)  # logged on the day it happened
+        log_interaction(
+            session, refs[person], kind, on=on, today=on,
+            rules=rules, amount_cents=None if amount is None else round(amount * 100), note=note,
+        )  # fmt: skip
+
+    # The owner already worked through the oldest follow-ups.
+    old = session.exec(
+        select(FollowUp)
+        .where(FollowUp.status == "pending", FollowUp.due_on < today - dt.timedelta(days=3))
+        .order_by(FollowUp.id)
+    ).all()
+    outcomes = ["positive", "neutral", "positive", "no-answer", "positive"]
+    for index, followup in enumerate(old):
+        complete(session, followup.id or 0, today=followup.due_on, rules=rules, outcome=outcomes[index % 5])  # fmt: skip
+
+    call = Call(
+        contact_id=int(refs[1][1:]), called_on=today - dt.timedelta(days=15),
+        started_at=now_utc(), status="completed", reach="reached", outcome="neutral",
+        would_recommend="not-sure", review="asked",
+    )  # fmt: skip
+    session.add(call)
+    session.flush()
+    for step, question, answer, label in [
+        (
+            "liked_best",
+            "What did you like best about the helmet?",
+            "it was fine, thanks",
+            "neutral",
+        ),
+        ("do_better", "What could we do better?", "the fitting took a while", "negative"),
+    ]:
+        session.add(
+            Answer(
+                call_id=call.id or 0,
+                step=step,
+                question=question,
+                answer=answer,
+                label=label,
+                suggested_label=label,
+                answered_at=now_utc(),
+            )  # fmt: skip
+        )
+    session.flush()
+    return {
+        "contacts": len(refs),
+        "sales": session.exec(
+            select(func.count()).select_from(Interaction).where(Interaction.kind == "sale")
+        ).one(),
+        "followups": session.exec(select(func.count()).select_from(FollowUp)).one(),
+    }

@@ -1,0 +1,30 @@
+"""Files the owner's data goes into are created readable by the owner only (0600)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+PRIVATE_MODE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` (and its folder) with mode 0600 if it does not exist yet."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE)
+    os.close(fd)
+    os.chmod(path, PRIVATE_MODE)
+
+
+def open_private(path: Path, mode: str = "w", **kwargs: object) -> IO[str]:
+    """Open a file for writing, truncating it, with mode 0600 whatever the umask."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_MODE)
+    os.chmod(path, PRIVATE_MODE)
+    return os.fdopen(fd, mode, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+def write_private_text(path: Path, text: str) -> None:
+    with open_private(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

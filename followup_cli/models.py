@@ -1,0 +1,196 @@
+"""Every table and input shape, defined once.
+
+Dates are stored as ISO ``YYYY-MM-DD`` (SQLite sorts and compares them as text), money as
+integer cents (exact, and numbers stay numbers in exports), and small sets (tags, opted-out
+channels) as comma-separated text so the agenda query stays a single indexed join.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from followup_cli.enums import (
+    CHANNEL_OUTREACH,
+    OUTREACH_CHANNEL,
+    Channel,
+    InteractionKind,
+    Outcome,
+    Priority,
+    Status,
+)
+
+__all__ = [
+    "CHANNEL_OUTREACH",
+    "OUTREACH_CHANNEL",
+    "Answer",
+    "Call",
+    "Channel",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "FollowUp",
+    "Interaction",
+    "InteractionKind",
+    "Outcome",
+    "Priority",
+    "Status",
+    "Suppression",
+]
+
+# Stable constraint names, so Alembic batch migrations on SQLite can find and alter them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _fk(target: str, ondelete: str, nullable: bool = True, index: bool = True) -> Column[int]:
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
+
+
+class ContactBase(SQLModel):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    prefers: str = Channel.PHONE
+    note: str | None = None
+    tags: str = ""  # comma-separated, lower-case, e.g. "vip,wholesale"
+    every_days: int | None = None  # keep-in-touch interval
+
+
+class Contact(ContactBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("email"),
+        UniqueConstraint("phone_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone_key: str | None = None  # E.164 form of ``phone``, for matching
+    phone_invalid: bool = False  # a call found it to be a wrong number
+    do_not_contact: bool = False
+    opted_out_channels: str = ""  # comma-separated channels
+    referred_by_id: int | None = Field(
+        default=None, sa_column=_fk("contact.id", ondelete="SET NULL")
+    )
+    created_on: dt.date
+
+
+class ContactCreate(ContactBase):
+    """What ``contact add`` accepts."""
+
+
+class ContactUpdate(SQLModel):
+    """What ``contact edit`` accepts; unset fields stay as they are."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    prefers: str | None = None
+    note: str | None = None
+    tags: str | None = None
+    every_days: int | None = None
+
+
+class Interaction(SQLModel, table=True):
+    """Something that happened with a contact: a sale, a visit, a complaint, an outreach."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_interaction_contact_id_occurred_on", "contact_id", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # indexed by ix_interaction_contact_id_occurred_on
+    contact_id: int = Field(
+        sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False, index=False)
+    )
+    kind: str
+    occurred_on: dt.date
+    amount_cents: int | None = None
+    items: str | None = None
+    note: str | None = None
+    source: str | None = None  # "manual", an import preset, or a file's header signature
+    external_id: str | None = None  # order id in the source system
+    fingerprint: str | None = None  # hash of the imported data, to spot a changed order
+    created_at: dt.datetime
+
+
+class FollowUp(SQLModel, table=True):
+    """One thing to do for one contact on one day, in one channel."""
+
+    __tablename__ = "followup"
+    __table_args__ = (
+        Index("ix_followup_status_due_on", "status", "due_on"),
+        Index("ix_followup_contact_id_status", "contact_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # indexed by ix_followup_contact_id_status
+    contact_id: int = Field(
+        sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False, index=False)
+    )
+    interaction_id: int | None = Field(
+        default=None, sa_column=_fk("interaction.id", ondelete="SET NULL")
+    )
+    rule: str  # the cadence rule that made it, or "manual", "make-it-right", "keep-in-touch"
+    purpose: str  # in words: "Thank-you call"
+    channel: str
+    due_on: dt.date
+    priority: int = Priority.NORMAL
+    status: str = Status.PENDING
+    outcome: str | None = None
+    completed_on: dt.date | None = None
+    attempts: int = 0
+    until_sale: bool = False  # a prospect follow-up, dropped once they buy
+    note: str | None = None
+    created_on: dt.date
+
+
+class Call(SQLModel, table=True):
+    """One run of the call script (or one attempt to reach someone)."""
+
+    __tablename__ = "call_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    followup_id: int | None = Field(default=None, sa_column=_fk("followup.id", ondelete="SET NULL"))
+    contact_id: int = Field(sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False))
+    called_on: dt.date
+    started_at: dt.datetime
+    status: str = "in-progress"  # in-progress, completed, interrupted
+    reach: str | None = None  # reached, voicemail, no-answer, wrong-number
+    outcome: str | None = None  # positive, neutral, negative
+    would_recommend: str | None = None  # yes, no, not-sure
+    review: str | None = None  # asked, agreed, declined
+    referrals: int = 0
+    script: str = "default"
+
+
+class Answer(SQLModel, table=True):
+    """One answer given during a call, saved the moment it is given."""
+
+    __tablename__ = "call_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=_fk("call_log.id", ondelete="CASCADE", nullable=False))
+    step: str
+    question: str
+    answer: str
+    label: str | None = None  # positive, neutral, negative; None for non-opinion steps
+    suggested_label: str | None = None
+    overridden: bool = False
+    answered_at: dt.datetime
+
+
+class Suppression(SQLModel, table=True):
+    """A hashed email or phone of a forgotten person, so an import does not recreate them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(unique=True)
+    created_on: dt.date

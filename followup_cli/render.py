@@ -1,0 +1,318 @@
+"""Every table, panel and message style the CLI shows. No decisions are made here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from followup_cli.values import format_money, split_csv_set
+
+if TYPE_CHECKING:
+    from followup_cli.agenda import AgendaItem
+    from followup_cli.contacts import ContactHistory
+    from followup_cli.followups import DoneResult, LogResult, Scheduling
+    from followup_cli.models import Contact, FollowUp
+    from followup_cli.scheduling import RuleSet
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+CHANNEL_HEADINGS = {
+    "phone": "Calls",
+    "email": "Emails",
+    "text": "Texts",
+    "mail": "Notes to write",
+    "visit": "Visits",
+}
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts: plain stdout, no colour, no wrapping."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def day(value: dt.date | None) -> str:
+    return "" if value is None else f"{value:%a} {value.isoformat()}"
+
+
+def overdue_words(days: int) -> str:
+    if days <= 0:
+        return "due today"
+    return f"{days} day{'s' if days != 1 else ''} overdue"
+
+
+def agenda(items: Sequence[AgendaItem], today: dt.date, next_due: dt.date | None) -> None:
+    if not items:
+        when = (
+            f" The next follow-up is due {day(next_due)}; see `followup upcoming`."
+            if next_due
+            else " Log a sale with `followup log sale NAME` or import today's sales with "
+            "`followup import FILE`."
+        )
+        console.print(f"Nothing due today ({day(today)}).{when}")
+        return
+    overdue = sum(1 for item in items if item.days_overdue > 0)
+    summary = f"{len(items)} follow-up{'s' if len(items) != 1 else ''} for {day(today)}"
+    if overdue:
+        summary += f", {overdue} overdue"
+    console.print(Text(summary, style="bold"))
+    for channel, heading in CHANNEL_HEADINGS.items():
+        group = [item for item in items if item.channel == channel]
+        if group:
+            console.print(_agenda_table(heading, group))
+
+
+def _agenda_table(heading: str, items: Iterable[AgendaItem]) -> Table:
+    table = Table(title=heading, title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    table.add_column("ID", justify="right", style="bold")
+    table.add_column("Contact")
+    table.add_column("Reach at")
+    table.add_column("Why")
+    table.add_column("When")
+    for item in items:
+        reach = (item.email if item.channel == "email" else item.phone) or ""
+        when = Text(overdue_words(item.days_overdue))
+        if item.days_overdue:
+            when.stylize("red")
+        why = Text(item.purpose)
+        if item.priority:
+            why = Text("! ", style="bold red") + why
+        table.add_row(str(item.id), item.contact, reach, why, when)
+    return table
+
+
+def upcoming(items: Sequence[AgendaItem], days: int) -> None:
+    if not items:
+        console.print(f"Nothing scheduled in the next {days} days.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, title=f"Next {days} days", title_justify="left")
+    for column in ("ID", "Due", "Channel", "Contact", "Why"):
+        table.add_column(column, justify="right" if column == "ID" else "left")
+    for item in items:
+        table.add_row(str(item.id), day(item.due), item.channel, item.contact, item.purpose)
+    console.print(table)
+
+
+def followup_line(followup: FollowUp, contact_name: str | None = None) -> str:
+    from followup_cli.scheduling import purpose_for
+
+    who = f" with {contact_name}" if contact_name else ""
+    return f"#{followup.id} {purpose_for(followup.purpose, followup.channel)}{who}"
+
+
+def scheduling(result: Scheduling, indent: str = "  ") -> None:
+    for followup in result.scheduled:
+        console.print(f"{indent}Scheduled {followup_line(followup)} on {day(followup.due_on)}")
+    if result.late:
+        console.print(
+            f"{indent}{result.late} follow-up(s) were already past due and are due today."
+        )
+    for reason in result.not_scheduled:
+        console.print(f"{indent}Not scheduled: {reason}")
+
+
+def log_result(result: LogResult, currency: str) -> None:
+    interaction = result.interaction
+    amount = (
+        f" ({format_money(interaction.amount_cents, currency)})"
+        if interaction.amount_cents is not None
+        else ""
+    )
+    console.print(
+        f"Logged {interaction.kind}{amount} for {result.contact.name} (#{result.contact.id}) "
+        f"on {day(interaction.occurred_on)}."
+    )
+    for followup in result.completed:
+        console.print(f"  Completed {followup_line(followup)}")
+    for followup in result.cancelled:
+        console.print(f"  Dropped {followup_line(followup)} (they bought)")
+    scheduling(result.scheduling)
+    if result.keep_in_touch is not None:
+        console.print(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
+
+
+def done(result: DoneResult) -> None:
+    line = followup_line(result.followup, result.contact.name)
+    if result.gave_up:
+        console.print(f"No answer again: gave up on {line} (no other channel to try).")
+    elif result.switched_to:
+        console.print(
+            f"No answer {result.followup.attempts or 'several'} times: moved {line} to "
+            f"{result.switched_to}, due {day(result.retry_on)}."
+        )
+    elif result.retry_on:
+        console.print(
+            f"No answer (attempt {result.followup.attempts}): will try {line} again "
+            f"{day(result.retry_on)}."
+        )
+    else:
+        outcome = f" ({result.followup.outcome})" if result.followup.outcome else ""
+        console.print(f"Done: {line}{outcome}.")
+    if result.keep_in_touch is not None:
+        console.print(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
+
+
+def contacts(rows: Sequence[Contact]) -> None:
+    if not rows:
+        console.print("No contacts yet. Add one with `followup contact add NAME --phone ...`.")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"):
+        table.add_column(column, justify="right" if column == "ID" else "left")
+    from followup_cli.contacts import consent_summary
+
+    for c in rows:
+        table.add_row(
+            str(c.id),
+            c.name,
+            c.email or "",
+            c.phone or "",
+            c.prefers,
+            c.tags.replace(",", ", "),
+            consent_summary(c),
+        )
+    console.print(table)
+
+
+def contact_json(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone": c.phone,
+        "prefers": c.prefers,
+        "note": c.note,
+        "tags": split_csv_set(c.tags),
+        "every_days": c.every_days,
+        "do_not_contact": c.do_not_contact,
+        "opted_out_channels": split_csv_set(c.opted_out_channels),
+        "phone_invalid": c.phone_invalid,
+        "referred_by": c.referred_by_id,
+        "created_on": c.created_on.isoformat(),
+    }
+
+
+def history(h: ContactHistory, currency: str) -> None:
+    from followup_cli.contacts import consent_summary
+    from followup_cli.scheduling import purpose_for
+
+    c = h.contact
+    lines = [
+        f"Email:    {c.email or '-'}",
+        f"Phone:    {c.phone or '-'}{'  (wrong number!)' if c.phone_invalid else ''}",
+        f"Prefers:  {c.prefers}",
+        f"Consent:  {consent_summary(c)}",
+    ]
+    if c.tags:
+        lines.append(f"Tags:     {c.tags.replace(',', ', ')}")
+    if c.every_days:
+        lines.append(f"Keep in touch every {c.every_days} days")
+    if h.referred_by:
+        lines.append(f"Referred by {h.referred_by.name} (#{h.referred_by.id})")
+    if h.referrals:
+        lines.append("Referred: " + ", ".join(f"{r.name} (#{r.id})" for r in h.referrals))
+    if c.note:
+        lines.append(f"Note:     {c.note}")
+    lines.append(f"Added     {c.created_on.isoformat()}")
+    console.print(Panel("\n".join(lines), title=f"{c.name} (#{c.id})", expand=False))
+
+    table = Table(title="Follow-ups", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("ID", "Due", "Channel", "What", "Status", "Outcome", "Note"):
+        table.add_column(column)
+    for f in h.followups:
+        status = f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else "")
+        table.add_row(
+            str(f.id),
+            f.due_on.isoformat(),
+            f.channel,
+            purpose_for(f.purpose, f.channel),
+            status,
+            f.outcome or "",
+            f.note or "",
+        )
+    console.print(table if h.followups else "No follow-ups.")
+
+    table = Table(title="Interactions", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("Date", "Kind", "Amount", "Items", "Note"):
+        table.add_column(column)
+    for i in h.interactions:
+        table.add_row(
+            i.occurred_on.isoformat(),
+            i.kind,
+            format_money(i.amount_cents, currency),
+            i.items or "",
+            i.note or "",
+        )
+    console.print(table if h.interactions else "No interactions.")
+
+    for entry in h.calls:
+        call = entry.call
+        title = f"Call #{call.id} on {call.called_on.isoformat()}: {call.reach or call.status}"
+        if call.outcome:
+            title += f", {call.outcome}"
+        body = Table(box=None, show_header=False)
+        body.add_column("Q")
+        body.add_column("A")
+        body.add_column("label")
+        for a in entry.answers:
+            label = (a.label or "") + (" (set by hand)" if a.overridden else "")
+            body.add_row(a.question, a.answer, label)
+        console.print(Panel(body, title=title, title_align="left", expand=False))
+
+
+def rules(rule_set: RuleSet) -> None:
+    console.print(f"Cadence rules from {rule_set.source}")
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Rule", "After", "Wait", "Channel", "Purpose", "Notes"):
+        table.add_column(column)
+    for rule in rule_set.rules:
+        notes = []
+        if rule.priority:
+            notes.append("high priority")
+        if rule.until_sale:
+            notes.append("dropped once they buy")
+        table.add_row(
+            rule.name,
+            ", ".join(rule.on),
+            rule.after.describe(),
+            " then ".join(rule.channels),
+            rule.purpose,
+            ", ".join(notes),
+        )
+    console.print(table)
+    retry = rule_set.retry
+    days = [
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d]
+        for d in sorted(rule_set.calendar.working_days)
+    ]
+    console.print(
+        f"No answer: try again after {retry.after.describe()}, at most {retry.max_attempts} "
+        f"attempts, then switch to {' / '.join(retry.fallback)}.\n"
+        f"Working days: {', '.join(days)}"
+        + (f"; {len(rule_set.calendar.holidays)} holidays" if rule_set.calendar.holidays else "")
+        + ". Due dates on other days move to the next working day.\n"
+        f"Logging an outreach completes a pending follow-up in that channel due within "
+        f"{rule_set.outreach_window.describe()}."
+    )
+    if rule_set.keep_in_touch_tags:
+        tags = ", ".join(
+            f"{t}: every {o.describe()}" for t, o in rule_set.keep_in_touch_tags.items()
+        )
+        console.print(f"Keep in touch by tag: {tags}")
+
+
+def key_values(title: str, pairs: Iterable[tuple[str, str]]) -> None:
+    table = Table(box=None, show_header=False, title=title, title_justify="left")
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    for key, value in pairs:
+        table.add_row(key, value)
+    console.print(table)

@@ -1,0 +1,101 @@
+"""Parsing and normalising the values customers' data arrives in: emails, phones, money.
+
+Shared by the single-contact commands and the bulk import, so a phone typed by hand and the
+same phone in tonight's CSV always match.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from followup_cli.errors import InvalidInput
+
+# A sanity check, not validation: one @, something on both sides, a dot in the domain.
+# Real validation is sending the email; this catches the typos and the "n/a"s.
+_EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
+
+
+def normalize_email(text: str | None) -> str | None:
+    """Lower-cased and trimmed; None for blank; InvalidInput for something that is not one."""
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if not value:
+        return None
+    if not _EMAIL_RE.match(value) or ".." in value:
+        raise InvalidInput(f"{text.strip()!r} is not an email address (expected name@example.com).")
+    return value
+
+
+@functools.lru_cache(maxsize=4096)
+def phone_key(text: str, region: str = "US") -> str:
+    """The E.164 form used to match phones (``+15550100``); InvalidInput if it is not a phone.
+
+    ``phonenumbers`` (Google's libphonenumber) knows every country's formats, so
+    ``(555) 010-0199``, ``555.010.0199`` and ``+1 555 010 0199`` all match each other.
+    """
+    import phonenumbers
+
+    value = text.strip()
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"{value!r} is not a phone number.") from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInput(
+            f"{value!r} is not a phone number in region {region}; "
+            "add the country code, e.g. +44 20 7946 0958."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_phone(text: str | None, region: str = "US") -> tuple[str | None, str | None]:
+    """(the phone as given, its matching key); (None, None) for blank."""
+    if text is None or not text.strip():
+        return None, None
+    return text.strip(), phone_key(text, region)
+
+
+_AMOUNT_CLEAN_RE = re.compile(r"[\s$€£¥]|USD|EUR|GBP", re.IGNORECASE)
+_AMOUNT_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
+
+
+def parse_amount(text: str | None, *, decimal_comma: bool = False) -> int | None:
+    """Money as integer cents: ``129``, ``129.00``, ``$1,299.50``; ``€12,50`` with decimal_comma."""
+    if text is None:
+        return None
+    value = _AMOUNT_CLEAN_RE.sub("", str(text))
+    if not value:
+        return None
+    value = value.replace(".", "").replace(",", ".") if decimal_comma else value.replace(",", "")
+    if value.startswith("(") and value.endswith(")"):  # accounting negative
+        value = "-" + value[1:-1]
+    if not _AMOUNT_RE.match(value):
+        hint = "" if decimal_comma else " (for 12,50 use --decimal-comma)"
+        raise InvalidInput(f"{str(text).strip()!r} is not an amount{hint}.")
+    whole, _, fraction = value.lstrip("-").partition(".")
+    cents = int(whole) * 100 + int((fraction + "00")[:2])
+    if cents > 10**13:
+        raise InvalidInput(f"{str(text).strip()!r} is too large to be an amount.")
+    return -cents if value.startswith("-") else cents
+
+
+def format_money(cents: int | None, currency: str = "$") -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{currency}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def normalize_tags(text: str | list[str] | tuple[str, ...] | None) -> str:
+    """``"VIP, wholesale"`` or ``["vip", "wholesale"]`` -> ``"vip,wholesale"`` (sorted, unique)."""
+    if not text:
+        return ""
+    parts = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
+    tags = sorted({p.strip().lower() for p in parts if p.strip()})
+    return ",".join(tags)
+
+
+def split_csv_set(text: str | None) -> list[str]:
+    return [part for part in (text or "").split(",") if part]
