@@ -94,7 +94,7 @@ def main_callback(
 
 
 # Register the commands (each module adds its own to ``app``).
-from followup_cli.cli import admin, contacts, core  # noqa: E402,F401
+from followup_cli.cli import admin, call, contacts, core, exports, imports  # noqa: E402,F401
 
 
 def main() -> None:
