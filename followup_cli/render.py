@@ -272,7 +272,7 @@ def rules(rule_set: RuleSet) -> None:
     console.print(f"Cadence rules from {rule_set.source}")
     table = Table(box=box.SIMPLE_HEAD)
     for column in ("Rule", "After", "Wait", "Channel", "Purpose", "Notes"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "Rule")
     for rule in rule_set.rules:
         notes = []
         if rule.priority:

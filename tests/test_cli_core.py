@@ -1,0 +1,278 @@
+"""The everyday commands through the real CLI: exit codes and exact messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from followup_cli.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, today: str | None = None, input: str | None = None):  # type: ignore[no-untyped-def]
+    env = {"FOLLOWUP_TODAY": today} if today else None
+    return runner.invoke(app, list(args), env=env, input=input)
+
+
+def ok(*args: str, today: str | None = None) -> str:
+    result = run(*args, today=today)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result.stdout
+
+
+def test_a_newcomers_morning_end_to_end() -> None:
+    assert "Nothing due today (Mon 2026-11-23)" in ok("today")
+    ok("contact", "add", "Ann Lee", "--phone", "555-010-0101", "--email", "ann@example.com")
+    ok("contact", "add", "Ben Ode", "--email", "ben@example.com", "--prefers", "email")
+    ok("contact", "add", "Cy Quiet", "--phone", "555-010-0103")
+    out = ok("log", "sale", "Ann", "--amount", "129", "--on", "2026-11-19", today="2026-11-19")
+    assert out.splitlines() == [
+        "Logged sale ($129.00) for Ann Lee (#1) on Thu 2026-11-19.",
+        "  Scheduled #1 Thank-you call on Mon 2026-11-23",
+        "  Scheduled #2 Handwritten thank-you note on Thu 2026-11-26",
+    ]
+    ok(
+        "log",
+        "sale",
+        "ben@example.com",
+        "--amount",
+        "$1,299.50",
+        "--on",
+        "2026-11-20",
+        today="2026-11-20",
+    )
+    ok("log", "sale", "Cy", "--on", "2026-11-21", today="2026-11-21")
+    ok("contact", "opt-out", "Cy")
+
+    # Friday the 20th: nothing is due yet (Ann's call falls on Saturday and rolls to Monday).
+    assert "Nothing due today (Fri 2026-11-20). The next follow-up is due Mon 2026-11-23" in ok(
+        "today", today="2026-11-20"
+    )
+
+    items = json.loads(ok("today", "--json", today="2026-11-23"))
+    assert [(i["id"], i["contact"], i["channel"], i["due"], i["days_overdue"]) for i in items] == [
+        (1, "Ann Lee", "phone", "2026-11-23", 0),
+        (3, "Ben Ode", "email", "2026-11-23", 0),  # Fri + 2 days = Sunday, rolled to Monday
+    ]
+    assert items[0]["purpose"] == "Thank-you call for sale on Nov 19, $129.00"
+    assert items[1]["purpose"] == "Thank-you email for sale on Nov 20, $1,299.50"
+    assert items[0]["phone"] == "555-010-0101" and items[0]["email"] == "ann@example.com"
+
+    # Tuesday: both are a day overdue; Cy (opted out) never appears.
+    items = json.loads(ok("today", "--json", today="2026-11-24"))
+    assert [(i["contact"], i["days_overdue"]) for i in items] == [("Ann Lee", 1), ("Ben Ode", 1)]
+    screen = ok("today", today="2026-11-24")
+    assert "2 follow-ups for Tue 2026-11-24, 2 overdue" in screen
+    assert "Calls" in screen and "Emails" in screen and "Cy Quiet" not in screen
+
+    assert ok("done", "1", "--outcome", "positive", today="2026-11-24") == (
+        "Done: #1 Thank-you call with Ann Lee (positive).\n"
+    )
+    assert ok("snooze", "#3", "friday", today="2026-11-24") == (
+        "Snoozed #3 Thank-you email to Fri 2026-11-27.\n"
+    )
+    assert ok("today", "--json", today="2026-11-24") == "[]\n"
+    assert ok("skip", "2", "--reason", "no card left", today="2026-11-26") == (
+        "Skipped #2 Handwritten thank-you note.\n"
+    )
+    items = json.loads(ok("upcoming", "--json", "--days", "30", today="2026-11-24"))
+    assert [(i["id"], i["due"]) for i in items] == [(3, "2026-11-27"), (4, "2026-11-27")]
+
+
+def test_schedule_and_channel_filter() -> None:
+    ok("contact", "add", "Ann Lee", "--phone", "555-010-0101")
+    assert ok("schedule", "Ann", "tomorrow", "--purpose", "Ask about the {action} repair") == (
+        "Scheduled #1 Ask about the call repair on Tue 2026-11-24.\n"
+    )
+    ok("schedule", "Ann", "today", "--channel", "text")
+    assert [i["channel"] for i in json.loads(ok("today", "--json", "--channel", "text"))] == [
+        "text"
+    ]
+    assert json.loads(ok("today", "--json", "--channel", "phone")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["done", "99"],
+            3,
+            "Error: No follow-up #99. See `followup today` or `followup upcoming`.",
+        ),
+        (["done", "abc"], 2, "Error: 'abc' is not a follow-up id; use a number like 12 or #12."),
+        (
+            ["snooze", "1", "someday"],
+            2,
+            "Error: Could not understand the date 'someday'. Try 2026-12-01, today, tomorrow, monday, next friday, in 3 days, +2w or dec 1.",
+        ),
+        (
+            ["log", "party", "Ann"],
+            2,
+            "Error: Unknown interaction 'party'; use one of sale, visit, inquiry, complaint, resolved, call, email, text, mail, meeting.",
+        ),
+        (
+            ["log", "sale", "Nobody"],
+            3,
+            "Error: No contact matches 'Nobody'. Try `followup contact list --search Nobody`.",
+        ),
+        (
+            ["log", "sale", "Lee"],
+            3,
+            "Error: 'Lee' matches 2 contacts: Ann Lee (#1), Bo Lee (#2). Use the id, e.g. #1.",
+        ),
+        (
+            ["log", "sale", "Ann", "--amount", "lots"],
+            2,
+            "Error: 'lots' is not an amount (for 12,50 use --decimal-comma).",
+        ),
+        (
+            ["today", "--channel", "fax"],
+            2,
+            "Error: Unknown channel 'fax'; use one of phone, email, text, mail, visit.",
+        ),
+        (
+            ["contact", "add", "Ann Twin", "--phone", "(555) 010-0101"],
+            4,
+            "Error: Ann Lee (#1) already has that phone number.",
+        ),
+        (
+            ["contact", "add", "X", "--email", "nope"],
+            2,
+            "Error: 'nope' is not an email address (expected name@example.com).",
+        ),
+        (
+            ["contact", "add", "X", "--prefers", "fax"],
+            2,
+            "Error: Unknown preferred channel 'fax'; use one of phone, email, text, mail, visit.",
+        ),
+        (
+            ["contact", "edit", "Ann"],
+            2,
+            "Error: Nothing to change; give an option such as --email or --every 90d.",
+        ),
+        (
+            ["contact", "edit", "Ann", "--every", "soon"],
+            2,
+            "Error: 'soon' is not a length of time; use e.g. 2d, 1w, 3m or 1wd (working days).",
+        ),
+        (
+            ["schedule", "Ann", "2026-01-01"],
+            2,
+            "Error: 2026-01-01 is in the past; schedule for today or later.",
+        ),
+        (
+            ["schedule", "Ann", "tomorrow", "--channel", "email"],
+            4,
+            "Error: Cannot schedule by email: Ann Lee (#1) has no email on file.",
+        ),
+    ],
+)
+def test_user_errors_are_one_line_on_stderr(args: list[str], code: int, message: str) -> None:
+    ok("contact", "add", "Ann Lee", "--phone", "555-010-0101")
+    ok("contact", "add", "Bo Lee", "--phone", "555-010-0102")
+    result = run(*args)
+    assert (result.exit_code, result.stderr.strip()) == (code, message)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_done_twice_is_a_conflict() -> None:
+    ok("contact", "add", "Ann Lee", "--phone", "555-010-0101")
+    ok("schedule", "Ann", "today")
+    ok("done", "1")
+    result = run("done", "1")
+    assert (result.exit_code, result.stderr) == (
+        4,
+        "Error: Follow-up #1 is already done on 2026-11-23.\n",
+    )
+
+
+def test_bad_followup_today_env() -> None:
+    result = run("today", today="23/11/2026")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "Error: FOLLOWUP_TODAY='23/11/2026' is not a date; use YYYY-MM-DD, e.g. FOLLOWUP_TODAY=2026-11-23.\n"
+    )
+
+
+def test_db_path_and_option(isolated_home: Path, tmp_path: Path) -> None:
+    assert ok("db", "path") == f"{isolated_home / 'followup.db'}\n"
+    other = tmp_path / "other.db"
+    assert ok("--db", str(other), "db", "path") == f"{other}\n"
+    assert (
+        ok("--db", "postgresql+psycopg://u@h/db", "db", "path") == "postgresql+psycopg://u@h/db\n"
+    )
+    ok("--db", str(other), "contact", "add", "Ann Lee")
+    assert other.exists() and (other.stat().st_mode & 0o777) == 0o600
+    assert "No contacts yet" in ok("contact", "list")
+
+
+def test_database_path_problems_give_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    result = run("--db", str(folder), "today")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: Database path {folder} is a directory; give a file path with --db.\n",
+    )
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello, this is not a database at all")
+    result = run("--db", str(junk), "today")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {junk} is not a SQLite database; check --db or FOLLOWUP_DB.\n",
+    )
+    assert junk.read_text() == "hello, this is not a database at all"
+
+
+def test_contact_list_show_and_json() -> None:
+    ok(
+        "contact",
+        "add",
+        "Ann Lee",
+        "--phone",
+        "555-010-0101",
+        "--tag",
+        "vip",
+        "--note",
+        "Likes road bikes",
+    )
+    ok("log", "sale", "Ann", "--amount", "129", "--on", "yesterday")
+    data = json.loads(ok("contact", "list", "--json"))
+    assert data[0]["name"] == "Ann Lee" and data[0]["tags"] == ["vip"]
+    shown = ok("contact", "show", "1")
+    for text in ("Ann Lee (#1)", "Likes road bikes", "Thank-you call", "$129.00"):
+        assert text in shown
+    assert "No contact matches 'zzz'." in ok("contact", "list", "--search", "zzz")
+
+
+def test_rules_and_config_commands(isolated_home: Path) -> None:
+    shown = ok("rules")
+    assert "sale-thank-you" in shown and "built-in defaults" in shown
+    assert (
+        ok("rules", "init")
+        == f"Wrote {isolated_home / 'rules.toml'}. Edit it, then run `followup rules check`.\n"
+    )
+    assert ok("rules", "check") == f"{isolated_home / 'rules.toml'}: 7 rules, all valid.\n"
+    (isolated_home / "rules.toml").write_text(
+        '[[rule]]\nname = "x"\non = "sale"\nafter = "2d"\npurpose = "p"\nchannel = "fax"\n'
+    )
+    result = run("rules", "check")
+    assert result.exit_code == 2
+    assert "unknown channel 'fax'" in result.stderr
+    ok("config", "set", "owner", "Sam")
+    assert 'owner = "Sam"' in (isolated_home / "settings.toml").read_text()
+    assert run("config", "set", "colour", "blue").exit_code == 2
+
+
+def test_demo_never_touches_the_real_database(isolated_home: Path) -> None:
+    out = ok("demo")
+    assert "Demo database" in out and "follow-ups for Mon 2026-11-23" in out
+    assert not (isolated_home / "followup.db").exists() or "No contacts yet" in ok(
+        "contact", "list"
+    )

@@ -1,0 +1,171 @@
+"""Cadence rules, working days and human dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+import pytest
+
+from followup_cli.errors import ConfigError, InvalidInput
+from followup_cli.scheduling import (
+    Offset,
+    WorkCalendar,
+    choose_channel,
+    default_rules_text,
+    load_rules,
+    parse_offset,
+    parse_rules,
+    parse_when,
+    reachable_channels,
+)
+
+MON = dt.date(2026, 11, 23)
+FRI = dt.date(2026, 11, 27)
+SAT = dt.date(2026, 11, 28)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", MON),
+        ("tomorrow", dt.date(2026, 11, 24)),
+        ("yesterday", dt.date(2026, 11, 22)),
+        ("monday", dt.date(2026, 11, 30)),  # "monday" on a Monday is next week's
+        ("fri", FRI),
+        ("next friday", FRI),
+        ("in 3 days", dt.date(2026, 11, 26)),
+        ("+2w", dt.date(2026, 12, 7)),
+        ("+1m", dt.date(2026, 12, 23)),
+        ("3 days ago", dt.date(2026, 11, 20)),
+        ("dec 1", dt.date(2026, 12, 1)),
+        ("Dec 1", dt.date(2026, 12, 1)),
+        ("jan 5", dt.date(2027, 1, 5)),  # no year, future: the next Jan 5
+        ("2026-12-01", dt.date(2026, 12, 1)),
+        ("12/25/2026", dt.date(2026, 12, 25)),
+        ("  Next   Week ", dt.date(2026, 11, 30)),
+    ],
+)
+def test_parse_when_future(text: str, expected: dt.date) -> None:
+    assert parse_when(text, MON) == expected
+
+
+def test_parse_when_leans_to_the_past_for_logging() -> None:
+    assert parse_when("dec 1", MON, future=False) == dt.date(2025, 12, 1)
+    assert parse_when("friday", MON, future=False) == dt.date(2026, 11, 20)
+    assert parse_when("last monday", MON) == dt.date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "garbage", "1", "5pm", "2026-13-01", "feb 30", "in many days", "99999-01-01"]
+)
+def test_parse_when_refuses_garbage_with_an_example(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"Could not understand the date .*Try 2026-12-01"):
+        parse_when(text, MON)
+
+
+def test_offsets() -> None:
+    assert parse_offset("2d") == Offset(2, "d")
+    assert parse_offset("1wd") == Offset(1, "wd")
+    assert parse_offset("2 weeks") == Offset(2, "w")
+    assert parse_offset("3m") == Offset(3, "m")
+    with pytest.raises(InvalidInput, match="not a length of time"):
+        parse_offset("soon")
+
+
+def test_calendar_rolls_weekends_and_holidays_forward() -> None:
+    calendar = WorkCalendar(holidays=frozenset({dt.date(2026, 11, 30)}))
+    assert calendar.roll_forward(SAT) == dt.date(2026, 12, 1)  # Sat -> Sun -> holiday Mon -> Tue
+    assert calendar.apply(FRI, Offset(1, "wd")) == dt.date(2026, 12, 1)
+    assert calendar.apply(dt.date(2026, 11, 26), Offset(2, "d")) == dt.date(2026, 12, 1)
+    assert WorkCalendar().add_working_days(FRI, 2) == dt.date(2026, 12, 1)
+
+
+def test_default_rules_match_good_practice() -> None:
+    rules = load_rules()
+    assert rules.source == "built-in defaults"
+    sale = {r.name: r for r in rules.for_kind("sale")}
+    assert sale["sale-thank-you"].after == Offset(2, "d")
+    assert sale["sale-thank-you"].channels == ("preferred",)
+    assert sale["sale-note"].after == Offset(7, "d")
+    assert sale["sale-note"].channels == ("mail",)
+    prospect = rules.for_kind("inquiry")
+    assert [r.after for r in prospect] == [Offset(1, "wd"), Offset(1, "w")]
+    assert all(r.until_sale for r in prospect)
+    assert rules.for_kind("complaint")[0].priority == 1
+    assert [r.after for r in rules.for_kind("resolved")] == [Offset(2, "d"), Offset(1, "w")]
+    assert (rules.retry.after, rules.retry.max_attempts) == (Offset(2, "wd"), 3)
+
+
+def test_owner_rules_file_replaces_the_defaults(isolated_home) -> None:  # type: ignore[no-untyped-def]
+    (isolated_home / "rules.toml").write_text(
+        '[[rule]]\nname = "quick"\non = "sale"\nafter = "1d"\nchannel = "email"\npurpose = "Hi"\n'
+    )
+    rules = load_rules()
+    assert [r.name for r in rules.rules] == ["quick"]
+    assert rules.source.endswith("rules.toml")
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            {"rule": [{"name": "x", "on": "party", "after": "1d", "purpose": "p"}]},
+            "'on' must be one or more of",
+        ),
+        (
+            {"rule": [{"name": "x", "on": "sale", "after": "soon", "purpose": "p"}]},
+            "not a length of time",
+        ),
+        (
+            {
+                "rule": [
+                    {"name": "x", "on": "sale", "after": "1d", "purpose": "p", "channel": "fax"}
+                ]
+            },
+            "unknown channel 'fax'",
+        ),
+        ({"rule": [{"on": "sale", "after": "1d", "purpose": "p"}]}, "needs a name"),
+        ({"rule": [{"name": "x", "on": "sale", "purpose": "p"}]}, "needs after"),
+        (
+            {"rule": [{"name": "x", "on": "sale", "after": "1d", "purpose": "p"}] * 2},
+            "defined twice",
+        ),
+        ({"calendar": {"working_days": ["funday"]}}, "working_days must list days"),
+        ({"calendar": {"holidays": ["someday"]}}, "holiday 'someday' is not a YYYY-MM-DD date"),
+        ({"retry": {"max_attempts": 0}}, "max_attempts must be a whole number"),
+        ({"surprise": {}}, "unknown section 'surprise'"),
+    ],
+)
+def test_rules_are_validated_with_clear_errors(patch: dict, message: str) -> None:
+    data = tomllib.loads(default_rules_text()) | patch
+    with pytest.raises(ConfigError, match=message):
+        parse_rules(data, "rules.toml")
+
+
+def test_broken_toml_names_the_file(isolated_home) -> None:  # type: ignore[no-untyped-def]
+    (isolated_home / "rules.toml").write_text("[[rule]\nname=")
+    with pytest.raises(ConfigError, match="rules.toml"):
+        load_rules()
+
+
+def test_channel_choice_respects_details_and_consent() -> None:
+    both = reachable_channels(
+        email="a@b.co", phone="555", phone_invalid=False, do_not_contact=False, opted_out=[]
+    )
+    assert choose_channel(["preferred"], "email", both) == "email"
+    no_email = reachable_channels(
+        email=None, phone="555", phone_invalid=False, do_not_contact=False, opted_out=[]
+    )
+    assert choose_channel(["preferred"], "email", no_email) == "phone"
+    no_phone = reachable_channels(
+        email="a@b.co", phone="555", phone_invalid=False, do_not_contact=False, opted_out=["phone"]
+    )
+    assert choose_channel(["phone", "preferred"], "phone", no_phone) == "email"
+    assert (
+        reachable_channels(
+            email="a@b.co", phone="555", phone_invalid=False, do_not_contact=True, opted_out=[]
+        )
+        == set()
+    )
+    assert choose_channel(["mail"], "phone", no_phone - {"mail"}) is None
