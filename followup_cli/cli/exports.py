@@ -1,5 +1,464 @@
-"""Commands added by the exports work (registered on `app` from followup_cli.cli)."""
+"""``followup export ...``, ``followup report ...`` and ``followup contact export``.
+
+The commands parse, call one function of ``followup_cli.export`` / ``followup_cli.reports``
+and render; the tables and panels of the reports are drawn by the private helpers below.
+"""
 
 from __future__ import annotations
 
-from followup_cli.cli import app  # noqa: F401
+import datetime as dt
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated
+
+import typer
+
+from followup_cli.cli import app
+from followup_cli.cli.common import database, settings, today, when
+from followup_cli.cli.contacts import RefArgument, contact_app
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from followup_cli.reports import Figures, SilenceReport, Summary
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since", help="From this day (included): 2026-11-01, 30 days ago, -4w.", metavar="WHEN"
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Up to this day (included); default today.", metavar="WHEN"),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write to this file (created private, 0600) instead of stdout."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _past(value: str | None) -> dt.date | None:
+    return when(value, future=False) if value else None
+
+
+def _check_output(path: Path) -> None:
+    """Fail before writing anything when the file cannot be created where asked."""
+    from followup_cli.errors import InvalidInput
+
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; give a file name, e.g. {path / 'export.csv'}.")
+    if not path.parent.is_dir():
+        raise InvalidInput(
+            f"Cannot write {path}: the folder {path.parent} does not exist. Create it first "
+            f"(mkdir -p {path.parent}) or choose another path."
+        )
+
+
+@contextmanager
+def _text_out(path: Path | None) -> Iterator[IO[str]]:
+    """A UTF-8 text stream with ``newline=""`` on the file (0600) or on stdout."""
+    from followup_cli.errors import FollowupError
+    from followup_cli.files import open_private
+
+    if path is None:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a stream without bytes underneath: write text as it is
+            yield sys.stdout
+            return
+        stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    _check_output(path)
+    try:
+        handle = open_private(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise FollowupError(f"Cannot write {path}: {exc.strerror}.") from None
+    try:
+        with handle:
+            yield handle
+    except BaseException:
+        path.unlink(missing_ok=True)  # never leave half an export behind
+        raise
+
+
+def _write_bytes(path: Path | None, data: bytes) -> None:
+    from followup_cli.errors import FollowupError
+    from followup_cli.files import open_private
+
+    if path is None:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            buffer.write(data)
+            buffer.flush()
+        return
+    _check_output(path)
+    try:
+        with open_private(path, "wb") as fh:
+            fh.write(data)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise FollowupError(f"Cannot write {path}: {exc.strerror}.") from None
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="contacts, sales, followups, answers, calls, or ics (the agenda as a calendar).",
+            metavar="KIND",
+            show_default=False,
+        ),
+    ],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    output: OutputOption = None,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="Start with a UTF-8 BOM so Excel reads accents right.")
+    ] = False,
+    days: Annotated[
+        int,
+        typer.Option("--days", "-d", min=0, max=3660, help="ics only: how many days ahead."),
+    ] = 14,
+) -> None:
+    """Export a table as CSV (header first, ISO dates, plain numbers, formula-safe text).
+
+    --since/--until filter contacts by the day they were added, sales by sale day,
+    followups by due date, answers and calls by call day.
+    `followup export ics` writes the pending follow-ups of the next --days days (and the
+    overdue ones, on today) as an iCalendar file for your phone's calendar.
+
+    Example: followup export sales --since "30 days ago" -o sales.csv --excel
+    """
+    import datetime as dt
+
+    from followup_cli import export
+    from followup_cli.errors import InvalidInput
+
+    db = database(ctx)
+    if kind.strip().lower() == "ics":
+        if since or until or excel:
+            raise InvalidInput("ics takes --days and -o only; --since/--until/--excel are for CSV.")
+        data, count = export.agenda_calendar(
+            db, today(), days, stamp=dt.datetime.now(dt.UTC), currency=settings().currency
+        )
+        _write_bytes(output, data)
+        if output is not None:
+            typer.echo(f"Wrote {count} follow-up(s) to {output}.", err=True)
+        return
+    spec = export.get_kind(kind)
+    start, end = _past(since), _past(until)
+    export.check_period(start, end)
+    with _text_out(output) as out:
+        count = export.export_csv(db, spec, out, since=start, until=end, excel=excel)
+    if output is not None:
+        typer.echo(f"Exported {count} {spec.name} row(s) to {output}.", err=True)
+
+
+@contact_app.command("export")
+def contact_export(ctx: typer.Context, ref: RefArgument, output: OutputOption = None) -> None:
+    """Everything kept about one person, as JSON: for the customer who asks what you keep.
+
+    Example: followup contact export "Ann Lee" -o ann-lee.json
+    """
+    import json
+
+    from followup_cli.export import contact_document
+
+    with database(ctx).session(write=False) as session:
+        document = contact_document(session, ref, exported_on=today())
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    with _text_out(output) as out:
+        out.write(text)
+    if output is not None:
+        typer.echo(f"Wrote everything about {document['contact']['name']} to {output}.", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+report_app = typer.Typer(
+    help="How follow-ups and calls went. Example: followup report --since 2026-10-01",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(report_app, name="report")
+
+
+@report_app.callback(invoke_without_command=True)
+def report_summary(
+    ctx: typer.Context,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Summary for a period (default: the last 30 days ending today), beside the period before.
+
+    Follow-ups (due, done, on time, overdue, skipped), calls (reached, outcomes, would
+    recommend, reviews, referrals), answers by label, and each channel's reach rate.
+    Subcommands: `followup report silence`, `followup report feedback`.
+
+    Example: followup report --since 2026-11-01 --until 2026-11-30
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from followup_cli import render, reports
+
+    day = today()
+    chosen = reports.period(_past(since), _past(until), day)
+    result = reports.summary(database(ctx).rows, chosen, day)
+    if as_json:
+        render.print_json(result.to_json())
+    else:
+        _render_summary(result)
+
+
+@report_app.command("silence")
+def report_silence(
+    ctx: typer.Context,
+    days: Annotated[
+        int, typer.Option("--days", "-d", min=1, max=3660, help="Look back this many days.")
+    ] = 30,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=100_000, help="Show at most this many.")
+    ] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Customers who bought or visited lately and have not heard from you since.
+
+    Most valuable first (their sales in the window). Example: followup report silence --days 14
+    """
+    from followup_cli import render, reports
+
+    result = reports.silence(database(ctx).rows, today(), days, limit)
+    if as_json:
+        render.print_json(result.to_json())
+    else:
+        _render_silence(result, settings().currency)
+
+
+@report_app.command("feedback")
+def report_feedback(
+    ctx: typer.Context,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", "-l", help="Only answers labelled negative or neutral."),
+    ] = None,
+    since: SinceOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=100_000, help="Show at most this many.")
+    ] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """What customers said could be better, and every negative answer, newest first.
+
+    Example: followup report feedback --since "30 days ago"
+    """
+    from followup_cli import render, reports
+
+    items = reports.feedback(database(ctx).rows, label=label, since=_past(since), limit=limit)
+    if as_json:
+        render.print_json([item.to_json() for item in items])
+        return
+    if not items:
+        render.console.print(
+            "No feedback to show yet. Answers appear here after follow-up calls: "
+            "run `followup call ID` on a call from `followup today`."
+        )
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
+    for column in ("Date", "Customer", "Question", "Answer", "Label"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            item.called_on.isoformat(),
+            f"{item.contact} (#{item.contact_id})",
+            item.question,
+            item.answer,
+            item.label or "",
+        )
+    render.console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering (private to these commands)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _count_change(now: int, before: int) -> str:
+    return f"{now - before:+d}" if now != before else "="
+
+
+def _rate_change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    points = round((now - before) * 100)
+    return f"{points:+d} pts" if points else "="
+
+
+def _trend_table(title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    table.add_column("")
+    table.add_column("This period", justify="right")
+    table.add_column("Previous", justify="right")
+    table.add_column("Change", justify="right")
+    return table
+
+
+def _counts(table: Table, label: str, now: int, before: int) -> None:
+    table.add_row(label, str(now), str(before), _count_change(now, before))
+
+
+def _rates(table: Table, label: str, now: float | None, before: float | None) -> None:
+    table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
+
+
+def _render_summary(s: Summary) -> None:
+    from rich.panel import Panel
+
+    from followup_cli import render
+
+    p, q = s.period, s.previous_period
+    heading = (
+        f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
+        f"compared with {q.since.isoformat()} to {q.until.isoformat()}"
+    )
+    render.console.print(Panel(heading, title="Report", expand=False))
+    cur, prev = s.current, s.previous
+    if cur.empty and prev.empty:
+        render.console.print(
+            "Nothing to report for these days: no follow-ups were due and no calls were made. "
+            "Log a sale with `followup log sale NAME` or import sales with `followup import "
+            "FILE`, then work through `followup today`; or widen the period with --since."
+        )
+        return
+    render.console.print(_followup_table(cur, prev))
+    render.console.print(_call_table(cur, prev))
+    render.console.print(_channel_table(cur, prev))
+
+
+def _followup_table(cur: Figures, prev: Figures) -> Table:
+    table = _trend_table("Follow-ups (by due date)")
+    f, g = cur.followups, prev.followups
+    _counts(table, "Due", f.due, g.due)
+    _counts(table, "Done", f.done, g.done)
+    _counts(table, "Done on time", f.on_time, g.on_time)
+    _counts(table, "Overdue now", f.overdue, g.overdue)
+    _counts(table, "Skipped", f.skipped, g.skipped)
+    _rates(table, "Completion rate", f.completion_rate, g.completion_rate)
+    _rates(table, "On-time rate", f.on_time_rate, g.on_time_rate)
+    return table
+
+
+def _call_table(cur: Figures, prev: Figures) -> Table:
+    from followup_cli.reports import LABELS, rate
+
+    table = _trend_table("Calls and answers")
+    c, d = cur.calls, prev.calls
+    _counts(table, "Calls", c.calls, d.calls)
+    _rates(table, "Reached", c.reached_rate, d.reached_rate)
+    for label in LABELS:
+        _rates(
+            table,
+            f"Ended {label}",
+            rate(getattr(c, label), c.with_outcome),
+            rate(getattr(d, label), d.with_outcome),
+        )
+    for label in LABELS:
+        now, before = cur.answers[label], prev.answers[label]
+        table.add_row(
+            f"Answers {label}",
+            f"{now} ({_pct(rate(now, cur.answered))})",
+            f"{before} ({_pct(rate(before, prev.answered))})",
+            _count_change(now, before),
+        )
+    _rates(table, "Would recommend", c.recommend_rate, d.recommend_rate)
+    _counts(table, "Reviews asked", c.reviews_asked, d.reviews_asked)
+    _counts(table, "Reviews agreed", c.reviews_agreed, d.reviews_agreed)
+    _counts(table, "Referrals named", c.referrals_named, d.referrals_named)
+    _counts(table, "Referred contacts added", cur.referrals, prev.referrals)
+    _counts(table, "  who became customers", cur.referrals_bought, prev.referrals_bought)
+    return table
+
+
+def _channel_table(cur: Figures, prev: Figures) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
+    for column in ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous"):
+        table.add_column(column, justify="left" if column == "Channel" else "right")
+    for name in sorted(set(cur.channels) | set(prev.channels)):
+        now = cur.channels.get(name)
+        before = prev.channels.get(name)
+        table.add_row(
+            name,
+            str(now.due if now else 0),
+            str(now.done if now else 0),
+            str(now.tries if now else 0),
+            str(now.reached if now else 0),
+            _pct(now.reach_rate if now else None),
+            _pct(before.reach_rate if before else None),
+        )
+    return table
+
+
+def _render_silence(result: SilenceReport, currency: str) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from followup_cli import render
+    from followup_cli.values import format_money
+
+    if not result.people:
+        render.console.print(
+            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
+            "you since. Nothing to catch up on; see `followup today` for what is due."
+        )
+        return
+    title = (
+        f"{result.total} customer(s) with a sale or visit since {result.since.isoformat()} "
+        "and no follow-up since"
+    )
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
+        table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
+    for p in result.people:
+        reach = (p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""
+        table.add_row(
+            str(p.contact_id),
+            p.name,
+            reach,
+            p.last_on.isoformat(),
+            str(p.sales),
+            str(p.visits),
+            format_money(p.amount_cents, currency) if p.sales else "",
+        )
+    render.console.print(table)
+    if result.total > len(result.people):
+        render.console.print(f"... and {result.total - len(result.people)} more (use --limit).")
+    render.console.print("Schedule one with `followup schedule ID tomorrow`.")

@@ -1,0 +1,422 @@
+"""Exports: CSV of every table the owner cares about, an iCalendar agenda, one person's data.
+
+Why it is built this way:
+- Rows stream from a database cursor in ``fetchmany`` batches straight into ``csv.writer``:
+  memory stays flat whether the export has ten rows or ten million, and no ORM object is
+  ever built (SQLite goes through the standard ``sqlite3`` module, like ``Database.rows``;
+  other databases through SQLAlchemy Core with ``stream_results``).
+- Formula-safe (OWASP "CSV Injection"): a customer's name or answer is untrusted text, so a
+  text cell that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF gets a leading single
+  quote. Only text columns are checked, so numbers and dates stay plain numbers and dates
+  (a refund of -12.50 stays a number; a phone number "+1 555 0100" is text and is escaped).
+- Every export is ordered by id, so the database reads rows in storage order and never sorts.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from followup_cli.errors import InvalidInput
+from followup_cli.scheduling import purpose_for
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from followup_cli.db import Database
+
+BATCH_SIZE = 5000
+UTF8_BOM = "\ufeff"
+# Characters that make a spreadsheet read a cell as a formula (or split it into a new row).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+# Column types: how a value goes from the database into a CSV cell.
+TEXT, NUMBER, DATE, BOOL, MONEY, PURPOSE = "text", "number", "date", "bool", "money", "purpose"
+
+
+def formula_safe(value: str | None) -> str | None:
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
+    if value and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One CSV export: its columns (name, type), its query, and the date ``--since`` filters."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    sql: str  # selects the columns in order; ``{where}`` takes the period filter
+    date_column: str  # the SQL expression --since / --until compare with
+    date_label: str  # what that date is, in words, for help and docs
+
+    @property
+    def header(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+
+KINDS: dict[str, ExportKind] = {
+    kind.name: kind
+    for kind in (
+        ExportKind(
+            "contacts",
+            (
+                ("id", NUMBER),
+                ("name", TEXT),
+                ("email", TEXT),
+                ("phone", TEXT),
+                ("prefers", TEXT),
+                ("do_not_contact", BOOL),
+                ("tags", TEXT),
+                ("referred_by", NUMBER),
+                ("created_on", DATE),
+                ("last_interaction_on", DATE),
+                ("last_outcome", TEXT),
+            ),
+            """
+SELECT c.id, c.name, c.email, c.phone, c.prefers, c.do_not_contact, c.tags, c.referred_by_id,
+       c.created_on,
+       (SELECT MAX(i.occurred_on) FROM interaction i WHERE i.contact_id = c.id),
+       (SELECT f.outcome FROM followup f
+         WHERE f.contact_id = c.id AND f.status = 'done' AND f.outcome IS NOT NULL
+         ORDER BY f.completed_on DESC, f.id DESC LIMIT 1)
+FROM contact c WHERE 1 = 1{where}
+ORDER BY c.id""",
+            "c.created_on",
+            "the day the contact was added",
+        ),
+        ExportKind(
+            "sales",
+            (
+                ("id", NUMBER),
+                ("source", TEXT),
+                ("order_id", TEXT),
+                ("contact_id", NUMBER),
+                ("contact", TEXT),
+                ("sold_on", DATE),
+                ("amount", MONEY),
+                ("items", TEXT),
+            ),
+            """
+SELECT i.id, i.source, i.external_id, i.contact_id, c.name, i.occurred_on, i.amount_cents,
+       i.items
+FROM interaction i JOIN contact c ON c.id = i.contact_id
+WHERE i.kind = 'sale'{where}
+ORDER BY i.id""",
+            "i.occurred_on",
+            "the day of the sale",
+        ),
+        ExportKind(
+            "followups",
+            (
+                ("id", NUMBER),
+                ("contact_id", NUMBER),
+                ("contact", TEXT),
+                ("due", DATE),
+                ("channel", TEXT),
+                ("purpose", PURPOSE),
+                ("status", TEXT),
+                ("outcome", TEXT),
+                ("completed_on", DATE),
+                ("attempts", NUMBER),
+            ),
+            """
+SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.status, f.outcome,
+       f.completed_on, f.attempts
+FROM followup f JOIN contact c ON c.id = f.contact_id
+WHERE 1 = 1{where}
+ORDER BY f.id""",
+            "f.due_on",
+            "the due date",
+        ),
+        ExportKind(
+            "answers",
+            (
+                ("call_id", NUMBER),
+                ("followup_id", NUMBER),
+                ("contact_id", NUMBER),
+                ("contact", TEXT),
+                ("called_on", DATE),
+                ("step", TEXT),
+                ("question", TEXT),
+                ("answer", TEXT),
+                ("label", TEXT),
+                ("overridden", BOOL),
+            ),
+            """
+SELECT a.call_id, l.followup_id, l.contact_id, c.name, l.called_on, a.step, a.question,
+       a.answer, a.label, a.overridden
+FROM call_answer a
+JOIN call_log l ON l.id = a.call_id
+JOIN contact c ON c.id = l.contact_id
+WHERE 1 = 1{where}
+ORDER BY a.id""",
+            "l.called_on",
+            "the day of the call",
+        ),
+        ExportKind(
+            "calls",
+            (
+                ("id", NUMBER),
+                ("followup_id", NUMBER),
+                ("contact_id", NUMBER),
+                ("contact", TEXT),
+                ("called_on", DATE),
+                ("reached", TEXT),
+                ("outcome", TEXT),
+                ("would_recommend", TEXT),
+                ("review", TEXT),
+                ("referrals", NUMBER),
+            ),
+            """
+SELECT l.id, l.followup_id, l.contact_id, c.name, l.called_on, l.reach, l.outcome,
+       l.would_recommend, l.review, l.referrals
+FROM call_log l JOIN contact c ON c.id = l.contact_id
+WHERE 1 = 1{where}
+ORDER BY l.id""",
+            "l.called_on",
+            "the day of the call",
+        ),
+    )
+}
+KIND_NAMES = ", ".join(KINDS)
+
+
+def get_kind(name: str) -> ExportKind:
+    kind = KINDS.get(name.strip().lower())
+    if kind is None:
+        raise InvalidInput(f"Unknown export {name!r}; use one of {KIND_NAMES}, or ics.")
+    return kind
+
+
+def check_period(since: dt.date | None, until: dt.date | None) -> None:
+    if since is not None and until is not None and since > until:
+        raise InvalidInput(
+            f"--since {since.isoformat()} is after --until {until.isoformat()}; swap them."
+        )
+
+
+def period_filter(
+    column: str, since: dt.date | None, until: dt.date | None
+) -> tuple[str, dict[str, Any]]:
+    """`` AND col >= :since AND col <= :until`` for the bounds that were given."""
+    sql, params = "", {}
+    if since is not None:
+        sql += f" AND {column} >= :since"
+        params["since"] = since
+    if until is not None:
+        sql += f" AND {column} <= :until"
+        params["until"] = until
+    return sql, params
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming reads
+
+
+def stream_rows(
+    db: Database, sql: str, params: dict[str, Any], batch_size: int = BATCH_SIZE
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield the result of one read query in batches, holding one batch in memory at a time."""
+    from followup_cli.db import BUSY_TIMEOUT_MS, translate_operational_error
+
+    if db.path is not None:
+        try:
+            con = sqlite3.connect(db.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise translate_operational_error(exc) from None
+        try:
+            plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+            cursor = con.execute(sql, plain)
+            while batch := cursor.fetchmany(batch_size):
+                yield batch
+        except sqlite3.Error as exc:
+            raise translate_operational_error(exc) from None
+        finally:
+            con.close()
+        return
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
+            text(sql), params
+        )
+        for partition in result.partitions(batch_size):
+            yield [tuple(row) for row in partition]
+
+
+def _converter(columns: Sequence[tuple[str, str]]) -> Callable[[tuple[Any, ...]], Any]:
+    """A per-row function that touches only the columns that need it (text, money, booleans).
+
+    Dates need nothing: SQLite returns ISO text, other drivers ``date`` objects whose ``str``
+    is ISO.
+    """
+    text = [i for i, (_, kind) in enumerate(columns) if kind == TEXT]
+    money = [i for i, (_, kind) in enumerate(columns) if kind == MONEY]
+    flags = [i for i, (_, kind) in enumerate(columns) if kind == BOOL]
+    purpose = [i for i, (_, kind) in enumerate(columns) if kind == PURPOSE]
+    channel_at = next((i for i, (name, _) in enumerate(columns) if name == "channel"), None)
+    words: dict[tuple[str, str], str | None] = {}
+    start = FORMULA_START
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+        out: list[Any] | None = None
+        for i in text:
+            value = row[i]
+            if value and value.startswith(start):
+                if out is None:
+                    out = list(row)
+                out[i] = "'" + value
+        for i in money:
+            cents = row[i]
+            if cents is not None:
+                if out is None:
+                    out = list(row)
+                out[i] = f"{cents / 100:.2f}"
+        for i in flags:
+            if row[i] is not None:
+                if out is None:
+                    out = list(row)
+                out[i] = 1 if row[i] else 0
+        for i in purpose:
+            key = (row[i], row[channel_at] if channel_at is not None else "")
+            said = words.get(key)
+            if said is None:
+                said = formula_safe(_purpose_words(*key))
+                words[key] = said
+            if out is None:
+                out = list(row)
+            out[i] = said
+        return row if out is None else out
+
+    return convert
+
+
+def _purpose_words(template: str | None, channel: str) -> str:
+    if not template:
+        return ""
+    try:
+        return purpose_for(template, channel)
+    except ValueError:  # an unknown channel: keep the template as it is
+        return template
+
+
+def export_csv(
+    db: Database,
+    kind: ExportKind,
+    out: IO[str],
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    excel: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Write ``kind`` as CSV (header first) to ``out``; returns the number of data rows.
+
+    ``out`` must be opened with ``newline=""`` (the csv module writes CRLF, as RFC 4180 says).
+    ``excel`` starts the file with a UTF-8 BOM, which is how Excel recognises UTF-8.
+    """
+    check_period(since, until)
+    where, params = period_filter(kind.date_column, since, until)
+    if excel:
+        out.write(UTF8_BOM)
+    writer = csv.writer(out)
+    writer.writerow(kind.header)
+    convert = _converter(kind.columns)
+    count = 0
+    for batch in stream_rows(db, kind.sql.format(where=where), params, batch_size):
+        writer.writerows(map(convert, batch))
+        count += len(batch)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# The agenda as a calendar
+
+ICS_PRODID = "-//followup-cli//followup agenda//EN"
+
+
+def uid_for(followup_id: int) -> str:
+    """Stable per follow-up, so importing a newer file updates the event instead of adding one."""
+    return f"followup-{followup_id}@followup-cli"
+
+
+def agenda_calendar(
+    db: Database, today: dt.date, days: int, *, stamp: dt.datetime, currency: str = "$"
+) -> tuple[bytes, int]:
+    """The pending follow-ups due up to ``today + days`` as iCalendar bytes, and their count.
+
+    Overdue ones are placed on today (an event in the past is one nobody sees); opted-out
+    contacts and channels are left out, exactly as in ``followup today``.
+    """
+    from icalendar import Calendar, Event
+
+    from followup_cli import agenda
+
+    if days < 0:
+        raise InvalidInput("--days must be 0 or more.")
+    items = agenda.due_today(db.rows, today, currency=currency)
+    items += agenda.upcoming(db.rows, today, days, currency=currency) if days else []
+    cal = Calendar()
+    cal.add("prodid", ICS_PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "Follow-ups")
+    for item in items:
+        on = max(item.due, today)
+        reach = {"email": item.email, "phone": item.phone, "text": item.phone}.get(item.channel)
+        event = Event()
+        event.add("uid", uid_for(item.id))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", on)
+        event.add("dtend", on + dt.timedelta(days=1))
+        event.add("summary", f"{item.purpose}: {item.contact}")
+        lines = [
+            f"Contact: {item.contact} (#{item.contact_id})",
+            f"Channel: {item.channel}" + (f", {reach}" if reach else ""),
+            f"Why: {item.purpose}",
+        ]
+        if item.days_overdue:
+            lines.append(f"Overdue since {item.due.isoformat()}")
+        if item.note:
+            lines.append(f"Note: {item.note}")
+        lines.append(f"Done? followup done {item.id} --outcome positive")
+        event.add("description", "\n".join(lines))
+        event.add("categories", [item.channel])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical(), len(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything about one person
+
+
+def contact_document(session: Session, ref: str, *, exported_on: dt.date) -> dict[str, Any]:
+    """Everything the database holds about one person, as JSON-ready data (a subject access
+    request: "what do you keep about me?")."""
+    from followup_cli.contacts import history
+
+    h = history(session, ref)
+
+    def plain(model: Any) -> dict[str, Any]:
+        return dict(model.model_dump(mode="json"))
+
+    return {
+        "exported_on": exported_on.isoformat(),
+        "contact": plain(h.contact),
+        "referred_by": (
+            {"id": h.referred_by.id, "name": h.referred_by.name} if h.referred_by else None
+        ),
+        "referrals": [{"id": r.id, "name": r.name} for r in h.referrals],
+        "interactions": [plain(i) for i in h.interactions],
+        "followups": [plain(f) for f in h.followups],
+        "calls": [
+            {**plain(entry.call), "answers": [plain(a) for a in entry.answers]} for entry in h.calls
+        ],
+    }
