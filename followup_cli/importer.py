@@ -1,0 +1,1035 @@
+"""Importing sales from a CSV (or JSON Lines) export: streaming, set-based, one transaction.
+
+How it works, and why:
+1. Pass 1 reads the file once, streaming, and validates every row (encoding, columns, dates,
+   amounts, emails, phones). Good rows are staged into a TEMP table, bad rows are kept for the
+   rejects file. Nothing in the database proper is touched yet, so a file that cannot be read
+   "at all" fails before the first write.
+2. The staged rows are grouped into sales (rows sharing an order id are one sale, as in a
+   Shopify export), still in TEMP tables.
+3. One write transaction (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) matches
+   contacts, creates the new ones, records the sales, drops prospect follow-ups and schedules the
+   sale follow-ups with a handful of set-based statements. Killed at any moment, the database
+   holds none of the file or all of it.
+
+A sale's identity is (source, order id): importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from followup_cli.enums import Channel, InteractionKind, Status
+from followup_cli.errors import ImportFailed, InvalidInput
+from followup_cli.privacy import suppression_hash
+from followup_cli.scheduling import RuleSet, choose_channel, reachable_channels
+from followup_cli.values import normalize_email, parse_amount, phone_key, split_csv_set
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from followup_cli.db import Database
+
+FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
+REQUIRED = ("order_id", "date")
+
+
+def _norm_header(text: str) -> str:
+    """``"Order ID"``, ``"order_id"`` and ``" ORDER-ID "`` all become ``"orderid"``."""
+    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+
+
+# Header aliases, in priority order (the first one present wins).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "order_id": (
+        "order_id", "order id", "order number", "order no", "order", "receipt",
+        "receipt number", "receipt no", "invoice", "invoice number", "invoice no", "sale_id",
+        "transaction id",
+    ),
+    "date": (
+        "date", "order date", "sale date", "sold_at", "created_at", "paid_at", "purchase date",
+        "purchased_at",
+    ),
+    "name": (
+        "customer", "customer_name", "billing name", "name", "full name", "client",
+        "client name",
+    ),
+    "email": ("email", "email address", "e-mail", "customer email"),
+    "phone": (
+        "phone", "phone number", "mobile", "mobile phone", "cell", "telephone", "tel",
+        "billing phone",
+    ),
+    "amount": ("total", "amount", "order total", "grand total", "total price", "price"),
+    "items": (
+        "items", "item", "product", "products", "product name", "lineitem name", "description",
+    ),
+    "prefers": ("prefers", "preferred channel", "contact preference"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready column mapping for a known export; each field lists columns tried in order."""
+
+    name: str
+    description: str
+    columns: dict[str, tuple[str, ...]]
+    dayfirst: bool = False
+    decimal_comma: bool = False
+
+
+PRESETS: dict[str, Preset] = {
+    "shopify": Preset(
+        name="shopify",
+        description="Shopify orders export (Orders > Export); one row per line item.",
+        columns={
+            "order_id": ("Name",),
+            "date": ("Created at", "Paid at"),
+            "name": ("Billing Name", "Shipping Name"),
+            "email": ("Email",),
+            "phone": ("Phone", "Billing Phone", "Shipping Phone"),
+            "amount": ("Total",),
+            "items": ("Lineitem name",),
+        },
+    ),
+}
+_SHOPIFY_HINT = {"name", "financialstatus", "lineitemname"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+_ISO_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?$"
+)
+_NUMERIC_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T].*)?$")
+
+
+@lru_cache(maxsize=8192)
+def parse_sale_date(text: str, dayfirst: bool = False) -> dt.date:
+    """A sale date as exports write it; the date part as written (no time zone conversion).
+
+    ISO forms and ``11/05/2025`` go through a regex (cheap); only the rest (``May 11, 2025``)
+    reaches dateutil. ValueError says what was expected.
+    """
+    value = text.strip()
+    match = _ISO_RE.match(value)
+    if match:
+        day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    else:
+        match = _NUMERIC_RE.match(value)
+        if match:
+            first, second, year = int(match[1]), int(match[2]), int(match[3])
+            if year < 100:
+                year += 2000
+            month, mday = (second, first) if dayfirst else (first, second)
+            day = dt.date(year, month, mday)
+        else:
+            if not re.search(r"\d{4}", value) or not re.search(r"[A-Za-z]{3}", value):
+                raise ValueError(value)
+            from dateutil import parser
+
+            try:
+                day = parser.parse(value, dayfirst=dayfirst, fuzzy=False).date()
+            except (parser.ParserError, OverflowError) as exc:
+                raise ValueError(value) from exc
+    if not 1900 <= day.year <= 2199:
+        raise ValueError(value)
+    return day
+
+
+@lru_cache(maxsize=65536)
+def _phone(text: str, region: str) -> str:
+    return phone_key(text, region)
+
+
+@lru_cache(maxsize=65536)
+def _email(text: str) -> str | None:
+    return normalize_email(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Conflict:
+    """An existing contact whose details differ from the imported ones (nothing overwritten)."""
+
+    contact_id: int
+    contact: str
+    field: str
+    existing: str
+    imported: str
+    order_id: str
+
+
+@dataclass
+class ImportSummary:
+    """Everything the owner needs to know about one import, also printed as JSON."""
+
+    file: str
+    source: str
+    encoding: str
+    dry_run: bool = False
+    rows: int = 0
+    sales_imported: int = 0
+    new_contacts: int = 0
+    matched_contacts: int = 0
+    followups_scheduled: int = 0
+    followups_late: int = 0
+    followups_not_scheduled: int = 0
+    prospect_followups_dropped: int = 0
+    already_imported: int = 0
+    changed: int = 0
+    changed_orders: list[str] = field(default_factory=list)
+    skipped_no_contact: int = 0
+    suppressed: int = 0
+    duplicate_rows: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    encoding_note: str | None = None
+
+    @property
+    def conflicting_names(self) -> int:
+        return len({c.contact_id for c in self.conflicts if c.field == "name"})
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["conflicting_names"] = self.conflicting_names
+        return data
+
+
+@dataclass
+class Reject:
+    line: int
+    reason: str
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: str | None = None  # csv or jsonl; None = from the file name (csv by default)
+    preset: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+    rejects: Path | None = None
+    encoding: str = "auto"
+    dayfirst: bool = False
+    decimal_comma: bool = False
+    source: str | None = None
+    region: str = "US"
+
+
+ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
+
+MAX_CHANGED_LISTED = 20
+_BATCH = 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the file
+
+
+@dataclass
+class _Input:
+    label: str  # how messages name the file
+    path: Path | None  # None for stdin
+    binary: IO[bytes]
+    size: int
+
+
+def _open_input(file: str) -> _Input:
+    if file == "-":
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - stdin may be read twice (encoding)
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        size = spool.tell()
+        spool.seek(0)
+        return _Input("<stdin>", None, spool, size)
+    path = Path(file).expanduser()
+    if path.is_dir():
+        raise ImportFailed(f"{path} is a folder; give the CSV file to import.")
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ImportFailed(f"No file {path}.") from None
+    except OSError as exc:
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror}.") from None
+    return _Input(str(path), path, handle, path.stat().st_size)
+
+
+def _bad_line(binary: IO[bytes], encoding: str) -> int:
+    """The first line of the file that does not decode (the decoder reads ahead in chunks)."""
+    binary.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for number, raw in enumerate(binary, start=1):
+        try:
+            decoder.decode(raw)
+        except UnicodeDecodeError:
+            return number
+    return 0
+
+
+class _Columns:
+    """Which cells of a row hold which field."""
+
+    def __init__(self, header: list[str], options: ImportOptions, label: str) -> None:
+        self.header = header
+        normalized = [_norm_header(h) for h in header]
+        index = {}
+        for i, name in enumerate(normalized):
+            index.setdefault(name, i)
+        self.indices: dict[str, list[int]] = {}
+        preset = None
+        if options.preset:
+            preset = PRESETS.get(options.preset.strip().lower())
+            if preset is None:
+                raise InvalidInput(
+                    f"Unknown preset {options.preset!r}; known: {', '.join(sorted(PRESETS))}."
+                )
+        for name in FIELDS:
+            if name in options.mapping:
+                column = options.mapping[name]
+                if _norm_header(column) not in index:
+                    raise ImportFailed(
+                        f"{label}: --map {name}={column}: there is no column {column!r}; "
+                        f"the columns are {_listing(header)}."
+                    )
+                self.indices[name] = [index[_norm_header(column)]]
+                continue
+            candidates = preset.columns.get(name, ()) if preset else ALIASES[name]
+            found = [index[_norm_header(c)] for c in candidates if _norm_header(c) in index]
+            if found:
+                self.indices[name] = found if preset else found[:1]
+        missing = [name for name in REQUIRED if name not in self.indices]
+        if missing:
+            hint = ""
+            if preset is None and set(normalized) >= _SHOPIFY_HINT:
+                hint = " This looks like a Shopify export: try --preset shopify."
+            example = " ".join(f"--map {m}=COLUMN" for m in missing)
+            raise ImportFailed(
+                f"{label}, line 1: no {' or '.join(missing)} column; the columns are "
+                f"{_listing(header)}. Say which column to use with {example} "
+                f"(e.g. --map {missing[0]}={header[0] if header else 'COLUMN'}).{hint}"
+            )
+
+    def get(self, row: list[str], name: str) -> str | None:
+        for i in self.indices.get(name, ()):
+            if i < len(row):
+                value = row[i].strip()
+                if value:
+                    return value
+        return None
+
+
+def _listing(header: Sequence[str]) -> str:
+    shown = ", ".join(repr(h) for h in header[:30])
+    return shown + (", ..." if len(header) > 30 else "") if header else "(none)"
+
+
+@dataclass
+class _Staged:
+    """Pass 1's result."""
+
+    header: list[str]
+    signature: str
+    rows: int
+    rejects: list[Reject]
+
+
+def _records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str] | None]]:
+    """(line, cells) for each record; the header first (as cells), blank records skipped."""
+    if fmt == "jsonl":
+        header: list[str] | None = None
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportFailed(
+                    f"{label}, line {number}: not JSON ({exc.msg}); is this a CSV file? "
+                    "Try --format csv."
+                ) from None
+            if not isinstance(obj, dict):
+                raise ImportFailed(f"{label}, line {number}: expected a JSON object per line.")
+            if header is None:
+                header = list(obj)
+                yield 1, header
+            cells = ["" if obj.get(k) is None else str(obj.get(k)) for k in header]
+            yield number, cells
+        return
+    reader = csv.reader(text)
+    last = 0
+    try:
+        for cells in reader:
+            start, last = last + 1, reader.line_num
+            if not cells or not any(c.strip() for c in cells):
+                continue
+            yield start, cells
+    except csv.Error as exc:
+        raise ImportFailed(
+            f"{label}, line {reader.line_num}: not a readable CSV file ({exc}). "
+            "Check that it is a CSV export (not a spreadsheet file), or try --encoding cp1252."
+        ) from None
+
+
+def _stage(
+    conn: Connection,
+    source: _Input,
+    encoding: str,
+    options: ImportOptions,
+    today: dt.date,
+    progress: ProgressCallback | None,
+) -> _Staged:
+    """Pass 1: decode, validate and stage every row into the TEMP table import_row."""
+    source.binary.seek(0)
+    fmt = options.format or ("jsonl" if source.label.endswith((".jsonl", ".ndjson")) else "csv")
+    stream = io.TextIOWrapper(source.binary, encoding=encoding, newline="")
+    try:
+        return _stage_rows(conn, source, stream, fmt, options, today, progress)
+    finally:
+        stream.detach()  # keep the file open: a second attempt re-reads it
+
+
+def _stage_rows(
+    conn: Connection,
+    source: _Input,
+    stream: IO[str],
+    fmt: str,
+    options: ImportOptions,
+    today: dt.date,
+    progress: ProgressCallback | None,
+) -> _Staged:
+    from sqlalchemy import text as sql
+
+    insert = sql(
+        "INSERT INTO import_row (line, order_id, occurred_on, name, email, phone, phone_key,"
+        " amount_cents, items, prefers) VALUES (:line, :order_id, :occurred_on, :name, :email,"
+        " :phone, :phone_key, :amount_cents, :items, :prefers)"
+    )
+    rejects: list[Reject] = []
+    batch: list[dict[str, Any]] = []
+    records = _records(stream, fmt, source.label)
+    first = next(records, None)
+    if first is None:
+        raise ImportFailed(f"{source.label} is empty: expected a header line and sales.")
+    header = [h.strip() for h in first[1] or []]
+    columns = _Columns(header, options, source.label)
+    signature = "csv-" + hashlib.sha1("|".join(_norm_header(h) for h in header).encode()).hexdigest()[:8]  # fmt: skip
+    channels = {c.value for c in Channel}
+    rows = 0
+    for line, cells in records:
+        assert cells is not None
+        rows += 1
+        try:
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                raise InvalidInput(
+                    f"{len(cells)} fields but the header has {len(header)} (an unquoted comma?)"
+                )
+            record = _validate(cells, columns, options, today, channels)
+        except InvalidInput as exc:
+            rejects.append(Reject(line, str(exc).rstrip("."), cells))
+            continue
+        record["line"] = line
+        batch.append(record)
+        if len(batch) >= _BATCH:
+            conn.execute(insert, batch)
+            batch.clear()
+            if progress is not None:
+                progress(source.binary.tell(), source.size)
+    if batch:
+        conn.execute(insert, batch)
+    return _Staged(header, signature, rows, rejects)
+
+
+def _validate(
+    cells: list[str],
+    columns: _Columns,
+    options: ImportOptions,
+    today: dt.date,
+    channels: set[str],
+) -> dict[str, Any]:
+    order_id = columns.get(cells, "order_id")
+    if order_id is None:
+        raise InvalidInput("no order id")
+    raw_date = columns.get(cells, "date")
+    if raw_date is None:
+        raise InvalidInput("no date")
+    try:
+        day = parse_sale_date(raw_date, options.dayfirst)
+    except ValueError:
+        raise InvalidInput(
+            f"cannot read the date {raw_date!r} (expected e.g. 2025-05-11, 05/11/2025 or "
+            "May 11, 2025)"
+        ) from None
+    if day > today:
+        raise InvalidInput(f"the date {raw_date!r} is in the future")
+    amount = parse_amount(columns.get(cells, "amount"), decimal_comma=options.decimal_comma)
+    raw_email = columns.get(cells, "email")
+    email = _email(raw_email) if raw_email else None
+    phone = columns.get(cells, "phone")
+    key = _phone(phone, options.region) if phone else None
+    prefers = columns.get(cells, "prefers")
+    if prefers is not None:
+        prefers = prefers.lower()
+        if prefers not in channels:
+            raise InvalidInput(
+                f"unknown preferred channel {prefers!r} (use phone, email, text, mail or visit)"
+            )
+    name = columns.get(cells, "name")
+    return {
+        "order_id": order_id,
+        "occurred_on": day.isoformat(),
+        "name": " ".join(name.split()) if name else None,
+        "email": email,
+        "phone": phone,
+        "phone_key": key,
+        "amount_cents": amount,
+        "items": columns.get(cells, "items"),
+        "prefers": prefers,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL. Dates are ISO text on SQLite (and cast by PostgreSQL); the lookups below all use the
+# unique indexes on contact.email, contact.phone_key, interaction(source, external_id) and
+# suppression.key_hash (tests/test_import.py checks the query plans).
+
+STAGE_DDL = (
+    "CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, order_id TEXT NOT NULL,"
+    " occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT, phone_key TEXT,"
+    " amount_cents BIGINT, items TEXT, prefers TEXT)",
+    "CREATE INDEX import_row_order ON import_row (order_id, line)",
+    "CREATE TEMP TABLE import_sale (line INTEGER PRIMARY KEY, order_id TEXT NOT NULL UNIQUE,"
+    " occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT, phone_key TEXT,"
+    " amount_cents BIGINT, items TEXT, prefers TEXT, fingerprint TEXT NOT NULL,"
+    " email_hash TEXT, phone_hash TEXT, state TEXT NOT NULL DEFAULT 'new',"
+    " old_fingerprint TEXT, contact_id INTEGER, new_contact INTEGER NOT NULL DEFAULT 0,"
+    " interaction_id INTEGER)",
+    "CREATE INDEX import_sale_contact ON import_sale (contact_id, line)",
+    "CREATE INDEX import_sale_state ON import_sale (state, line)",
+)
+DROP_STAGE = ("DROP TABLE IF EXISTS import_sale", "DROP TABLE IF EXISTS import_row")
+
+EXISTING_SQL = (
+    "UPDATE import_sale SET old_fingerprint = (SELECT i.fingerprint FROM interaction i"
+    " WHERE i.source = :source AND i.external_id = import_sale.order_id AND i.kind = 'sale'),"
+    " state = 'old' WHERE EXISTS (SELECT 1 FROM interaction i WHERE i.source = :source"
+    " AND i.external_id = import_sale.order_id AND i.kind = 'sale')"
+)
+SUPPRESSED_SQL = (
+    "UPDATE import_sale SET state = 'suppressed' WHERE state = 'new' AND ("
+    " EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = import_sale.email_hash)"
+    " OR EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = import_sale.phone_hash))"
+)
+NO_CONTACT_SQL = (
+    "UPDATE import_sale SET state = 'no-contact'"
+    " WHERE state = 'new' AND email IS NULL AND phone_key IS NULL"
+)
+MATCH_EMAIL_SQL = (
+    "UPDATE import_sale SET contact_id = (SELECT c.id FROM contact c"
+    " WHERE c.email = import_sale.email)"
+    " WHERE state = 'new' AND contact_id IS NULL AND email IS NOT NULL"
+)
+MATCH_PHONE_SQL = (
+    "UPDATE import_sale SET contact_id = (SELECT c.id FROM contact c"
+    " WHERE c.phone_key = import_sale.phone_key)"
+    " WHERE state = 'new' AND contact_id IS NULL AND phone_key IS NOT NULL"
+)
+
+
+def _create_stage(conn: Connection) -> None:
+    from sqlalchemy import text as sql
+
+    for statement in (*DROP_STAGE, *STAGE_DDL):
+        conn.execute(sql(statement))
+
+
+def _fingerprint(sale: dict[str, Any]) -> str:
+    data = [sale[k] for k in ("occurred_on", "name", "email", "phone_key", "amount_cents", "items")]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _group_sales(conn: Connection) -> int:
+    """Rows sharing an order id become one sale: first non-empty value of each field, the
+    distinct items joined in file order, the total taken once. Returns exact duplicate rows.
+    """
+    from sqlalchemy import text as sql
+
+    insert = sql(
+        "INSERT INTO import_sale (line, order_id, occurred_on, name, email, phone, phone_key,"
+        " amount_cents, items, prefers, fingerprint, email_hash, phone_hash) VALUES (:line,"
+        " :order_id, :occurred_on, :name, :email, :phone, :phone_key, :amount_cents, :items,"
+        " :prefers, :fingerprint, :email_hash, :phone_hash)"
+    )
+    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")
+    duplicates = 0
+    batch: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    items: list[str] = []
+    seen_rows: set[tuple[Any, ...]] = set()
+
+    def flush() -> None:
+        assert current is not None
+        current["items"] = ", ".join(items) if items else None
+        current["fingerprint"] = _fingerprint(current)
+        current["email_hash"] = (
+            suppression_hash("email", current["email"]) if current["email"] else None
+        )
+        current["phone_hash"] = (
+            suppression_hash("phone", current["phone_key"]) if current["phone_key"] else None
+        )
+        batch.append(current)
+        if len(batch) >= _BATCH:
+            conn.execute(insert, batch)
+            batch.clear()
+
+    after: tuple[str, int] = ("", 0)
+    while True:  # paged by (order_id, line), so memory stays flat however big the file
+        rows = conn.execute(
+            sql(
+                "SELECT line, order_id, occurred_on, name, email, phone, phone_key,"
+                " amount_cents, items, prefers FROM import_row"
+                " WHERE (order_id, line) > (:order_id, :line) ORDER BY order_id, line"
+                " LIMIT :limit"
+            ),
+            {"order_id": after[0], "line": after[1], "limit": _BATCH},
+        ).all()
+        if not rows:
+            break
+        after = (rows[-1].order_id, rows[-1].line)
+        for row in rows:
+            record = dict(row._mapping)
+            if current is None or record["order_id"] != current["order_id"]:
+                if current is not None:
+                    flush()
+                current = record
+                items = []
+                seen_rows = set()
+            else:
+                for key in keys:
+                    if current[key] is None and record[key] is not None:
+                        current[key] = record[key]
+            signature = tuple(v for k, v in record.items() if k != "line")
+            if signature in seen_rows:
+                duplicates += 1
+            seen_rows.add(signature)
+            if record["items"] and record["items"] not in items:
+                items.append(record["items"])
+    if current is not None:
+        flush()
+    if batch:
+        conn.execute(insert, batch)
+    return duplicates
+
+
+# ---------------------------------------------------------------------------------------------
+# The import
+
+
+def run_import(
+    db: Database,
+    file: str,
+    *,
+    options: ImportOptions,
+    rules: RuleSet,
+    today: dt.date,
+    now: dt.datetime | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import one file of sales in one transaction; see the module docstring."""
+    source = _open_input(file)
+    try:
+        return _run(db, source, options, rules, today, now, progress)
+    finally:
+        source.binary.close()
+
+
+def _run(
+    db: Database,
+    source: _Input,
+    options: ImportOptions,
+    rules: RuleSet,
+    today: dt.date,
+    now: dt.datetime | None,
+    progress: ProgressCallback | None,
+) -> ImportSummary:
+    from sqlalchemy.exc import OperationalError
+
+    from followup_cli.db import translate_operational_error
+
+    encodings = ["utf-8-sig", "cp1252"] if options.encoding == "auto" else [options.encoding]
+    try:
+        codecs.lookup(encodings[0])
+    except LookupError:
+        raise InvalidInput(
+            f"Unknown encoding {options.encoding!r}; try utf-8, cp1252 or latin-1."
+        ) from None
+    engine = db.engine
+    with engine.connect() as conn:
+        try:
+            conn.execution_options(followup_readonly=True)  # staging: TEMP tables only
+            staged: _Staged | None = None
+            note = None
+            for attempt, encoding in enumerate(encodings):
+                with conn.begin():
+                    _create_stage(conn)
+                    try:
+                        staged = _stage(conn, source, encoding, options, today, progress)
+                    except UnicodeDecodeError:
+                        line = _bad_line(source.binary, encoding)
+                        if attempt + 1 < len(encodings):
+                            note = (
+                                f"{source.label} is not UTF-8 (line {line}); "
+                                f"read it as {encodings[attempt + 1]}"
+                            )
+                            continue
+                        shown = "UTF-8 or cp1252" if options.encoding == "auto" else encoding
+                        raise ImportFailed(
+                            f"{source.label}, line {line}: cannot decode the file as {shown}. "
+                            "Save it as CSV UTF-8, or say its encoding, e.g. --encoding "
+                            "cp1252 or --encoding latin-1. Nothing was imported."
+                        ) from None
+                    duplicates = _group_sales(conn)
+                    break
+            assert staged is not None
+            used = encoding
+            summary = ImportSummary(
+                file=source.label,
+                source=_source_name(options, staged.signature),
+                encoding="utf-8" if used == "utf-8-sig" else used,
+                dry_run=options.dry_run,
+                rows=staged.rows,
+                duplicate_rows=duplicates,
+                rejected=len(staged.rejects),
+                encoding_note=note,
+            )
+            if staged.rejects:
+                path = options.rejects or _default_rejects(source)
+                _write_rejects(path, staged.header, staged.rejects)
+                summary.rejects_path = str(path)
+            conn.execution_options(followup_readonly=False)
+            transaction = conn.begin()  # BEGIN IMMEDIATE: waits politely for another writer
+            try:
+                _write(conn, summary, rules, today, now or dt.datetime.now(dt.UTC))
+                if options.dry_run:
+                    transaction.rollback()
+                else:
+                    transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+        except OperationalError as exc:
+            raise translate_operational_error(exc) from exc
+        finally:
+            _drop_stage(conn)
+    return summary
+
+
+def _drop_stage(conn: Connection) -> None:
+    from sqlalchemy import text as sql
+
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        for statement in DROP_STAGE:
+            conn.execute(sql(statement))
+        conn.commit()
+    except Exception:  # the connection is going away anyway; TEMP tables go with it
+        conn.invalidate()
+
+
+def _source_name(options: ImportOptions, signature: str) -> str:
+    if options.source:
+        return options.source.strip()
+    if options.preset:
+        return options.preset.strip().lower()
+    return signature
+
+
+def _default_rejects(source: _Input) -> Path:
+    if source.path is None:
+        from followup_cli.config import app_dir
+
+        return app_dir() / "stdin.rejects.csv"
+    return source.path.with_name(f"{source.path.stem}.rejects.csv")
+
+
+def _write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None:
+    """The original rows, plus the line they came from and why they were refused (0600)."""
+    from followup_cli.files import open_private
+
+    try:
+        with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*header, "line", "reason"])
+            for reject in rejects:
+                cells = reject.cells + [""] * (len(header) - len(reject.cells))
+                writer.writerow([*cells, reject.line, reject.reason])
+    except OSError as exc:
+        raise ImportFailed(
+            f"Cannot write the rejects file {path}: {exc.strerror}; choose one with --rejects."
+        ) from None
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _write(
+    conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date, now: dt.datetime
+) -> None:
+    """The write transaction: a handful of set-based statements."""
+    from sqlalchemy import text as sql
+
+    def run(statement: str, **params: Any) -> Any:
+        return conn.execute(sql(statement), params)
+
+    if not _is_sqlite(conn):
+        run("SELECT pg_advisory_xact_lock(7411)")  # one import at a time on PostgreSQL
+    run(EXISTING_SQL, source=summary.source)
+    summary.already_imported = run(
+        "SELECT COUNT(*) FROM import_sale WHERE state = 'old' AND old_fingerprint = fingerprint"
+    ).scalar_one()
+    changed = run(
+        "SELECT order_id FROM import_sale WHERE state = 'old'"
+        " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint) ORDER BY line"
+    ).all()
+    summary.changed = len(changed)
+    summary.changed_orders = [r[0] for r in changed[:MAX_CHANGED_LISTED]]
+    summary.suppressed = run(SUPPRESSED_SQL).rowcount
+    summary.skipped_no_contact = run(NO_CONTACT_SQL).rowcount
+    run(MATCH_EMAIL_SQL)
+    run(MATCH_PHONE_SQL)
+    summary.matched_contacts = run(
+        "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
+        " WHERE state = 'new' AND contact_id IS NOT NULL"
+    ).scalar_one()
+    summary.new_contacts = _create_contacts(conn, today)
+    run(
+        "UPDATE import_sale SET new_contact = 1"
+        " WHERE state = 'new' AND contact_id IS NULL"
+    )  # fmt: skip
+    run(MATCH_EMAIL_SQL)
+    run(MATCH_PHONE_SQL)
+    _complete_contacts(conn, summary)
+    summary.sales_imported = run(
+        "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
+        " source, external_id, fingerprint, created_at) SELECT contact_id, :kind, occurred_on,"
+        " amount_cents, items, NULL, :source, order_id, fingerprint, :now FROM import_sale"
+        " WHERE state = 'new' ORDER BY line",
+        kind=InteractionKind.SALE.value,
+        source=summary.source,
+        now=now.strftime("%Y-%m-%d %H:%M:%S.%f") if _is_sqlite(conn) else now,
+    ).rowcount
+    run(
+        "UPDATE import_sale SET interaction_id = (SELECT i.id FROM interaction i"
+        " WHERE i.source = :source AND i.external_id = import_sale.order_id AND i.kind = 'sale')"
+        " WHERE state = 'new'",
+        source=summary.source,
+    )
+    # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
+    summary.prospect_followups_dropped = run(
+        "UPDATE followup SET status = :skipped, completed_on = :today,"
+        " note = 'Bought on ' || (SELECT s.occurred_on FROM import_sale s"
+        " WHERE s.contact_id = followup.contact_id AND s.state = 'new' ORDER BY s.line LIMIT 1)"
+        " WHERE status = :pending AND until_sale = :true AND contact_id IN"
+        " (SELECT s.contact_id FROM import_sale s WHERE s.state = 'new')",
+        skipped=Status.SKIPPED.value,
+        pending=Status.PENDING.value,
+        today=today.isoformat() if _is_sqlite(conn) else today,
+        true=True,
+    ).rowcount
+    _schedule(conn, summary, rules, today)
+
+
+def _create_contacts(conn: Connection, today: dt.date) -> int:
+    """One new contact per new person: sales sharing an email (else a phone) are one person."""
+    from sqlalchemy import text as sql
+
+    people: list[dict[str, Any]] = []
+    by_email: dict[str, dict[str, Any]] = {}
+    by_phone: dict[str, dict[str, Any]] = {}
+    rows = conn.execute(
+        sql(
+            "SELECT name, email, phone, phone_key, prefers FROM import_sale"
+            " WHERE state = 'new' AND contact_id IS NULL ORDER BY line"
+        )
+    )
+    for name, email, phone, key, prefers in rows:
+        person = (by_email.get(email) if email else None) or (by_phone.get(key) if key else None)
+        if person is None:
+            person = {
+                "name": name or email or phone,
+                "email": None,
+                "phone": None,
+                "phone_key": None,
+                "prefers": prefers
+                or (Channel.EMAIL.value if email and not key else Channel.PHONE.value),
+                "created_on": today.isoformat() if _is_sqlite(conn) else today,
+            }
+            people.append(person)
+        if email and person["email"] is None and email not in by_email:
+            person["email"] = email
+            by_email[email] = person
+        if key and person["phone_key"] is None and key not in by_phone:
+            person["phone"], person["phone_key"] = phone, key
+            by_phone[key] = person
+    if people:
+        conn.execute(
+            sql(
+                "INSERT INTO contact (name, email, phone, phone_key, prefers, note, tags,"
+                " every_days, phone_invalid, do_not_contact, opted_out_channels,"
+                " referred_by_id, created_on) VALUES (:name, :email, :phone, :phone_key,"
+                " :prefers, NULL, '', NULL, :false, :false, '', NULL, :created_on)"
+            ),
+            [{**p, "false": False} for p in people],
+        )
+    return len(people)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _complete_contacts(conn: Connection, summary: ImportSummary) -> None:
+    """Existing contacts gain a missing email or phone; differences are reported, not written."""
+    from sqlalchemy import text as sql
+
+    rows = conn.execute(
+        sql(
+            "SELECT c.id, c.name, c.email, c.phone_key, s.name, s.email, s.phone, s.phone_key,"
+            " s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+            " WHERE s.state = 'new' AND s.new_contact = 0 AND ("
+            " (s.name IS NOT NULL AND s.name <> c.name)"
+            " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
+            " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
+            " ORDER BY s.line"
+        )
+    ).all()
+    reported: set[tuple[int, str, str]] = set()
+    filled: dict[int, dict[str, Any]] = {}
+
+    def report(cid: int, name: str, what: str, old: str, new: str, order: str) -> None:
+        if (cid, what, new) not in reported:
+            reported.add((cid, what, new))
+            summary.conflicts.append(Conflict(cid, f"{name} (#{cid})", what, old, new, order))
+
+    for cid, cname, cemail, ckey, name, email, phone, key, order in rows:
+        mine = filled.setdefault(cid, {})
+        if name and not _same_name(name, cname):
+            report(cid, cname, "name", cname, name, order)
+        current_email = cemail or mine.get("email")
+        if email and current_email is None:
+            taken = conn.execute(
+                sql("SELECT id FROM contact WHERE email = :e"), {"e": email}
+            ).first()
+            if taken is None:
+                mine["email"] = email
+                conn.execute(
+                    sql("UPDATE contact SET email = :e WHERE id = :id"), {"e": email, "id": cid}
+                )
+        elif email and current_email != email:
+            report(cid, cname, "email", current_email, email, order)
+        current_key = ckey or mine.get("phone_key")
+        if key and current_key is None:
+            taken = conn.execute(
+                sql("SELECT id FROM contact WHERE phone_key = :k"), {"k": key}
+            ).first()
+            if taken is None:
+                mine["phone_key"] = key
+                conn.execute(
+                    sql("UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id"),
+                    {"p": phone, "k": key, "id": cid},
+                )
+        elif key and current_key != key:
+            report(cid, cname, "phone", current_key, key, order)
+
+
+def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date) -> None:
+    """The sale cadence rules, as followups.apply_rules computes them, inserted in batches."""
+    from sqlalchemy import text as sql
+
+    sale_rules = rules.for_kind(InteractionKind.SALE)
+    if not sale_rules:
+        return
+    sqlite = _is_sqlite(conn)
+    insert = sql(
+        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+        " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
+        " VALUES (:contact_id, :interaction_id, :rule, :purpose, :channel, :due_on, :priority,"
+        " :status, NULL, NULL, 0, :until_sale, NULL, :created_on)"
+    )
+    due_cache: dict[tuple[str, str], dt.date] = {}
+    created = today.isoformat() if sqlite else today
+    last = 0
+    while True:
+        rows = conn.execute(
+            sql(
+                "SELECT s.line, s.interaction_id, s.contact_id, s.occurred_on, c.email, c.phone,"
+                " c.phone_invalid, c.do_not_contact, c.opted_out_channels, c.prefers"
+                " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+                " WHERE s.state = 'new' AND s.line > :last ORDER BY s.line LIMIT :limit"
+            ),
+            {"last": last, "limit": _BATCH},
+        ).all()
+        if not rows:
+            break
+        batch: list[dict[str, Any]] = []
+        for line, iid, cid, occurred, email, phone, invalid, dnc, opted, prefers in rows:
+            last = line
+            usable = reachable_channels(
+                email=email,
+                phone=phone,
+                phone_invalid=bool(invalid),
+                do_not_contact=bool(dnc),
+                opted_out=split_csv_set(opted),
+            )
+            day = occurred if isinstance(occurred, str) else occurred.isoformat()
+            for rule in sale_rules:
+                channel = choose_channel(rule.channels, prefers, usable)
+                if channel is None:
+                    summary.followups_not_scheduled += 1
+                    continue
+                due = due_cache.get((day, rule.name))
+                if due is None:
+                    due = rules.calendar.apply(dt.date.fromisoformat(day), rule.after)
+                    due_cache[(day, rule.name)] = due
+                if due < today:
+                    due = today
+                    summary.followups_late += 1
+                batch.append(
+                    {
+                        "contact_id": cid,
+                        "interaction_id": iid,
+                        "rule": rule.name,
+                        "purpose": rule.purpose,
+                        "channel": channel,
+                        "due_on": due.isoformat() if sqlite else due,
+                        "priority": rule.priority,
+                        "status": Status.PENDING.value,
+                        "until_sale": rule.until_sale,
+                        "created_on": created,
+                    }
+                )
+        if batch:
+            conn.execute(insert, batch)
+            summary.followups_scheduled += len(batch)
