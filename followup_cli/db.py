@@ -118,6 +118,7 @@ def make_engine(url: str) -> Engine:
         dbapi_connection.execute("PRAGMA journal_mode = WAL")
         dbapi_connection.execute("PRAGMA synchronous = NORMAL")
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA secure_delete = ON")  # erased data is zeroed on disk
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -256,6 +257,22 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"Cannot write the backup {target}: {exc}") from None
         return target
+
+    def compact(self) -> None:
+        """Rewrite the file without free pages and empty the WAL, so erased rows leave no trace."""
+        if self.path is None:
+            return
+        self.dispose()
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            try:
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                con.execute("VACUUM")
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise translate_operational_error(exc) from None
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -202,3 +202,33 @@ def opt_out(
     with database(ctx).session() as session:
         contact = set_opt_out(session, ref, channel, undo=undo)
     render.console.print(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
+
+
+@contact_app.command("forget")
+def forget(
+    ctx: typer.Context,
+    ref: RefArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person for good: contact, interactions, follow-ups, calls and answers.
+
+    Only a one-way hash of their email and phone is kept, so an import does not recreate
+    them. Backups you made earlier still hold them. Example: followup contact forget "Ann Lee"
+    """
+    from followup_cli import render
+    from followup_cli.contacts import describe, resolve
+    from followup_cli.privacy import forget as forget_contact
+
+    db = database(ctx)
+    with db.session(write=False) as session:
+        contact = resolve(session, ref)
+        who, contact_ref = describe(contact), f"#{contact.id}"
+    if not yes:
+        typer.confirm(f"Erase {who} and everything about them? This cannot be undone", abort=True)
+    with db.session() as session:
+        gone = forget_contact(session, contact_ref)
+    db.compact()
+    render.console.print(
+        f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "
+        f"{gone.followups} follow-ups, {gone.calls} calls."
+    )
