@@ -208,7 +208,7 @@ def fill(template: str, values: Mapping[str, str]) -> str:
 # Parsing and checking
 # --------------------------------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"\s*(==|!=|\[|\]|,|[A-Za-z0-9_-]+)")
+_TOKEN_RE = re.compile(r"\s*(==|!=|=|\[|\]|,|[A-Za-z0-9_-]+)")
 
 
 def parse_condition(text: str) -> Condition:
