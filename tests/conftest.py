@@ -17,17 +17,78 @@ from followup_cli.scheduling import RuleSet, load_rules
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
 
+POSTGRES_URL = os.environ.get("FOLLOWUP_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return f"followup: running against PostgreSQL {POSTGRES_URL}"
+    return (
+        "followup: running against SQLite (set FOLLOWUP_TEST_DATABASE_URL=postgresql+psycopg://... "
+        "to run the suite against PostgreSQL; .ci/run does)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if POSTGRES_URL:
+        skip = pytest.mark.skip(reason="SQLite-specific (files, pragmas, sqlite3 module)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """On PostgreSQL: one migrated template database that each test copies (fast)."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    import psycopg
+
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    admin = _pg_conninfo(POSTGRES_URL)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS followup_template WITH (FORCE)")
+        conn.execute("CREATE DATABASE followup_template")
+    template, _ = Database.open(f"{base}/followup_template")
+    template.dispose()
+    yield base
+
+
+def _pg_conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+_pg_counter = iter(range(1, 1_000_000))
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point FOLLOWUP_HOME and FOLLOWUP_DB at a temporary folder and pin "today"."""
+def isolated_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_template: str | None
+) -> Iterator[Path]:
+    """Point FOLLOWUP_HOME and FOLLOWUP_DB at a temporary place and pin "today".
+
+    With FOLLOWUP_TEST_DATABASE_URL set, FOLLOWUP_DB is a fresh PostgreSQL database per test.
+    """
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("FOLLOWUP_HOME", str(home))
-    url = os.environ.get("FOLLOWUP_TEST_DATABASE_URL")
-    monkeypatch.setenv("FOLLOWUP_DB", url or str(home / "followup.db"))
     monkeypatch.setenv("FOLLOWUP_TODAY", TODAY.isoformat())
     monkeypatch.delenv("FOLLOWUP_DEBUG", raising=False)
-    return home
+    if postgres_template is None:
+        monkeypatch.setenv("FOLLOWUP_DB", str(home / "followup.db"))
+        yield home
+        return
+    import psycopg
+
+    name = f"followup_t{os.getpid()}_{next(_pg_counter)}"
+    admin = _pg_conninfo(POSTGRES_URL)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE followup_template")
+    monkeypatch.setenv("FOLLOWUP_DB", f"{postgres_template}/{name}")
+    yield home
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

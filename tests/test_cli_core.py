@@ -200,6 +200,7 @@ def test_bad_followup_today_env() -> None:
     )
 
 
+@pytest.mark.sqlite_only
 def test_db_path_and_option(isolated_home: Path, tmp_path: Path) -> None:
     assert ok("db", "path") == f"{isolated_home / 'followup.db'}\n"
     other = tmp_path / "other.db"

@@ -7,6 +7,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
 from followup_cli import agenda
 from followup_cli.config import to_url
 from followup_cli.db import KNOWN_REVISIONS, SCHEMA_REVISION, Database, restore_backup
@@ -16,10 +18,11 @@ FIXTURE_0001 = Path(__file__).parent / "data" / "schema-0001.db"
 
 
 def test_schema_constant_matches_alembic_head() -> None:
-    assert SCHEMA_REVISION == head_revision()
+    assert head_revision() == SCHEMA_REVISION
     assert tuple(revisions()) == KNOWN_REVISIONS
 
 
+@pytest.mark.sqlite_only
 def test_new_database_is_migrated_private_and_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     db, notice = Database.open(to_url(str(path)))
@@ -38,6 +41,7 @@ def test_new_database_is_migrated_private_and_in_wal_mode(tmp_path: Path) -> Non
     db.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_every_version_opens_the_first_released_schema_with_rows_intact(tmp_path: Path) -> None:
     copy = tmp_path / "old.db"
     shutil.copy(FIXTURE_0001, copy)
@@ -58,6 +62,7 @@ def _counts(path: Path) -> dict[str, int]:
         con.close()
 
 
+@pytest.mark.sqlite_only
 def test_backup_and_restore_use_the_backup_api(db: Database, tmp_path: Path) -> None:
     from tests.helpers import make_contact
 
@@ -73,6 +78,7 @@ def test_backup_and_restore_use_the_backup_api(db: Database, tmp_path: Path) -> 
     assert _counts(saved)["contact"] == 2
 
 
+@pytest.mark.sqlite_only
 def test_agenda_query_uses_the_status_due_index(db: Database) -> None:
     assert db.path is not None
     con = sqlite3.connect(db.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
@@ -45,6 +46,7 @@ def test_forget_erases_rows_and_keeps_only_hashes(db: Database, rules: RuleSet) 
         assert not is_suppressed(session, email="someone@example.com", phone_key=None)
 
 
+@pytest.mark.sqlite_only
 def test_cli_forget_confirms_and_leaves_no_trace_in_the_file(isolated_home: Path) -> None:
     assert (
         runner.invoke(

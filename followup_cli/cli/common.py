@@ -35,6 +35,7 @@ def database(ctx: typer.Context) -> Database:
             err=True,
         )
     obj["database"] = db
+    ctx.find_root().call_on_close(db.dispose)  # close pooled connections when the command ends
     return db
 
 
