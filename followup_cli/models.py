@@ -104,6 +104,7 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_interaction_contact_id_occurred_on", "contact_id", "occurred_on"),
+        Index("ix_interaction_kind_occurred_on", "kind", "occurred_on"),  # sales by period
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -129,6 +130,8 @@ class FollowUp(SQLModel, table=True):
     __table_args__ = (
         Index("ix_followup_status_due_on", "status", "due_on"),
         Index("ix_followup_contact_id_status", "contact_id", "status"),
+        Index("ix_followup_due_on", "due_on"),  # reports: what fell due in a period
+        Index("ix_followup_completed_on", "completed_on"),  # reports: what was done in a period
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -161,7 +164,7 @@ class Call(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     followup_id: int | None = Field(default=None, sa_column=_fk("followup.id", ondelete="SET NULL"))
     contact_id: int = Field(sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False))
-    called_on: dt.date
+    called_on: dt.date = Field(index=True)  # reports: calls in a period
     started_at: dt.datetime
     status: str = "in-progress"  # in-progress, completed, interrupted
     reach: str | None = None  # reached, voicemail, no-answer, wrong-number

@@ -89,3 +89,66 @@ def test_agenda_query_uses_the_status_due_index(db: Database) -> None:
     con.close()
     assert "ix_followup_status_due_on" in plan, plan
     assert "SCAN f" not in plan and "SCAN followup" not in plan, plan
+
+
+@pytest.mark.sqlite_only
+def test_opening_an_older_database_backs_it_up_and_says_so_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from followup_cli.cli import app
+
+    copy = tmp_path / "old.db"
+    shutil.copy(FIXTURE_0001, copy)
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", str(copy), "contact", "list", "--json"])
+    assert first.exit_code == 0, first.stderr
+    backups = list(tmp_path.glob("old.db.before-0002-*"))
+    assert len(backups) == 1
+    assert first.stderr == (
+        f"Upgraded the database from schema 0001 to 0002; the previous version is saved as {backups[0]}.\n"
+    )
+    assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    assert _counts(backups[0]) == _counts(copy)
+    second = runner.invoke(app, ["--db", str(copy), "contact", "list", "--json"])
+    assert second.stderr == ""
+
+
+@pytest.mark.sqlite_only
+def test_a_failing_migration_leaves_the_old_database_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import followup_cli.db as db_module
+    import followup_cli.migrations as migrations
+    from followup_cli.errors import DatabaseError
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(
+        migrations.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (scripts / "versions" / "0003_broken.py").write_text(
+        '"""A migration that fails half-way."""\n'
+        "from alembic import op\n"
+        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n'
+        "def upgrade() -> None:\n"
+        '    op.execute("CREATE TABLE half_done (id INTEGER)")\n'
+        '    raise RuntimeError("disk on fire")\n'
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr(db_module, "SCHEMA_REVISION", "0003")
+    monkeypatch.setattr(db_module, "KNOWN_REVISIONS", ("0001", "0002", "0003"))
+    copy = tmp_path / "old.db"
+    shutil.copy(FIXTURE_0001, copy)
+    before = _counts(copy)
+    with pytest.raises(DatabaseError, match="Upgrading the database failed and was rolled back"):
+        Database.open(to_url(str(copy)))
+    con = sqlite3.connect(copy)
+    try:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "half_done" not in tables
+        indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "ix_followup_due_on" not in indexes  # 0002 rolled back with it
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        con.close()
+    assert _counts(copy) == before

@@ -16,7 +16,9 @@ def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    import followup_cli.migrations as here  # looked up at call time so tests can point elsewhere
+
+    config.set_main_option("script_location", str(here.MIGRATIONS_DIR))
     return config
 
 
