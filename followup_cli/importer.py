@@ -450,12 +450,12 @@ def _stage_rows(
         record["line"] = line
         batch.append(record)
         if len(batch) >= _BATCH:
-            conn.execute(insert, batch)
+            _executemany(conn, insert, batch)
             batch.clear()
             if progress is not None:
                 progress(source.binary.tell(), source.size)
     if batch:
-        conn.execute(insert, batch)
+        _executemany(conn, insert, batch)
     return _Staged(header, signature, rows, rejects)
 
 
@@ -555,6 +555,32 @@ MATCH_PHONE_SQL = (
 )
 
 
+def _executemany(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; on SQLite straight through the driver (SQLAlchemy's per-row parameter
+    processing costs more than SQLite's insert itself)."""
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(statement.text, rows)
+        finally:
+            cursor.close()
+    else:
+        conn.execute(statement, rows)
+
+
+def _select(conn: Connection, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A read of the TEMP tables as plain tuples (on SQLite without SQLAlchemy's Row objects)."""
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return cursor.execute(statement, params).fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+    from sqlalchemy import text as sql
+
+    return [tuple(row) for row in conn.execute(sql(statement), params)]
+
+
 def _create_stage(conn: Connection) -> None:
     from sqlalchemy import text as sql
 
@@ -579,7 +605,7 @@ def _group_sales(conn: Connection) -> int:
         " :order_id, :occurred_on, :name, :email, :phone, :phone_key, :amount_cents, :items,"
         " :prefers, :fingerprint, :email_hash, :phone_hash)"
     )
-    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")
+    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
     duplicates = 0
     batch: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -598,25 +624,25 @@ def _group_sales(conn: Connection) -> int:
         )
         batch.append(current)
         if len(batch) >= _BATCH:
-            conn.execute(insert, batch)
+            _executemany(conn, insert, batch)
             batch.clear()
 
     after: tuple[str, int] = ("", 0)
+    columns = ("line", "order_id", "occurred_on", *keys[:4], "amount_cents", "items", "prefers")
     while True:  # paged by (order_id, line), so memory stays flat however big the file
-        rows = conn.execute(
-            sql(
-                "SELECT line, order_id, occurred_on, name, email, phone, phone_key,"
-                " amount_cents, items, prefers FROM import_row"
-                " WHERE (order_id, line) > (:order_id, :line) ORDER BY order_id, line"
-                " LIMIT :limit"
-            ),
+        rows = _select(
+            conn,
+            "SELECT line, order_id, occurred_on, name, email, phone, phone_key,"
+            " amount_cents, items, prefers FROM import_row"
+            " WHERE (order_id, line) > (:order_id, :line) ORDER BY order_id, line"
+            " LIMIT :limit",
             {"order_id": after[0], "line": after[1], "limit": _BATCH},
-        ).all()
+        )
         if not rows:
             break
-        after = (rows[-1].order_id, rows[-1].line)
+        after = (rows[-1][1], rows[-1][0])
         for row in rows:
-            record = dict(row._mapping)
+            record = dict(zip(columns, row, strict=True))
             if current is None or record["order_id"] != current["order_id"]:
                 if current is not None:
                     flush()
@@ -627,7 +653,7 @@ def _group_sales(conn: Connection) -> int:
                 for key in keys:
                     if current[key] is None and record[key] is not None:
                         current[key] = record[key]
-            signature = tuple(v for k, v in record.items() if k != "line")
+            signature = row[1:]
             if signature in seen_rows:
                 duplicates += 1
             seen_rows.add(signature)
@@ -636,7 +662,7 @@ def _group_sales(conn: Connection) -> int:
     if current is not None:
         flush()
     if batch:
-        conn.execute(insert, batch)
+        _executemany(conn, insert, batch)
     return duplicates
 
 
@@ -868,11 +894,11 @@ def _create_contacts(conn: Connection, today: dt.date) -> int:
     people: list[dict[str, Any]] = []
     by_email: dict[str, dict[str, Any]] = {}
     by_phone: dict[str, dict[str, Any]] = {}
-    rows = conn.execute(
-        sql(
-            "SELECT name, email, phone, phone_key, prefers FROM import_sale"
-            " WHERE state = 'new' AND contact_id IS NULL ORDER BY line"
-        )
+    rows = _select(
+        conn,
+        "SELECT name, email, phone, phone_key, prefers FROM import_sale"
+        " WHERE state = 'new' AND contact_id IS NULL ORDER BY line",
+        {},
     )
     for name, email, phone, key, prefers in rows:
         person = (by_email.get(email) if email else None) or (by_phone.get(key) if key else None)
@@ -894,7 +920,8 @@ def _create_contacts(conn: Connection, today: dt.date) -> int:
             person["phone"], person["phone_key"] = phone, key
             by_phone[key] = person
     if people:
-        conn.execute(
+        _executemany(
+            conn,
             sql(
                 "INSERT INTO contact (name, email, phone, phone_key, prefers, note, tags,"
                 " every_days, phone_invalid, do_not_contact, opted_out_channels,"
@@ -982,15 +1009,14 @@ def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: d
     created = today.isoformat() if sqlite else today
     last = 0
     while True:
-        rows = conn.execute(
-            sql(
-                "SELECT s.line, s.interaction_id, s.contact_id, s.occurred_on, c.email, c.phone,"
-                " c.phone_invalid, c.do_not_contact, c.opted_out_channels, c.prefers"
-                " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-                " WHERE s.state = 'new' AND s.line > :last ORDER BY s.line LIMIT :limit"
-            ),
+        rows = _select(
+            conn,
+            "SELECT s.line, s.interaction_id, s.contact_id, s.occurred_on, c.email, c.phone,"
+            " c.phone_invalid, c.do_not_contact, c.opted_out_channels, c.prefers"
+            " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+            " WHERE s.state = 'new' AND s.line > :last ORDER BY s.line LIMIT :limit",
             {"last": last, "limit": _BATCH},
-        ).all()
+        )
         if not rows:
             break
         batch: list[dict[str, Any]] = []
@@ -1031,5 +1057,5 @@ def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: d
                     }
                 )
         if batch:
-            conn.execute(insert, batch)
+            _executemany(conn, insert, batch)
             summary.followups_scheduled += len(batch)

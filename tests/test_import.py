@@ -1,0 +1,470 @@
+"""`followup import`: messy files, idempotency, matching, scheduling, atomicity, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from followup_cli import importer
+from followup_cli.cli import app
+from followup_cli.contacts import set_opt_out
+from followup_cli.db import Database
+from followup_cli.followups import apply_rules, log_interaction
+from followup_cli.models import Contact, FollowUp, Interaction, Suppression
+from followup_cli.privacy import suppression_hash
+from followup_cli.scheduling import RuleSet
+from tests.helpers import make_contact
+
+DATA = Path(__file__).parent / "data" / "import"
+runner = CliRunner()
+TODAY = dt.date(2026, 11, 23)
+
+
+def run(*args: str, input: str | bytes | None = None) -> Any:
+    return runner.invoke(app, ["import", *args], input=input)
+
+
+def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to compare a database before and after."""
+    assert db.path is not None
+    con = sqlite3.connect(db.path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def q(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    return db.rows(sql, {})
+
+
+def copy(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    target.write_bytes((DATA / name).read_bytes())
+    return target
+
+
+MESSY_SUMMARY = """\
+Imported 3 sales from {path} (source shop).
+  New contacts:                3
+  Matched contacts:            0
+  Follow-ups scheduled:        6 (3 late, due today)
+  Prospect follow-ups dropped: 0
+  Already imported:            0
+  Changed since last import:   0
+  Skipped, no email or phone:  1
+  Suppressed (forgotten):      0
+  Duplicate rows:              1
+  Rows rejected:               4 -> {rejects}
+  Conflicting names:           0
+"""
+
+
+def test_messy_file_imports_good_rows_and_rejects_bad_ones(db: Database, tmp_path: Path) -> None:
+    path = copy("messy.csv", tmp_path)
+    result = run(str(path), "--source", "shop")
+    rejects = tmp_path / "messy.rejects.csv"
+    assert result.exit_code == 5
+    assert result.stdout == MESSY_SUMMARY.format(path=path, rejects=rejects)
+    assert result.stderr == f"Error: 4 rows were rejected; see {rejects}.\n"
+
+    assert q(db, "SELECT id, name, email, phone, phone_key, prefers FROM contact ORDER BY id") == [
+        (1, "Ann Lee", "ann@example.com", "(555) 010-0101", "+15550100101", "phone"),
+        (2, "Bob Roe", None, "555.010.0102", "+15550100102", "phone"),
+        (3, "Zoë Ünal", "zoe@example.com", None, None, "email"),
+    ]
+    assert q(
+        db,
+        "SELECT contact_id, kind, occurred_on, amount_cents, items, source, external_id"
+        " FROM interaction ORDER BY id",
+    ) == [
+        (1, "sale", "2026-11-20", 12900, "Mug, blue", "shop", "A-1"),
+        (2, "sale", "2026-11-16", 129950, "Chair\nwith cushion", "shop", "A-2"),
+        (3, "sale", "2026-11-02", 1200, "Scarf", "shop", "A-3"),
+    ]
+    assert q(
+        db,
+        "SELECT contact_id, interaction_id, rule, channel, due_on, status, created_on"
+        " FROM followup ORDER BY id",
+    ) == [
+        (1, 1, "sale-thank-you", "phone", "2026-11-23", "pending", "2026-11-23"),
+        (1, 1, "sale-note", "mail", "2026-11-27", "pending", "2026-11-23"),
+        (2, 2, "sale-thank-you", "phone", "2026-11-23", "pending", "2026-11-23"),  # late
+        (2, 2, "sale-note", "mail", "2026-11-23", "pending", "2026-11-23"),  # on time
+        (3, 3, "sale-thank-you", "email", "2026-11-23", "pending", "2026-11-23"),  # late
+        (3, 3, "sale-note", "mail", "2026-11-23", "pending", "2026-11-23"),  # late
+    ]
+
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
+    with rejects.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [
+        ["Order ID", "Date", "Customer", "Email Address", "Phone Number", "Total", "Product", "line", "reason"],
+        ["A-5", "yesterday-ish", "Carl", "carl@example.com", "", "10", "Hat", "9",
+         "cannot read the date 'yesterday-ish' (expected e.g. 2025-05-11, 05/11/2025 or May 11, 2025)"],
+        ["", "2026-11-20", "Dan", "dan@example.com", "", "10", "Hat", "10", "no order id"],
+        ["A-7", "2026-11-20", "Eve", "eve@example", "", "10", "Hat", "11",
+         "'eve@example' is not an email address (expected name@example.com)"],
+        ["A-8", "2026-11-20", "Fay", "fay@example.com", "", "ten", "Hat", "12",
+         "'ten' is not an amount (for 12,50 use --decimal-comma)"],
+    ]  # fmt: skip
+
+
+def test_same_file_twice_changes_nothing(db: Database, tmp_path: Path) -> None:
+    path = copy("messy.csv", tmp_path)
+    assert run(str(path)).exit_code == 5
+    before = dump(db)
+    result = run(str(path), "--json")
+    assert result.exit_code == 5
+    summary = json.loads(result.stdout)
+    assert summary["source"].startswith("csv-")  # the header signature, stable across runs
+    assert (summary["sales_imported"], summary["already_imported"], summary["changed"]) == (0, 3, 0)
+    assert (summary["new_contacts"], summary["followups_scheduled"]) == (0, 0)
+    assert dump(db) == before
+
+
+def test_overlapping_file_adds_only_new_orders_and_reports_changed(
+    db: Database, tmp_path: Path
+) -> None:
+    header = "order,date,email,total\n"
+    first = tmp_path / "mon.csv"
+    first.write_text(header + "1,2026-11-20,a@example.com,10\n2,2026-11-20,b@example.com,20\n")
+    assert run(str(first), "--source", "till").exit_code == 0
+    second = tmp_path / "tue.csv"
+    second.write_text(
+        header + "2,2026-11-20,b@example.com,25\n1,2026-11-20,a@example.com,10\n"
+        "3,2026-11-21,c@example.com,30\n"
+    )
+    result = run(str(second), "--source", "till")
+    assert result.exit_code == 0, result.stderr
+    assert "Changed since last import:   1 (2; not overwritten)" in result.stdout
+    assert "Already imported:            1" in result.stdout
+    assert result.stdout.startswith(f"Imported 1 sale from {second} (source till).")
+    assert q(db, "SELECT external_id, amount_cents FROM interaction ORDER BY id") == [
+        ("1", 1000),
+        ("2", 2000),  # not silently overwritten
+        ("3", 3000),
+    ]
+
+
+def test_shopify_preset_joins_line_items_of_one_order(db: Database, tmp_path: Path) -> None:
+    result = run(str(copy("shopify_orders.csv", tmp_path)), "--preset", "shopify", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["source"], summary["rows"], summary["sales_imported"]) == ("shopify", 3, 2)
+    assert q(db, "SELECT external_id, occurred_on, amount_cents, items FROM interaction") == [
+        ("#1001", "2026-11-20", 12900, "Blue mug, Oak plate"),
+        ("#1002", "2026-11-21", 4950, "Tea towel"),
+    ]
+    assert q(db, "SELECT name, email, phone_key FROM contact ORDER BY id") == [
+        ("Ann Lee", "ann@example.com", "+15550100101"),
+        ("Bob Roe", "bob@example.com", None),
+    ]
+
+
+def test_shopify_export_without_preset_fails_with_a_hint(db: Database, tmp_path: Path) -> None:
+    path = copy("shopify_orders.csv", tmp_path)
+    result = run(str(path))
+    assert result.exit_code == 6
+    assert "no order_id column" in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "This looks like a Shopify export: try --preset shopify."
+    )
+
+
+def test_bom_and_cp1252_files(db: Database, tmp_path: Path) -> None:
+    text = "Order ID,Date,Customer,Email,Total\n1,2026-11-20,José Müller,jose@example.com,€12\n"
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(text.encode("utf-8-sig"))
+    assert run(str(bom), "--source", "a").exit_code == 0  # the BOM does not stick to "Order ID"
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(text.replace("1,", "2,", 1).replace("jose@", "j2@").encode("cp1252"))
+    result = run(str(excel), "--source", "a", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["encoding"] == "cp1252"
+    assert summary["encoding_note"] == f"{excel} is not UTF-8 (line 2); read it as cp1252"
+    assert q(db, "SELECT name, email FROM contact ORDER BY id") == [
+        ("José Müller", "jose@example.com"),
+        ("José Müller", "j2@example.com"),
+    ]
+
+
+def test_undecodable_file_fails_before_any_write(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    good = "".join(f"{i},2026-11-20,p{i}@example.com\n" for i in range(1, 3000))
+    path.write_bytes(
+        b"order,date,email\n" + good.encode() + "9999,2026-11-20,Zoë\n".encode("cp1252")
+    )
+    before = dump(db)
+    result = run(str(path), "--encoding", "utf-8")
+    assert result.exit_code == 6
+    assert result.stderr == (
+        f"Error: {path}, line 3001: cannot decode the file as utf-8. Save it as CSV UTF-8, or "
+        "say its encoding, e.g. --encoding cp1252 or --encoding latin-1. Nothing was imported.\n"
+    )
+    assert dump(db) == before
+
+
+def test_missing_required_column_names_file_and_suggests_map(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("Receipt,Sold on,Email\n1,2026-11-20,a@example.com\n")
+    result = run(str(path))
+    assert result.exit_code == 6
+    assert result.stderr == (
+        f"Error: {path}, line 1: no date column; the columns are 'Receipt', 'Sold on', 'Email'. "
+        "Say which column to use with --map date=COLUMN (e.g. --map date=Receipt).\n"
+    )
+    ok = run(str(path), "--map", "date=sold on")
+    assert ok.exit_code == 0, ok.stderr
+    assert q(db, "SELECT external_id, occurred_on FROM interaction") == [("1", "2026-11-20")]
+
+
+def test_map_dayfirst_decimal_comma(db: Database, tmp_path: Path) -> None:
+    path = copy("european.csv", tmp_path)
+    args = ["--map", "order_id=Beleg", "--map", "date=Verkauft am", "--map", "name=Kunde"]
+    args += ["--map", "email=Mail", "--map", "amount=Summe", "--map", "items=Artikel"]
+    result = run(str(path), *args, "--dayfirst", "--decimal-comma")
+    assert result.exit_code == 0, result.stderr
+    assert q(db, "SELECT external_id, occurred_on, amount_cents, items FROM interaction") == [
+        ("R-10", "2026-11-03", 129950, "Lampe"),
+        ("R-11", "2026-11-04", 1250, "Kerze"),
+    ]
+    assert q(db, "SELECT name FROM contact ORDER BY id") == [("Jörg Weiß",), ("Anna Groß",)]
+
+
+def test_month_first_by_default(tmp_path: Path) -> None:
+    assert importer.parse_sale_date("11/05/2025") == dt.date(2025, 11, 5)
+    assert importer.parse_sale_date("11/05/2025", True) == dt.date(2025, 5, 11)
+    assert importer.parse_sale_date("May 11, 2025") == dt.date(2025, 5, 11)
+    assert importer.parse_sale_date("2025-05-11T09:55:16Z") == dt.date(2025, 5, 11)
+
+
+def test_iso_dates_do_not_go_through_dateutil(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dateutil import parser
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("dateutil called")
+
+    monkeypatch.setattr(parser, "parse", boom)
+    importer.parse_sale_date.cache_clear()
+    assert importer.parse_sale_date("2025-05-11 09:55:16 -0400") == dt.date(2025, 5, 11)
+    assert importer.parse_sale_date("2025-05-12") == dt.date(2025, 5, 12)
+    assert importer.parse_sale_date("12/05/2025") == dt.date(2025, 12, 5)
+
+
+def test_dry_run_leaves_the_database_unchanged(db: Database, tmp_path: Path) -> None:
+    path = copy("messy.csv", tmp_path)
+    before = dump(db)
+    result = run(str(path), "--dry-run", "--source", "shop")
+    assert result.exit_code == 5
+    expected = MESSY_SUMMARY.format(path=path, rejects=tmp_path / "messy.rejects.csv")
+    assert result.stdout == expected.replace(
+        "Imported 3", "Dry run, nothing was saved: would import 3"
+    )
+    assert dump(db) == before
+
+
+def test_existing_contacts_matched_completed_and_conflicts_reported(
+    db: Database, session: Session, tmp_path: Path
+) -> None:
+    ann = make_contact(session, "Ann Lee", email=None, phone="555-010-0101")
+    bob = make_contact(session, "Bob Roe", email="bob@example.com", phone=None)
+    session.commit()
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,customer,email,phone,total\n"
+        "1,2026-11-20,Annie Lee,ann@example.com,+1 555 010 0101,5\n"  # by phone; gains email
+        "2,2026-11-20,bob roe,BOB@example.com,555-010-0199,5\n"  # by email; gains phone
+        "3,2026-11-20,Cy,cy@example.com,555-010-0199,5\n"  # another email: another person
+    )
+    result = run(str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["matched_contacts"], summary["new_contacts"]) == (2, 1)
+    assert summary["conflicting_names"] == 1
+    assert summary["conflicts"] == [
+        {"contact_id": ann.id, "contact": f"Ann Lee (#{ann.id})", "field": "name",
+         "existing": "Ann Lee", "imported": "Annie Lee", "order_id": "1"},
+    ]  # fmt: skip
+    assert q(db, "SELECT id, name, email, phone_key FROM contact ORDER BY id") == [
+        (ann.id, "Ann Lee", "ann@example.com", "+15550100101"),
+        (bob.id, "Bob Roe", "bob@example.com", None),  # the phone went to Cy, not both
+        (bob.id + 1, "Cy", "cy@example.com", "+15550100199"),
+    ]
+    assert q(db, "SELECT external_id, contact_id FROM interaction ORDER BY id") == [
+        ("1", ann.id),
+        ("2", bob.id),
+        ("3", bob.id + 1),
+    ]
+
+
+def test_opted_out_contact_gets_the_sale_but_no_followups(
+    db: Database, session: Session, tmp_path: Path, rules: RuleSet
+) -> None:
+    ann = make_contact(session, "Ann Lee", email="ann@example.com")
+    log_interaction(
+        session, "Ann", "inquiry", on=TODAY - dt.timedelta(days=3), today=TODAY, rules=rules
+    )
+    set_opt_out(session, "Ann", None)
+    session.commit()
+    path = tmp_path / "s.csv"
+    path.write_text("order,date,email,total\n1,2026-11-21,ann@example.com,5\n")
+    result = run(str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["sales_imported"], summary["followups_scheduled"]) == (1, 0)
+    assert (summary["followups_not_scheduled"], summary["prospect_followups_dropped"]) == (2, 2)
+    assert q(db, "SELECT contact_id, external_id FROM interaction WHERE kind='sale'") == [
+        (ann.id, "1")
+    ]
+    assert q(db, "SELECT rule, status, completed_on, note FROM followup ORDER BY id") == [
+        ("prospect-follow-up", "skipped", "2026-11-23", "Bought on 2026-11-21"),
+        ("prospect-second-follow-up", "skipped", "2026-11-23", "Bought on 2026-11-21"),
+    ]
+
+
+def test_skipped_sales_and_suppressed_people(
+    db: Database, session: Session, tmp_path: Path
+) -> None:
+    session.add(
+        Suppression(key_hash=suppression_hash("email", "gone@example.com"), created_on=TODAY)
+    )
+    session.add(Suppression(key_hash=suppression_hash("phone", "+15550100177"), created_on=TODAY))
+    session.commit()
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,email,phone\n1,2026-11-20,GONE@example.com,\n2,2026-11-20,,555 010 0177\n"
+        "3,2026-11-20,,\n4,2026-11-20,new@example.com,\n"
+    )
+    result = run(str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["suppressed"], summary["skipped_no_contact"], summary["sales_imported"]) == (
+        2,
+        1,
+        1,
+    )
+    assert q(db, "SELECT email, phone FROM contact") == [("new@example.com", None)]
+
+
+def test_scheduling_equals_apply_rules(
+    db: Database, session: Session, tmp_path: Path, rules: RuleSet
+) -> None:
+    make_contact(session, "Ann Lee", email="ann@example.com", phone=None, prefers="text")
+    ann_opt = make_contact(session, "Opt Out", email="opt@example.com", phone="555-010-0111")
+    set_opt_out(session, str(ann_opt.id), "phone")
+    session.commit()
+    lines = ["order,date,email,phone,prefers"]
+    for i, day in enumerate(["2026-11-01", "2026-11-13", "2026-11-20", "2026-11-22", "2026-11-23"]):
+        lines += [f"a{i},{day},ann@example.com,,", f"o{i},{day},opt@example.com,,"]
+        lines += [
+            f"n{i},{day},n{i}@example.com,555-010-02{i}0,{['email', 'mail', 'text', '', 'visit'][i]}"
+        ]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert run(str(path)).exit_code == 0
+    shape = ("rule", "purpose", "channel", "due_on", "priority", "until_sale", "status")
+    with Session(db.engine) as s:
+        for sale in s.exec(select(Interaction).where(Interaction.kind == "sale")).all():
+            imported = s.exec(select(FollowUp).where(FollowUp.interaction_id == sale.id)).all()
+            got = sorted(tuple(getattr(f, k) for k in shape) for f in imported)
+            contact = s.get(Contact, sale.contact_id)
+            assert contact is not None
+            expected = apply_rules(s, contact, sale, rules, TODAY)
+            want = sorted(tuple(getattr(f, k) for k in shape) for f in expected.scheduled)
+            assert got == want, sale.external_id
+            s.rollback()
+
+
+def test_stdin_and_exit_zero(db: Database) -> None:
+    result = run("-", "--source", "pos", input="order,date,email\n7,2026-11-20,a@example.com\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Imported 1 sale from <stdin> (source pos).")
+    assert result.stderr == ""
+
+
+def test_bad_options_are_usage_errors(db: Database, tmp_path: Path) -> None:
+    path = copy("messy.csv", tmp_path)
+    result = run(str(path), "--map", "colour=Total")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: --map 'colour=Total': unknown field 'colour'; use one of order_id, date, name, "
+        "email, phone, amount, items, prefers.\n",
+    )
+    result = run(str(path), "--preset", "etsy")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: Unknown preset 'etsy'; known: shopify.\n",
+    )
+    assert run(str(tmp_path / "nope.csv")).stderr == f"Error: No file {tmp_path / 'nope.csv'}.\n"
+
+
+def test_lookups_use_indexes(db: Database) -> None:
+    assert db.path is not None
+    con = sqlite3.connect(db.path)
+    con.isolation_level = None
+    for statement in importer.STAGE_DDL:
+        con.execute(statement)
+    for statement in (importer.EXISTING_SQL, importer.MATCH_EMAIL_SQL, importer.MATCH_PHONE_SQL,
+                      importer.SUPPRESSED_SQL):  # fmt: skip
+        plan = " | ".join(
+            r[3] for r in con.execute("EXPLAIN QUERY PLAN " + statement, {"source": "x"})
+        )
+        assert not re.search(r"SCAN (contact|interaction|suppression|c|i|s)\b", plan), plan
+        assert "SEARCH" in plan and "INDEX" in plan, plan
+    con.close()
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Order ID", "Date", "Customer", "Email", "Phone", "Total", "Product"])
+        for i in range(rows):
+            writer.writerow([f"B{i}", f"2026-11-{1 + i % 22:02d}", f"Customer {i}",
+                             f"c{i % (rows // 2)}@example.com", "", f"{i % 500}.99", "Thing"])  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_none_or_all_of_the_file(db: Database, tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    _big_csv(big, 50_000)
+    assert db.path is not None
+    env = {**os.environ, "FOLLOWUP_DB": str(db.path)}
+    cmd = [sys.executable, "-m", "followup_cli", "import", str(big), "--no-progress"]
+    rng = random.Random(4)
+
+    def sales() -> int:
+        con = sqlite3.connect(db.path)
+        try:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return int(con.execute("SELECT COUNT(*) FROM interaction").fetchone()[0])
+        finally:
+            con.close()
+
+    for delay in sorted(rng.uniform(0.3, 2.5) for _ in range(5)):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert sales() in (0, 50_000)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sales() == 50_000
