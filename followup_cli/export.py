@@ -251,50 +251,43 @@ def stream_rows(
 
 
 def _converter(columns: Sequence[tuple[str, str]]) -> Callable[[tuple[Any, ...]], Any]:
-    """A per-row function that touches only the columns that need it (text, money, booleans).
+    """A per-row function compiled once from the column types, so each row costs one call.
 
-    Dates need nothing: SQLite returns ISO text, other drivers ``date`` objects whose ``str``
-    is ISO.
+    Only text (escaped), money (cents to ``129.50``), booleans (``1``/``0``) and the purpose
+    (in words, cached per template and channel) are touched. Dates need nothing: SQLite
+    returns ISO text, other drivers ``date`` objects whose ``str`` is ISO. The source is
+    built from the fixed column list above, never from data; a generic loop over the columns
+    made the followups export about 30% slower.
     """
-    text = [i for i, (_, kind) in enumerate(columns) if kind == TEXT]
-    money = [i for i, (_, kind) in enumerate(columns) if kind == MONEY]
-    flags = [i for i, (_, kind) in enumerate(columns) if kind == BOOL]
-    purpose = [i for i, (_, kind) in enumerate(columns) if kind == PURPOSE]
     channel_at = next((i for i, (name, _) in enumerate(columns) if name == "channel"), None)
     words: dict[tuple[str, str], str | None] = {}
-    start = FORMULA_START
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
-        out: list[Any] | None = None
-        for i in text:
-            value = row[i]
-            if value and value.startswith(start):
-                if out is None:
-                    out = list(row)
-                out[i] = "'" + value
-        for i in money:
-            cents = row[i]
-            if cents is not None:
-                if out is None:
-                    out = list(row)
-                out[i] = f"{cents / 100:.2f}"
-        for i in flags:
-            if row[i] is not None:
-                if out is None:
-                    out = list(row)
-                out[i] = 1 if row[i] else 0
-        for i in purpose:
-            key = (row[i], row[channel_at] if channel_at is not None else "")
-            said = words.get(key)
-            if said is None:
-                said = formula_safe(_purpose_words(*key))
-                words[key] = said
-            if out is None:
-                out = list(row)
-            out[i] = said
-        return row if out is None else out
+    def purpose(template: str | None, channel: str) -> str | None:
+        said = words.get((template or "", channel))
+        if said is None:
+            said = words[(template or "", channel)] = formula_safe(
+                _purpose_words(template, channel)
+            )
+        return said
 
-    return convert
+    cells = []
+    for i, (_, kind) in enumerate(columns):
+        v = f"row[{i}]"
+        if kind == TEXT:
+            cells.append(f'("\'" + {v} if {v} and {v}[:1] in unsafe else {v})')
+        elif kind == MONEY:
+            cells.append(f"(None if {v} is None else f'{{{v} / 100:.2f}}')")
+        elif kind == BOOL:
+            cells.append(f"(None if {v} is None else 1 if {v} else 0)")
+        elif kind == PURPOSE:
+            channel = f"row[{channel_at}]" if channel_at is not None else "''"
+            cells.append(f"purpose({v}, {channel})")
+        else:
+            cells.append(v)
+    source = f"def convert(row):\n    return ({', '.join(cells)},)\n"
+    namespace: dict[str, Any] = {"unsafe": frozenset(FORMULA_START), "purpose": purpose}
+    exec(compile(source, "<export row>", "exec"), namespace)
+    return namespace["convert"]  # type: ignore[no-any-return]
 
 
 def _purpose_words(template: str | None, channel: str) -> str:

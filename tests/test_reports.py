@@ -1,0 +1,265 @@
+"""Reports against a small known world whose figures are worked out by hand below."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from followup_cli import reports
+from followup_cli.cli import app
+from followup_cli.db import Database
+from followup_cli.models import Answer, Call, Contact, FollowUp, Interaction
+
+D = dt.date
+T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def _contact(session: Session, name: str, created: D, **kw: object) -> int:
+    contact = Contact(name=name, created_on=created, phone=None, **kw)
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None
+    return contact.id
+
+
+def _followup(session: Session, cid: int, channel: str, due: D, status: str = "pending",
+              done: D | None = None, outcome: str | None = None, attempts: int = 0) -> None:  # fmt: skip
+    session.add(
+        FollowUp(
+            contact_id=cid,
+            rule="manual",
+            purpose="Check-in {action}",
+            channel=channel,
+            due_on=due,
+            status=status,
+            completed_on=done,
+            outcome=outcome,
+            attempts=attempts,
+            created_on=D(2026, 9, 1),
+        )
+    )
+
+
+def _sale(session: Session, cid: int, on: D, cents: int | None, kind: str = "sale") -> None:
+    session.add(
+        Interaction(contact_id=cid, kind=kind, occurred_on=on, amount_cents=cents, created_at=T0)
+    )
+
+
+def _call(session: Session, cid: int, on: D, reach: str, outcome: str | None = None,
+          would: str | None = None, review: str | None = None, referrals: int = 0,
+          answers: tuple[tuple[str, str, str | None], ...] = ()) -> None:  # fmt: skip
+    call = Call(contact_id=cid, called_on=on, started_at=T0, status="completed", reach=reach,
+                outcome=outcome, would_recommend=would, review=review, referrals=referrals)  # fmt: skip
+    session.add(call)
+    session.flush()
+    assert call.id is not None
+    for i, (step, answer, label) in enumerate(answers):
+        question = "What could we do better?" if step == "do_better" else f"Question {step}?"
+        session.add(
+            Answer(
+                call_id=call.id,
+                step=step,
+                question=question,
+                answer=answer,
+                label=label,
+                answered_at=dt.datetime(on.year, on.month, on.day, 10, i, tzinfo=dt.UTC),
+            )
+        )
+
+
+@pytest.fixture
+def world(db: Database) -> Database:
+    """Today 2026-11-23; period 2026-10-25..2026-11-23; previous 2026-09-25..2026-10-24."""
+    with db.session() as s:
+        a = _contact(s, "Ann", D(2026, 9, 1))
+        b = _contact(s, "Ben", D(2026, 9, 1))
+        c = _contact(s, "Cat", D(2026, 9, 1))
+        d = _contact(s, "Dan", D(2026, 11, 10), referred_by_id=a)
+        _contact(s, "Eve", D(2026, 11, 12), referred_by_id=a)
+        f = _contact(s, "Fay", D(2026, 10, 5), referred_by_id=b)
+        g = _contact(s, "Gus", D(2026, 9, 1), do_not_contact=True)
+        h = _contact(s, "Hal", D(2026, 10, 1), referred_by_id=b)
+        j = _contact(s, "Jon", D(2026, 9, 1))
+        # this period's follow-ups
+        _followup(s, a, "phone", D(2026, 11, 1), "done", D(2026, 11, 1), "positive")
+        _followup(s, a, "phone", D(2026, 11, 2), "done", D(2026, 11, 4), "negative")
+        _followup(s, a, "phone", D(2026, 11, 20), attempts=2)  # overdue
+        _followup(s, b, "email", D(2026, 11, 5), "done", D(2026, 11, 5))  # no outcome
+        _followup(s, c, "email", D(2026, 11, 10), "skipped", D(2026, 11, 11))
+        _followup(s, c, "text", D(2026, 11, 23))  # due today: not overdue
+        _followup(s, c, "mail", D(2026, 11, 25))  # after the period
+        # the previous period's, and one older
+        _followup(s, j, "phone", D(2026, 10, 1), "done", D(2026, 10, 1), "positive")
+        _followup(s, j, "phone", D(2026, 10, 10), "done", D(2026, 10, 10), "neutral", 1)
+        _followup(s, j, "phone", D(2026, 9, 1), "done", D(2026, 9, 1), "positive")
+        # calls and answers, this period
+        _call(s, a, D(2026, 11, 1), "reached", "positive", "yes", "agreed", 2,
+              (("liked_best", "great fit", "positive"), ("do_better", "nothing", "positive")))  # fmt: skip
+        _call(s, a, D(2026, 11, 4), "reached", "negative", "no", "declined", 0,
+              (("liked_best", "slow service", "negative"), ("do_better", "call back", "neutral")))  # fmt: skip
+        _call(s, b, D(2026, 11, 20), "no-answer")
+        _call(s, c, D(2026, 11, 21), "reached", "neutral", "not-sure", "asked", 0,
+              (("intro", "yes", None), ("liked_best", "it was ok", "neutral")))  # fmt: skip
+        # and the previous period
+        _call(s, j, D(2026, 10, 2), "reached", "positive", "yes", "agreed", 1,
+              (("liked_best", "lovely", "positive"),))  # fmt: skip
+        _call(s, j, D(2026, 10, 10), "voicemail")
+        # sales and visits
+        _sale(s, d, D(2026, 11, 15), 5000)  # referral that bought
+        _sale(s, d, D(2026, 11, 16), None, kind="call")  # and was called since
+        _sale(s, f, D(2026, 10, 20), 7000)  # previous-period referral that bought
+        _sale(s, h, D(2026, 11, 1), 100)  # bought after its period ended
+        _sale(s, a, D(2026, 11, 15), 10000)
+        _sale(s, b, D(2026, 11, 5), 20000)  # followed up the same day
+        _sale(s, c, D(2026, 11, 20), None, kind="visit")
+        _sale(s, g, D(2026, 11, 18), 50000)  # do not contact
+        _sale(s, j, D(2026, 11, 22), 30000)
+        _sale(s, j, D(2026, 10, 1), 99900)  # outside the silence window
+    return db
+
+
+def test_summary_figures_match_hand_count(world: Database, today: D) -> None:
+    period = reports.period(None, None, today)
+    assert (period.since, period.until) == (D(2026, 10, 25), D(2026, 11, 23))
+    s = reports.summary(world.rows, period, today)
+    assert (s.previous_period.since, s.previous_period.until) == (D(2026, 9, 25), D(2026, 10, 24))
+
+    f = s.current.followups
+    assert (f.due, f.done, f.on_time, f.overdue, f.skipped) == (6, 3, 2, 1, 1)
+    assert f.completion_rate == 0.5
+    assert f.on_time_rate == 0.667
+    ch = s.current.channels
+    assert [(c.channel, c.due, c.done, c.tries, c.reached) for c in ch.values()] == [
+        ("email", 2, 1, 1, 0),
+        ("phone", 3, 2, 4, 2),
+        ("text", 1, 0, 0, 0),
+    ]
+    assert (ch["phone"].reach_rate, ch["email"].reach_rate, ch["text"].reach_rate) == (
+        0.5,
+        0.0,
+        None,
+    )
+    c = s.current.calls
+    assert (c.calls, c.reached, c.positive, c.neutral, c.negative) == (4, 3, 1, 1, 1)
+    assert (c.recommend_asked, c.recommend_yes, c.reviews_asked, c.reviews_agreed) == (3, 1, 3, 1)
+    assert c.referrals_named == 2
+    assert c.reached_rate == 0.75
+    assert c.recommend_rate == 0.333
+    assert s.current.answers == {"positive": 2, "neutral": 2, "negative": 1}
+    assert (s.current.referrals, s.current.referrals_bought) == (2, 1)
+
+
+def test_summary_previous_period_trend(world: Database, today: D) -> None:
+    s = reports.summary(world.rows, reports.period(None, None, today), today)
+    p = s.previous
+    assert (p.followups.due, p.followups.done, p.followups.on_time) == (2, 2, 2)
+    assert (p.followups.overdue, p.followups.skipped, p.followups.completion_rate) == (0, 0, 1.0)
+    assert [(c.channel, c.due, c.done, c.tries, c.reached) for c in p.channels.values()] == [
+        ("phone", 2, 2, 3, 2)
+    ]
+    assert (p.calls.calls, p.calls.reached, p.calls.positive, p.calls.referrals_named) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert p.answers == {"positive": 1, "neutral": 0, "negative": 0}
+    assert (p.referrals, p.referrals_bought) == (2, 1)
+
+
+def test_explicit_period(world: Database, today: D) -> None:
+    period = reports.period(D(2026, 11, 1), D(2026, 11, 4), today)
+    s = reports.summary(world.rows, period, today)
+    assert (s.current.followups.due, s.current.followups.done) == (2, 2)
+    assert (s.previous_period.since, s.previous_period.until) == (D(2026, 10, 28), D(2026, 10, 31))
+    assert s.previous.empty
+    with pytest.raises(Exception, match="after --until"):
+        reports.period(D(2026, 11, 5), D(2026, 11, 4), today)
+
+
+def test_silence_most_valuable_first(world: Database, today: D) -> None:
+    result = reports.silence(world.rows, today, 30)
+    assert [(p.name, p.amount_cents, p.sales, p.visits) for p in result.people] == [
+        ("Jon", 30000, 1, 0),
+        ("Ann", 10000, 1, 0),
+        ("Hal", 100, 1, 0),
+        ("Cat", 0, 0, 1),
+    ]
+    assert result.total == 4
+    assert result.people[1].last_on == D(2026, 11, 15)
+    short = reports.silence(world.rows, today, 30, limit=1)
+    assert (len(short.people), short.total) == (1, 4)
+    assert [p.name for p in reports.silence(world.rows, today, 2).people] == ["Jon"]
+
+
+def test_feedback_do_better_and_negative_newest_first(world: Database) -> None:
+    items = reports.feedback(world.rows)
+    assert [(i.contact, i.step, i.answer, i.label) for i in items] == [
+        ("Ann", "do_better", "call back", "neutral"),
+        ("Ann", "liked_best", "slow service", "negative"),
+        ("Ann", "do_better", "nothing", "positive"),
+    ]
+    neutral = reports.feedback(world.rows, label="neutral")
+    assert [(i.contact, i.answer) for i in neutral] == [("Cat", "it was ok"), ("Ann", "call back")]
+    assert len(reports.feedback(world.rows, since=D(2026, 11, 3))) == 2
+    with pytest.raises(Exception, match="use negative or neutral"):
+        reports.feedback(world.rows, label="positive")
+
+
+runner = CliRunner()
+
+
+def test_cli_report_summary_and_json(world: Database) -> None:
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0, result.output
+    assert "Completion rate" in result.output and "50%" in result.output
+    assert "2026-10-25 to 2026-11-23" in result.output
+    result = runner.invoke(app, ["report", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["current"]["followups"]["due"] == 6
+    assert data["previous"]["followups"]["due"] == 2
+    assert data["current"]["answers"]["negative"] == {"count": 1, "share": 0.2}
+    assert data["current"]["calls"]["outcome_share"]["positive"] == 0.333
+    assert data["previous_period"] == {"since": "2026-09-25", "until": "2026-10-24"}
+
+
+def test_cli_report_subcommands(world: Database) -> None:
+    result = runner.invoke(app, ["report", "silence", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    assert "Jon" in result.output and "$300.00" in result.output and "Gus" not in result.output
+    data = json.loads(runner.invoke(app, ["report", "silence", "--json"]).stdout)
+    assert [p["name"] for p in data["people"]] == ["Jon", "Ann", "Hal", "Cat"]
+    result = runner.invoke(app, ["report", "feedback", "--label", "negative"])
+    assert result.exit_code == 0 and "slow service" in result.output
+    data = json.loads(runner.invoke(app, ["report", "feedback", "--json"]).stdout)
+    assert len(data) == 3
+    result = runner.invoke(app, ["report", "feedback", "--label", "angry"])
+    assert result.exit_code == 2
+    assert "Unknown label 'angry'" in result.stderr
+
+
+def test_cli_reports_empty_state(db: Database) -> None:
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0
+    assert "Nothing to report" in result.output and "followup log sale" in result.output
+    result = runner.invoke(app, ["report", "silence"])
+    assert result.exit_code == 0 and "Nothing to catch up on" in result.output
+    result = runner.invoke(app, ["report", "feedback"])
+    assert result.exit_code == 0 and "No feedback to show yet" in result.output
+    data = json.loads(runner.invoke(app, ["report", "--json"]).stdout)
+    assert data["current"]["followups"]["completion_rate"] is None
+
+
+def test_cli_report_bad_period(db: Database) -> None:
+    result = runner.invoke(app, ["report", "--since", "2026-11-20", "--until", "2026-11-01"])
+    assert result.exit_code == 2
+    assert "after --until" in result.stderr
+    result = runner.invoke(app, ["report", "--since", "someday"])
+    assert result.exit_code == 2
+    assert "Could not understand the date 'someday'" in result.stderr
