@@ -626,28 +626,22 @@ def plan_answers(
                 label = override
         planned.append(Planned(step, value.strip(), label, suggested))
         given[key] = sc.Given(value.strip(), label)
-    if not errors:
-        step_keys = {s.key for s in script.steps}
-        for key in data:
-            if key in used:
-                continue
-            base = key[: -len("_label")] if key.endswith("_label") else key
-            if base in step_keys:
-                errors.append(
-                    f'"{key}" is not asked with these answers'
-                    + (
-                        f" (it is asked only if {script.step(base).ask_if.text})"
-                        if script.step(base).ask_if
-                        else ""
-                    )  # type: ignore[union-attr]
-                    + "; remove it."
-                )
-            else:
-                errors.append(
-                    f'Unknown key "{key}"; the script\'s keys are '
-                    + ", ".join(s.key for s in script.steps if s.kind != "say")
-                    + " (and KEY_label for a text answer's label)."
-                )
+    complete_walk = not errors  # after a bad answer, later keys cannot be judged
+    step_keys = {s.key for s in script.steps if s.kind != "say"}
+    for key in data:
+        if key in used:
+            continue
+        base = key.removesuffix("_label")
+        if base not in step_keys:
+            errors.append(
+                f'Unknown key "{key}"; the script\'s keys are '
+                + ", ".join(s.key for s in script.steps if s.kind != "say")
+                + " (and KEY_label for a text answer's label)."
+            )
+        elif complete_walk:
+            step = script.step(base)
+            when = f" (it is asked only if {step.ask_if.text})" if step and step.ask_if else ""
+            errors.append(f'"{key}" is not asked with these answers{when}; remove it.')
     if errors:
         raise InvalidInput("The answers file needs fixing:\n  " + "\n  ".join(errors))
     return planned

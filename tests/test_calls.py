@@ -207,9 +207,8 @@ def test_interrupted_call_keeps_answers_and_resumes(db: Database, fid: int, toda
         given = calls.answers_of(s, call_id)  # type: ignore[arg-type]
     assert resumed.id == call_id and resumed.status == "in-progress"
     assert next_step(SCRIPT, given).key == "do_better"  # type: ignore[union-attr]
-    with db.session() as s:
-        with pytest.raises(Conflict, match="already has an answer for liked_best"):
-            calls.record_answer(s, call_id, SCRIPT.step("liked_best"), "x", question="q", today=today)  # type: ignore[arg-type]  # fmt: skip
+    with db.session() as s, pytest.raises(Conflict, match="already has an answer for liked_best"):
+        calls.record_answer(s, call_id, SCRIPT.step("liked_best"), "x", question="q", today=today)  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_previous_answers_are_shown_on_the_next_call(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +240,7 @@ def test_find_followup_by_id_or_contact(db: Database, fid: int) -> None:
         assert calls.find_followup_id(s, "ann@example.com") == fid
     with db.session() as s:
         make_contact(s, "Zed", phone="555-010-0177")
-    with db.session(write=False) as s, pytest.raises(NotFound, match="Zed .* no pending phone"):
+    with db.session(write=False) as s, pytest.raises(NotFound, match=r"Zed .* no pending phone"):
         calls.find_followup_id(s, "Zed")
 
 

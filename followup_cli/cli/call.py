@@ -56,7 +56,7 @@ class _Session:
 def _print(*objects: object) -> None:
     from followup_cli import render
 
-    render.console.print(*objects)
+    render.console.print(*objects, soft_wrap=True)  # long lines wrap in the terminal, not here
 
 
 def _ask(text: str, default: str | None = None) -> str:
