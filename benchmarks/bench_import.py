@@ -1,0 +1,120 @@
+"""Import benchmarks: a 100k-row sales CSV into the big database, and the memory of 1M rows.
+
+Floor: the sqlite3 shell's ``.import --csv`` of the same file into a new, empty table; it only
+parses and stores text, so the ratio says what validation, matching and scheduling cost.
+Every import runs on a fresh copy of the database (the copy is not timed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchmarks import dataset
+from benchmarks.measure import Series, interleaved, run
+
+if TYPE_CHECKING:
+    from benchmarks.__main__ import Bench
+
+IMPORT_LIMIT = 8.0
+MEMORY_LIMIT_MB = 250
+
+
+def run_benchmarks(b: Bench, big: Path, empty: Path) -> None:
+    from benchmarks.__main__ import PY_IMPORT, Result, _python_floor, compare, ms
+
+    rows, big_rows = b.size.import_rows, b.size.big_import_rows
+    label = f"import {rows:,} sales into {b.size.contacts:,}/{b.size.followups:,}"
+    memory_label = f"import {big_rows:,} sales: peak memory"
+    if not b.has_command("import"):
+        b.add(Result(label, "-", "-", "sqlite3 .import", "-", None, f"≤ {IMPORT_LIMIT:g}x", None))
+        b.add(Result(memory_label, "-", "-", "-", "-", None, f"< {MEMORY_LIMIT_MB} MB", None))
+        return
+    seed = b.args.seed
+    csv_file = dataset.sales_csv(
+        dataset.DATA_DIR / f"sales-v{dataset.DATA_VERSION}-seed{seed}-{rows}.csv",
+        rows,
+        b.size.contacts,
+        seed,
+    )
+    floor_db = b.work / "floor.db"
+
+    def floor(_: int) -> object:
+        for suffix in ("", "-journal"):
+            Path(f"{floor_db}{suffix}").unlink(missing_ok=True)
+        if b.sqlite3_shell:
+            return run([b.sqlite3_shell, str(floor_db), f".import --csv {csv_file} sales"], b.env)
+        return run(_python_floor(PY_IMPORT, str(floor_db), str(csv_file)), b.env)
+
+    def mine(_: int) -> object:
+        db = b.copy_db(big, "import.db")
+        command = [*b.followup, "import", str(csv_file), "--source", "bench", "--no-progress"]
+        return run(command, b.followup_env(db))
+
+    runs = b.args.import_runs
+    print(f"Import {rows:,} rows: {runs} run(s), floor {b.args.runs} runs ...", flush=True)
+    s = interleaved({"floor": floor}, b.args.runs)  # type: ignore[dict-item]
+    s.update(interleaved({"import": mine}, runs, warmup=0))  # type: ignore[dict-item]
+    b.add(compare(label, s["import"], "sqlite3 .import", s["floor"], IMPORT_LIMIT))
+    b.add(
+        Result(
+            f"import {rows:,} sales: peak memory",
+            f"{s['import'].peak_mb:.0f} MB",
+            "-",
+            "-",
+            "-",
+            None,
+            "-",
+            True,
+            "info",
+        )
+    )
+    (b.work / "import.db").unlink(missing_ok=True)
+    if b.args.skip_big_import:
+        b.add(
+            Result(
+                memory_label, "-", "-", "-", "-", None, f"< {MEMORY_LIMIT_MB} MB", None, "skipped"
+            )
+        )
+        return
+    big_csv = dataset.sales_csv(
+        dataset.DATA_DIR / f"sales-v{dataset.DATA_VERSION}-seed{seed}-{big_rows}.csv",
+        big_rows,
+        0,
+        seed,
+    )
+    db = b.copy_db(empty, "import-big.db")
+    print(f"Import {big_rows:,} rows into an empty database (peak memory) ...", flush=True)
+    command = [*b.followup, "import", str(big_csv), "--source", "bench", "--no-progress"]
+    one = Series("big", [run(command, b.followup_env(db))])
+    peak = one.peak_mb
+    b.add(
+        Result(
+            memory_label,
+            f"{peak:.0f} MB",
+            f"time {ms(one.median)}",
+            "-",
+            "-",
+            None,
+            f"< {MEMORY_LIMIT_MB} MB",
+            peak < MEMORY_LIMIT_MB,
+        )
+    )
+    db.unlink(missing_ok=True)
+
+
+def run_all(b: Bench, big: Path, empty: Path) -> None:
+    """Prefer benchmarks/import_bench.py (the importer's own) when it exists and fits."""
+    try:
+        from benchmarks import import_bench  # type: ignore[attr-defined]
+    except ImportError:
+        import_bench = None
+    if import_bench is not None and hasattr(import_bench, "run"):
+        try:
+            import_bench.run(b, big, empty)
+            return
+        except TypeError as exc:
+            print(
+                f"  benchmarks/import_bench.py did not fit ({exc}); using bench_import", flush=True
+            )
+    run_benchmarks(b, big, empty)

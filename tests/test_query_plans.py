@@ -1,0 +1,119 @@
+"""The hot queries use their indexes, on a fresh database with no ANALYZE statistics.
+
+Timing belongs in benchmarks/ (``python -m benchmarks``); these tests pin the reason the timing
+holds: the agenda reads a handful of index entries instead of scanning a million follow-ups,
+and the lookups that import and ``done`` make per row are index searches. They run on SQLite
+only (the plans are SQLite's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from followup_cli import agenda
+from followup_cli.db import Database
+
+TODAY = dt.date(2026, 11, 23).isoformat()
+UNTIL = dt.date(2026, 12, 7).isoformat()
+
+
+@pytest.fixture
+def con(db: Database) -> Iterator[sqlite3.Connection]:
+    if db.path is None:
+        pytest.skip("query plans are SQLite's")
+    connection = sqlite3.connect(db.path)
+    yield connection
+    connection.close()
+
+
+def plan(con: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple[Any, ...]) -> list[str]:
+    return [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def test_the_fixture_database_has_no_statistics(con: sqlite3.Connection) -> None:
+    """The plans below must hold without ANALYZE, as on an owner's database."""
+    tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
+    assert "sqlite_stat1" not in tables
+
+
+AGENDA_CASES = [
+    pytest.param(agenda.AGENDA_SQL, {"today": TODAY}, id="agenda"),
+    pytest.param(agenda.UPCOMING_SQL, {"today": TODAY, "until": UNTIL}, id="upcoming"),
+    pytest.param(agenda.NEXT_DUE_SQL, {"today": TODAY}, id="next-due"),
+]
+
+
+@pytest.mark.parametrize("with_channel", [False, True], ids=["all-channels", "one-channel"])
+@pytest.mark.parametrize(("sql", "params"), AGENDA_CASES)
+def test_agenda_queries_search_the_status_due_index(
+    con: sqlite3.Connection, sql: str, params: dict[str, str], with_channel: bool
+) -> None:
+    extra = agenda.CHANNEL_FILTER if with_channel else ""
+    args = {**params, "channel": "phone"} if with_channel else params
+    steps = plan(con, sql.format(channel=extra), args)
+    followup_steps = [s for s in steps if s.split()[1:2] == ["f"]]
+    assert followup_steps, steps
+    assert all(s.startswith("SEARCH f USING INDEX ix_followup_status_due_on (") for s in followup_steps), steps  # fmt: skip
+    assert not any(s.startswith("SCAN") for s in steps), steps
+    # the contact and the sale are fetched by primary key, once per due follow-up
+    assert any(s.startswith("SEARCH c USING INTEGER PRIMARY KEY") for s in steps), steps
+
+
+def _uses_index(steps: list[str], table: str, columns: str) -> bool:
+    return any(
+        s.startswith(f"SEARCH {table} USING ") and "INDEX" in s and s.endswith(f"({columns})")
+        for s in steps
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "table", "columns"),
+    [
+        pytest.param(
+            "SELECT id FROM contact WHERE email = :v",
+            {"v": "ana@example.com"},
+            "contact",
+            "email=?",
+            id="contact-by-email",
+        ),
+        pytest.param(
+            "SELECT id FROM contact WHERE phone_key = :v",
+            {"v": "+12125550100"},
+            "contact",
+            "phone_key=?",
+            id="contact-by-phone-key",
+        ),
+        pytest.param(
+            "SELECT id, fingerprint FROM interaction WHERE source = :s AND external_id = :e",
+            {"s": "shop", "e": "1001"},
+            "interaction",
+            "source=? AND external_id=?",
+            id="sale-by-source-and-order-id",
+        ),
+        pytest.param(
+            "SELECT id, due_on FROM followup WHERE contact_id = :c AND status = 'pending'",
+            {"c": 1},
+            "followup",
+            "contact_id=? AND status=?",
+            id="pending-followups-of-a-contact",
+        ),
+    ],
+)
+def test_lookups_search_an_index(
+    con: sqlite3.Connection, sql: str, params: dict[str, Any], table: str, columns: str
+) -> None:
+    steps = plan(con, sql, params)
+    assert _uses_index(steps, table, columns), steps
+    assert not any(s.startswith("SCAN") for s in steps), steps
+
+
+def test_a_scan_is_recognised(con: sqlite3.Connection) -> None:
+    """The checks above can fail: an unindexed filter shows up as a SCAN."""
+    steps = plan(con, "SELECT id FROM followup WHERE note = :n", {"n": "x"})
+    assert any(s.startswith("SCAN followup") for s in steps), steps
+    assert not _uses_index(steps, "followup", "note=?")
