@@ -23,7 +23,7 @@ from followup_cli.models import (
 from followup_cli.values import normalize_email, normalize_phone, normalize_tags, split_csv_set
 
 CHANNEL_NAMES = ", ".join(c.value for c in Channel)
-_ID_RE = re.compile(r"^#?(\d+)$")
+_ID_RE = re.compile(r"^#?(\d{1,18})$")  # bounded: SQLite integers are 64-bit
 
 
 def check_channel(value: str, what: str = "channel") -> str:

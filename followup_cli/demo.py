@@ -7,9 +7,13 @@ rules do with real-looking data.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
+from followup_cli.errors import Conflict, InvalidInput
 from followup_cli.followups import add_contact_scheduled, complete, log_interaction, now_utc
 from followup_cli.models import Answer, Call, ContactCreate, FollowUp, Interaction
 from followup_cli.scheduling import RuleSet
@@ -43,6 +47,28 @@ EVENTS = [
     (2, 1, "sale", 35.00, "Bottle cage"),
     (1, 2, "sale", 2150.00, "E-bike"),
 ]
+
+
+DEMO_MARK = 0x44454D4F  # "DEMO" in PRAGMA user_version: only such files are ever replaced
+
+
+def clear_demo_database(path: Path) -> None:
+    """Remove an earlier demo database at ``path``; refuse anything else that is there."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; give --path a file name such as demo.db.")
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                mark = con.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                con.close()
+        except sqlite3.Error:
+            mark = None
+        if mark != DEMO_MARK:
+            raise Conflict(f"{path} exists and is not a demo database; choose another --path.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str, int]:
@@ -98,9 +124,11 @@ def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str,
                 label=label,
                 suggested_label=label,
                 answered_at=now_utc(),
-            )  # fmt: skip
+            )
         )
     session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.exec(text(f"PRAGMA user_version = {DEMO_MARK}"))  # type: ignore[call-overload]
     return {
         "contacts": len(refs),
         "sales": session.exec(

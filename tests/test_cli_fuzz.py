@@ -31,10 +31,7 @@ DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 130}
 PER_COMMAND = int(os.environ.get("FOLLOWUP_FUZZ_EXAMPLES", "10"))
 TODAY = "2026-11-23"
 # A bug already pinned by an xfail test below: counted, reported, not failed twice.
-KNOWN_BUGS = {
-    "OverflowError: Python int too large to convert to SQLite INTEGER": "huge contact id",
-    "IsADirectoryError": "demo --path on a folder",
-}
+KNOWN_BUGS = {}
 SKIP = {
     (): "the root group: its options install shell completion; subcommands are fuzzed instead",
 }
@@ -156,7 +153,6 @@ def test_command_survives_odd_arguments(
     monkeypatch.chdir(isolated_home)  # relative paths a command writes stay in the test folder
     env = {"EDITOR": "true", "VISUAL": "true", "FOLLOWUP_DEBUG": "", "COLUMNS": "100"}
     codes: Counter[int] = Counter()
-    known: Counter[str] = Counter()
     failures: list[str] = []
 
     @settings(
@@ -172,10 +168,6 @@ def test_command_survives_odd_arguments(
         result = runner.invoke(app, argv, input="", env=env)
         codes[result.exit_code] += 1
         output = result.stdout + result.stderr
-        for signature, bug in KNOWN_BUGS.items():
-            if signature in output:
-                known[bug] += 1
-                return
         problem = None
         if result.exit_code not in DOCUMENTED:
             problem = f"exit {result.exit_code}"
@@ -190,8 +182,7 @@ def test_command_survives_odd_arguments(
     total = sum(codes.values())
     with capsys.disabled():
         shown = ", ".join(f"{code}x{n}" for code, n in sorted(codes.items()))
-        note = f"; known bugs hit: {dict(known)}" if known else ""
-        print(f"\n[cli-fuzz] followup {' '.join(path)}: {total} invocations (exit {shown}){note}")
+        print(f"\n[cli-fuzz] followup {' '.join(path)}: {total} invocations (exit {shown})")
     assert total >= PER_COMMAND // 2
     assert not failures, "\n\n".join(failures[:5])
     con = sqlite3.connect(isolated_home / "followup.db")
@@ -210,12 +201,6 @@ def test_the_walk_covers_every_command() -> None:
     assert len(paths) >= 25
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: contacts._ID_RE (followup_cli/contacts.py) is ^#?(\\d+)$ without a bound; a "
-    "REF like 99999999999999999999 overflows SQLite's INTEGER and exits 70 (internal error) "
-    "instead of 3 (not found). Bound it to \\d{1,18} as in cli/common.py.",
-)
 @pytest.mark.parametrize(
     "argv",
     [
@@ -230,12 +215,6 @@ def test_huge_contact_id_is_not_found(argv: list[str], db: Any) -> None:
     assert result.exit_code == 3, result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `followup demo --path DIR` (and `--path ''`, which is '.') unlinks the path "
-    "without checking it is a file: IsADirectoryError, exit 70. It should refuse with exit 1 "
-    "or 2 and a one-line message (cli/admin.py demo: check target.is_dir() first).",
-)
 @pytest.mark.parametrize("target", ["", "folder"], ids=["empty", "folder"])
 def test_demo_refuses_a_folder(target: str, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.chdir(isolated_home)
@@ -245,13 +224,6 @@ def test_demo_refuses_a_folder(target: str, isolated_home: Path, monkeypatch: py
     assert result.output.count("Error:") == 1 and "Internal error" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (data loss): `followup demo --path FILE` deletes FILE (and FILE-wal/-shm) "
-    "whatever it is -- a spreadsheet, notes, another followup database -- and writes the "
-    "demo there. It should refuse a file that is not a demo database (exit 1 or 4), leaving "
-    "it as it was.",
-)
 def test_demo_does_not_overwrite_someone_elses_file(isolated_home: Path) -> None:
     precious = isolated_home / "notes.txt"
     precious.write_text("Ann's birthday is in May\n")

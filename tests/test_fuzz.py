@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_cli import config, scheduling, values
@@ -332,8 +331,6 @@ def test_resolve_contact_never_crashes(db: Any, counter: Callable[[str], Counter
     @FUZZ
     @given(text=odd_text)
     def run(text: str) -> None:
-        # Known bug, pinned by test_resolve_huge_id_is_not_found below: remove this line with it.
-        assume(not re.fullmatch(r"#?\d{19,}", text.strip()))
         with db.session(write=False) as session:
             found = clean(
                 lambda: resolve(session, text),
@@ -350,11 +347,6 @@ def test_resolve_contact_never_crashes(db: Any, counter: Callable[[str], Counter
         assert len(session.exec(select(Contact)).all()) == 3  # nothing was dropped or added
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: contacts._ID_RE is ^#?(\\d+)$ (unbounded); an id beyond SQLite's 64-bit "
-    "INTEGER raises OverflowError (exit 70). Bound it like cli.common._ID_RE: \\d{1,18}.",
-)
 @pytest.mark.parametrize("ref", ["9" * 19, "#99999999999999999999", "9" * 30])
 def test_resolve_huge_id_is_not_found(db: Any, ref: str) -> None:
     from followup_cli.contacts import resolve

@@ -199,7 +199,7 @@ def demo(
     """
     from followup_cli import agenda, render
     from followup_cli.db import Database
-    from followup_cli.demo import build_demo
+    from followup_cli.demo import build_demo, clear_demo_database
     from followup_cli.scheduling import load_rules
 
     target = (path or config.app_dir() / "demo.db").expanduser()
@@ -209,8 +209,7 @@ def demo(
         from followup_cli.errors import Conflict
 
         raise Conflict(f"{target} is your real database; choose another --path for the demo.")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    clear_demo_database(target)
     db, _ = Database.open(url)
     day = today()
     with db.session() as session:
