@@ -523,7 +523,7 @@ STAGE_DDL = (
     " email_hash TEXT, phone_hash TEXT, state TEXT NOT NULL DEFAULT 'new',"
     " old_fingerprint TEXT, contact_id INTEGER, new_contact INTEGER NOT NULL DEFAULT 0,"
     " interaction_id INTEGER)",
-    "CREATE INDEX import_sale_contact ON import_sale (contact_id, line)",
+    "CREATE INDEX import_sale_contact ON import_sale (contact_id, state, line)",
     "CREATE INDEX import_sale_state ON import_sale (state, line)",
 )
 DROP_STAGE = ("DROP TABLE IF EXISTS import_sale", "DROP TABLE IF EXISTS import_row")
