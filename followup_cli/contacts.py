@@ -13,24 +13,21 @@ from followup_cli.errors import AmbiguousReference, Conflict, InvalidInput, NotF
 from followup_cli.models import (
     Answer,
     Call,
-    Channel,
     Contact,
     ContactCreate,
     ContactUpdate,
     FollowUp,
     Interaction,
 )
-from followup_cli.values import normalize_email, normalize_phone, normalize_tags, split_csv_set
+from followup_cli.values import (
+    check_channel,
+    normalize_email,
+    normalize_phone,
+    normalize_tags,
+    split_csv_set,
+)
 
-CHANNEL_NAMES = ", ".join(c.value for c in Channel)
 _ID_RE = re.compile(r"^#?(\d{1,18})$")  # bounded: SQLite integers are 64-bit
-
-
-def check_channel(value: str, what: str = "channel") -> str:
-    value = value.strip().lower()
-    if value not in {c.value for c in Channel}:
-        raise InvalidInput(f"Unknown {what} {value!r}; use one of {CHANNEL_NAMES}.")
-    return value
 
 
 def describe(contact: Contact) -> str:

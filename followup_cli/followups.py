@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from followup_cli.contacts import add_contact, check_channel, describe, edit_contact, resolve
+from followup_cli.contacts import add_contact, describe, edit_contact, resolve
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.models import (
     CHANNEL_OUTREACH,
@@ -33,7 +33,7 @@ from followup_cli.scheduling import (
     choose_channel,
     reachable_channels,
 )
-from followup_cli.values import split_csv_set
+from followup_cli.values import check_channel, split_csv_set
 
 KIND_NAMES = ", ".join(k.value for k in InteractionKind)
 OUTCOME_NAMES = ", ".join(o.value for o in Outcome)

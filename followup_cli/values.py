@@ -9,7 +9,19 @@ from __future__ import annotations
 import functools
 import re
 
+from followup_cli.enums import Channel
 from followup_cli.errors import InvalidInput
+
+CHANNEL_NAMES = ", ".join(c.value for c in Channel)
+
+
+def check_channel(value: str, what: str = "channel") -> str:
+    """A channel name as typed (any case) -> its canonical form; InvalidInput otherwise."""
+    value = value.strip().lower()
+    if value not in {c.value for c in Channel}:
+        raise InvalidInput(f"Unknown {what} {value!r}; use one of {CHANNEL_NAMES}.")
+    return value
+
 
 # A sanity check, not validation: one @, something on both sides, a dot in the domain.
 # Real validation is sending the email; this catches the typos and the "n/a"s.

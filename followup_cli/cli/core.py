@@ -22,7 +22,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 
 def _channel(value: str | None) -> str | None:
-    from followup_cli.contacts import check_channel
+    from followup_cli.values import check_channel
 
     return check_channel(value) if value else None
 

@@ -1,0 +1,64 @@
+"""Start-up stays lean: the agenda and --help never import the heavy libraries.
+
+Timings live in benchmarks/ (never in the tests); this guards the structure that makes them
+fast, so a module-level import added by accident fails here instead of slowing every morning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "phonenumbers",
+    "dateutil.parser",
+)
+
+PROBE = """
+import json, sys
+sys.argv = ["followup", *{argv!r}]
+from followup_cli.cli import app
+try:
+    app()
+except SystemExit:
+    pass
+print("\\n" + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def loaded_after(argv: list[str]) -> list[str]:
+    code = PROBE.format(argv=argv, heavy=HEAVY)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_cli_loads_nothing_heavy() -> None:
+    assert loaded_after(["--version"]) == []
+
+
+def test_help_loads_nothing_heavy() -> None:
+    assert loaded_after(["--help"]) == []
+
+
+@pytest.mark.sqlite_only
+def test_the_agenda_reads_without_sqlalchemy() -> None:
+    from typer.testing import CliRunner
+
+    from followup_cli.cli import app
+
+    CliRunner().invoke(app, ["db", "upgrade"])  # create it first: migrating needs Alembic
+    assert loaded_after(["today"]) == []
+    assert loaded_after(["upcoming", "--json"]) == []
