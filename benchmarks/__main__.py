@@ -401,6 +401,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small data: a smoke test in a minute")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the data (42)")
     parser.add_argument("--skip-big-import", action="store_true", help="skip the 1M-row memory run")
+    parser.add_argument(
+        "--only",
+        default="startup,report,export,import",
+        help="comma-separated subset of: startup (with scale), report, export, import",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the machine and table here")
     return parser.parse_args(argv)
 
@@ -426,10 +431,15 @@ def main(argv: list[str] | None = None) -> int:
         f"  {'built' if built else 'cached'}: {big} ({time.perf_counter() - t0:.1f} s)", flush=True
     )
     try:
-        startup_and_scale(b, big, empty)
-        report_vs_today(b, big)
-        export_bench(b, big)
-        import_bench(b, big, empty)
+        only = set(args.only.split(","))
+        if "startup" in only:
+            startup_and_scale(b, big, empty)
+        if "report" in only:
+            report_vs_today(b, big)
+        if "export" in only:
+            export_bench(b, big)
+        if "import" in only:
+            import_bench(b, big, empty)
     except CommandFailed as exc:
         print(f"A benchmark command failed: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA_VERSION = 1
 TODAY = dt.date(2026, 11, 23)  # a Monday; every command runs with FOLLOWUP_TODAY pinned to it
@@ -71,7 +72,7 @@ def phone_of(i: int) -> tuple[str, str]:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}", f"+1{digits}"
 
 
-def name_of(rng: random.Random) -> str:
+def name_of(rng: _Fast) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
@@ -87,27 +88,53 @@ def migrate(followup: Path, db: Path, env: dict[str, str]) -> None:
 
 def fill(db: Path, size: Size, seed: int) -> None:
     """Insert the synthetic rows in one transaction."""
-    rng = random.Random(seed)
+    rng = _Fast(random.Random(seed))
     con = sqlite3.connect(db, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA cache_size = -200000")
         con.execute("BEGIN IMMEDIATE")
+        # Secondary indexes are dropped and rebuilt with the very SQL the migrations wrote:
+        # building an index from sorted keys once is many times faster than a million inserts.
+        indexes = con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            con.execute(f'DROP INDEX "{name}"')
         _contacts(con, size, rng)
         _interactions(con, size, rng)
         _followups(con, size, rng)
+        for _, sql in indexes:
+            con.execute(sql)
         con.execute("COMMIT")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         con.close()
 
 
+_DAYS = [(TODAY + dt.timedelta(days=offset)).isoformat() for offset in range(-1600, 400)]
+
+
 def _day(offset: int) -> str:
-    return (TODAY + dt.timedelta(days=offset)).isoformat()
+    return _DAYS[offset + 1600]
 
 
-def _contacts(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
+class _Fast:
+    """``randint`` and ``choice`` on ``random()`` alone: the same stream for the same seed, and
+    about four times faster than ``random.Random``'s exact methods (a million rows need it)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.random = rng.random
+
+    def randint(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+    def choice(self, seq: tuple[str, ...] | tuple[tuple[str, str], ...]) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+
+def _contacts(con: sqlite3.Connection, size: Size, rng: _Fast) -> None:
     rows = []
     for i in range(1, size.contacts + 1):
         phone, key = phone_of(i) if rng.random() < 0.8 else (None, None)
@@ -137,7 +164,7 @@ def _contacts(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
     )
 
 
-def _interactions(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
+def _interactions(con: sqlite3.Connection, size: Size, rng: _Fast) -> None:
     rows = []
     for i in range(1, size.interactions + 1):
         offset = -rng.randint(0, 730)
@@ -159,11 +186,14 @@ def _interactions(con: sqlite3.Connection, size: Size, rng: random.Random) -> No
     )
 
 
-def _followups(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
-    """Pending ones first (due now, then later), the rest done or skipped over the past year."""
+def _followups(con: sqlite3.Connection, size: Size, rng: _Fast) -> None:
+    """About ``due_now`` due today or overdue, ``pending_later`` in the coming year, the rest
+    done or skipped over the past year."""
     contact_of = dict(con.execute("SELECT id, contact_id FROM interaction"))
     rows = []
-    for i in range(1, size.followups + 1):
+    due_now = size.due_now / size.followups
+    pending = (size.due_now + size.pending_later) / size.followups
+    for _ in range(size.followups):
         if rng.random() < 0.6:
             interaction = rng.randint(1, size.interactions)
             contact = contact_of[interaction]
@@ -172,9 +202,10 @@ def _followups(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
             contact = rng.randint(1, size.contacts)
         rule, purpose = rng.choice(PURPOSES)
         channel = rng.choice(CHANNELS)
-        if i <= size.due_now:
+        kind = rng.random()  # pending ones anywhere in the id range, as in real life
+        if kind < due_now:
             due, status, outcome, completed = _day(-rng.randint(0, 14)), "pending", None, None
-        elif i <= size.due_now + size.pending_later:
+        elif kind < pending:
             due, status, outcome, completed = _day(rng.randint(1, 365)), "pending", None, None
         else:
             offset = -rng.randint(1, 365)
@@ -201,7 +232,6 @@ def _followups(con: sqlite3.Connection, size: Size, rng: random.Random) -> None:
                 _day(-rng.randint(0, 400)),
             )
         )
-    rng.shuffle(rows)  # ids in no particular order, as in real life
     con.executemany(
         "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on, "
         "priority, status, outcome, completed_on, attempts, until_sale, note, created_on) "
@@ -254,7 +284,7 @@ def sales_csv(path: Path, rows: int, contacts: int, seed: int) -> Path:
     """A sales export: a third repeat customers (matched by email or phone), the rest new."""
     if path.exists():
         return path
-    rng = random.Random(seed * 7919 + rows)
+    rng = _Fast(random.Random(seed * 7919 + rows))
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as out:
         out.write("order_id,date,name,email,phone,amount,items\r\n")

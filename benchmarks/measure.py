@@ -1,8 +1,12 @@
 """Running a child process and measuring it: wall time and peak memory, nothing else.
 
 Wall time is ``time.perf_counter`` around spawn-to-reap; peak memory is the child's own
-``ru_maxrss`` as ``os.wait4`` returns it (kilobytes on Linux), so no wrapper process is
-counted and no earlier child pollutes the figure.
+``ru_maxrss`` as ``os.wait4`` returns it (kilobytes on Linux).
+
+The child is spawned by a tiny launcher (``python -S``), not by the runner: Linux carries a
+process's peak RSS across ``fork`` + ``exec``, so a child forked straight from the runner (which
+holds the synthetic data for a moment) would report the runner's peak instead of its own. The
+launcher times and reaps the command itself, so its own start-up is not in the figures.
 """
 
 from __future__ import annotations
@@ -10,10 +14,21 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import time
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+LAUNCHER = """
+import os, sys, time
+figures, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(figures, "w") as fh:
+    fh.write(f"{seconds!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
 
 
 @dataclass(frozen=True)
@@ -37,18 +52,24 @@ def run(
 ) -> Run:
     """Run ``argv`` once; its stdout goes to ``stdout`` (or nowhere), stderr is kept for errors."""
     out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
-    err_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-stderr-{os.getpid()}.txt"
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    err_path = tmp / f"bench-stderr-{os.getpid()}.txt"
+    figures = tmp / f"bench-figures-{os.getpid()}.txt"
     with err_path.open("wb") as err:
         try:
-            start = time.perf_counter()
-            child = subprocess.Popen(argv, env=env, stdout=out, stderr=err, cwd=cwd)
-            _, status, usage = os.wait4(child.pid, 0)
-            seconds = time.perf_counter() - start
+            subprocess.run(
+                [sys.executable, "-S", "-c", LAUNCHER, str(figures), *argv],
+                env=env,
+                stdout=out,
+                stderr=err,
+                cwd=cwd,
+                check=True,
+            )
         finally:
             if stdout is not None:
                 out.close()  # type: ignore[union-attr]
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
-    result = Run(seconds, usage.ru_maxrss, child.returncode)
+    seconds, peak_kb, code = figures.read_text().split()
+    result = Run(float(seconds), int(peak_kb), int(code))
     if check and result.returncode != 0:
         message = err_path.read_text(errors="replace").strip()[-2000:]
         raise CommandFailed(f"{' '.join(argv)} exited {result.returncode}: {message}")
