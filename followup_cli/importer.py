@@ -1117,71 +1117,107 @@ def _complete_contacts(conn: Connection, summary: ImportSummary) -> None:
             report(cid, cname, "phone", current_key, key, order)
 
 
+_PROFILE = (
+    "COALESCE(c.prefers, '')",
+    "CASE WHEN c.email IS NOT NULL AND c.email <> '' THEN 1 ELSE 0 END",
+    "CASE WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.phone_invalid THEN 1 ELSE 0 END",
+    "CASE WHEN c.do_not_contact THEN 1 ELSE 0 END",
+    "COALESCE(c.opted_out_channels, '')",
+)
+_REACH_COLUMNS = ("prefers", "has_email", "has_phone", "dnc", "opted")
+
+
 def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date) -> None:
-    """The sale cadence rules, as followups.apply_rules computes them, inserted in batches."""
+    """The sale cadence rules, exactly as followups.apply_rules computes them, set-based.
+
+    The channel depends only on a contact's reach profile (preferred channel, has an email,
+    has a usable phone, do-not-contact, opted-out channels) and the due date only on the sale
+    date: both are computed in Python for the few distinct values, stored in two small TEMP
+    tables, and the follow-ups are inserted with one INSERT ... SELECT joined against them.
+    """
     from sqlalchemy import text as sql
 
     sale_rules = rules.for_kind(InteractionKind.SALE)
     if not sale_rules:
         return
     sqlite = _is_sqlite(conn)
-    insert = sql(
-        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
-        " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
-        " VALUES (:contact_id, :interaction_id, :rule, :purpose, :channel, :due_on, :priority,"
-        " :status, NULL, NULL, 0, :until_sale, NULL, :created_on)"
+    profiles = _select(
+        conn,
+        f"SELECT DISTINCT {', '.join(_PROFILE)} FROM import_sale s"
+        " JOIN contact c ON c.id = s.contact_id WHERE s.state = 'new'",
+        {},
     )
-    due_cache: dict[tuple[str, str], dt.date] = {}
-    created = today.isoformat() if sqlite else today
-    last = 0
-    while True:
-        rows = _select(
-            conn,
-            "SELECT s.line, s.interaction_id, s.contact_id, s.occurred_on, c.email, c.phone,"
-            " c.phone_invalid, c.do_not_contact, c.opted_out_channels, c.prefers"
-            " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-            " WHERE s.state = 'new' AND s.line > :last ORDER BY s.line LIMIT :limit",
-            {"last": last, "limit": _BATCH},
+    reach: list[tuple[Any, ...]] = []
+    for prefers, has_email, has_phone, dnc, opted in profiles:
+        usable = reachable_channels(
+            email="x" if has_email else None,
+            phone="x" if has_phone else None,
+            phone_invalid=False,
+            do_not_contact=bool(dnc),
+            opted_out=split_csv_set(opted),
         )
-        if not rows:
-            break
-        batch: list[dict[str, Any]] = []
-        for line, iid, cid, occurred, email, phone, invalid, dnc, opted, prefers in rows:
-            last = line
-            usable = reachable_channels(
-                email=email,
-                phone=phone,
-                phone_invalid=bool(invalid),
-                do_not_contact=bool(dnc),
-                opted_out=split_csv_set(opted),
-            )
-            day = occurred if isinstance(occurred, str) else occurred.isoformat()
-            for rule in sale_rules:
-                channel = choose_channel(rule.channels, prefers, usable)
-                if channel is None:
-                    summary.followups_not_scheduled += 1
-                    continue
-                due = due_cache.get((day, rule.name))
-                if due is None:
-                    due = rules.calendar.apply(dt.date.fromisoformat(day), rule.after)
-                    due_cache[(day, rule.name)] = due
-                if due < today:
-                    due = today
-                    summary.followups_late += 1
-                batch.append(
-                    {
-                        "contact_id": cid,
-                        "interaction_id": iid,
-                        "rule": rule.name,
-                        "purpose": rule.purpose,
-                        "channel": channel,
-                        "due_on": due.isoformat() if sqlite else due,
-                        "priority": rule.priority,
-                        "status": Status.PENDING.value,
-                        "until_sale": rule.until_sale,
-                        "created_on": created,
-                    }
-                )
-        if batch:
-            _executemany(conn, insert, batch)
-            summary.followups_scheduled += len(batch)
+        for number, rule in enumerate(sale_rules):
+            channel = choose_channel(rule.channels, prefers, usable)
+            reach.append((number, prefers, has_email, has_phone, dnc, opted, channel))
+    days = [r[0] for r in _select(
+        conn, "SELECT DISTINCT occurred_on FROM import_sale WHERE state = 'new'", {}
+    )]  # fmt: skip
+    plan: list[tuple[Any, ...]] = []
+    for day in days:
+        text = day if isinstance(day, str) else day.isoformat()
+        for number, rule in enumerate(sale_rules):
+            due = rules.calendar.apply(dt.date.fromisoformat(text), rule.after)
+            late = due < today
+            plan.append((number, text, max(due, today).isoformat(), 1 if late else 0))
+    for statement in (
+        "DROP TABLE IF EXISTS import_reach",
+        "DROP TABLE IF EXISTS import_due",
+        "CREATE TEMP TABLE import_reach (rule_no INTEGER NOT NULL, prefers TEXT, has_email"
+        " INTEGER, has_phone INTEGER, dnc INTEGER, opted TEXT, channel TEXT)",
+        "CREATE TEMP TABLE import_due (rule_no INTEGER NOT NULL, occurred_on TEXT NOT NULL,"
+        " due_on TEXT NOT NULL, late INTEGER NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
+        "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
+        " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
+    ):
+        if statement.startswith("CREATE TEMP TABLE import_rule"):
+            conn.execute(sql("DROP TABLE IF EXISTS import_rule"))
+        conn.execute(sql(statement))
+    _insert(conn, "import_reach", ("rule_no", *_REACH_COLUMNS, "channel"), reach)
+    _insert(conn, "import_due", ("rule_no", "occurred_on", "due_on", "late"), plan)
+    _insert(
+        conn,
+        "import_rule",
+        ("rule_no", "rule", "purpose", "priority", "until_sale"),
+        [(n, r.name, r.purpose, r.priority, r.until_sale) for n, r in enumerate(sale_rules)],
+    )
+    joins = (
+        " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+        " JOIN import_reach r ON "
+        + " AND ".join(f"r.{col} = {expr}" for col, expr in zip(_REACH_COLUMNS, _PROFILE, strict=True))
+        + " JOIN import_due d ON d.occurred_on = s.occurred_on AND d.rule_no = r.rule_no"
+        " JOIN import_rule u ON u.rule_no = r.rule_no"
+        " WHERE s.state = 'new'"
+    )
+    late, not_scheduled = _select(
+        conn,
+        "SELECT COALESCE(SUM(CASE WHEN r.channel IS NOT NULL THEN d.late ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN r.channel IS NULL THEN 1 ELSE 0 END), 0)" + joins,
+        {},
+    )[0]
+    due = "d.due_on" if sqlite else "CAST(d.due_on AS DATE)"
+    created = "'" + today.isoformat() + "'" if sqlite else f"DATE '{today.isoformat()}'"
+    summary.followups_scheduled += conn.execute(
+        sql(
+            "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+            " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
+            f" SELECT s.contact_id, s.interaction_id, u.rule, u.purpose, r.channel, {due},"
+            f" u.priority, :pending, NULL, NULL, 0, u.until_sale, NULL, {created}"
+            + joins
+            + " AND r.channel IS NOT NULL ORDER BY s.line, r.rule_no"
+        ),
+        {"pending": Status.PENDING.value},
+    ).rowcount
+    summary.followups_late += int(late)
+    summary.followups_not_scheduled += int(not_scheduled)
+    for table in ("import_reach", "import_due", "import_rule"):
+        conn.execute(sql(f"DROP TABLE IF EXISTS {table}"))
