@@ -623,8 +623,7 @@ def _insert(
     from sqlalchemy import text as sql
 
     statement = sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
-        f" ({', '.join(':' + c for c in columns)})"
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
     )
     conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
 
@@ -885,14 +884,17 @@ def _big_cache(conn: Connection) -> Iterator[None]:
         return
     raw = conn.connection.driver_connection
     assert raw is not None
-    (previous,) = raw.execute("PRAGMA cache_size").fetchone()
-    raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    (previous,) = raw.execute("PRAGMA main.cache_size").fetchone()
+    (previous_temp,) = raw.execute("PRAGMA temp.cache_size").fetchone()
+    raw.execute(f"PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}")
+    raw.execute(f"PRAGMA temp.cache_size = -{IMPORT_CACHE_KIB}")
     try:
         yield
     finally:
         try:
-            raw.execute(f"PRAGMA cache_size = {int(previous)}")
-        except Exception:  # noqa: S110 - the connection is being invalidated anyway
+            raw.execute(f"PRAGMA main.cache_size = {int(previous)}")
+            raw.execute(f"PRAGMA temp.cache_size = {int(previous_temp)}")
+        except Exception:  # the connection is being invalidated anyway
             pass
 
 
@@ -985,7 +987,8 @@ def _write(
     _complete_contacts(conn, summary)
     summary.sales_imported = run(
         "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
-        " source, external_id, fingerprint, created_at) SELECT contact_id, :kind, occurred_on,"
+        " source, external_id, fingerprint, created_at) SELECT contact_id, :kind,"
+        f" {'occurred_on' if _is_sqlite(conn) else 'CAST(occurred_on AS DATE)'},"
         " amount_cents, items, NULL, :source, order_id, fingerprint, :now FROM import_sale"
         " WHERE state = 'new' ORDER BY line",
         kind=InteractionKind.SALE.value,
@@ -1193,7 +1196,9 @@ def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: d
     joins = (
         " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
         " JOIN import_reach r ON "
-        + " AND ".join(f"r.{col} = {expr}" for col, expr in zip(_REACH_COLUMNS, _PROFILE, strict=True))
+        + " AND ".join(
+            f"r.{col} = {expr}" for col, expr in zip(_REACH_COLUMNS, _PROFILE, strict=True)
+        )
         + " JOIN import_due d ON d.occurred_on = s.occurred_on AND d.rule_no = r.rule_no"
         " JOIN import_rule u ON u.rule_no = r.rule_no"
         " WHERE s.state = 'new'"

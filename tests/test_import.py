@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -29,6 +31,7 @@ from followup_cli.followups import apply_rules, log_interaction
 from followup_cli.models import Contact, FollowUp, Interaction, Suppression
 from followup_cli.privacy import suppression_hash
 from followup_cli.scheduling import RuleSet
+from followup_cli.values import phone_key
 from tests.helpers import make_contact
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -52,7 +55,11 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def q(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    return db.rows(sql, {})
+    """Rows with dates as ISO text (PostgreSQL returns dates, SQLite text)."""
+    return [
+        tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row)
+        for row in db.rows(sql, {})
+    ]
 
 
 def copy(name: str, tmp_path: Path) -> Path:
@@ -127,6 +134,7 @@ def test_messy_file_imports_good_rows_and_rejects_bad_ones(db: Database, tmp_pat
     ]  # fmt: skip
 
 
+@pytest.mark.sqlite_only  # compares the file with sqlite3
 def test_same_file_twice_changes_nothing(db: Database, tmp_path: Path) -> None:
     path = copy("messy.csv", tmp_path)
     assert run(str(path)).exit_code == 5
@@ -207,6 +215,7 @@ def test_bom_and_cp1252_files(db: Database, tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.sqlite_only  # compares the file with sqlite3
 def test_undecodable_file_fails_before_any_write(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     good = "".join(f"{i},2026-11-20,p{i}@example.com\n" for i in range(1, 3000))
@@ -270,6 +279,7 @@ def test_iso_dates_do_not_go_through_dateutil(monkeypatch: pytest.MonkeyPatch) -
     assert importer.parse_sale_date("12/05/2025") == dt.date(2025, 12, 5)
 
 
+@pytest.mark.sqlite_only  # compares the file with sqlite3
 def test_dry_run_leaves_the_database_unchanged(db: Database, tmp_path: Path) -> None:
     path = copy("messy.csv", tmp_path)
     before = dump(db)
@@ -417,6 +427,7 @@ def test_bad_options_are_usage_errors(db: Database, tmp_path: Path) -> None:
     assert run(str(tmp_path / "nope.csv")).stderr == f"Error: No file {tmp_path / 'nope.csv'}.\n"
 
 
+@pytest.mark.sqlite_only  # SQLite query plans
 def test_lookups_use_indexes(db: Database) -> None:
     assert db.path is not None
     con = sqlite3.connect(db.path)
@@ -443,6 +454,7 @@ def _big_csv(path: Path, rows: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # kills a writer of a SQLite file
 def test_sigkill_leaves_none_or_all_of_the_file(db: Database, tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     _big_csv(big, 50_000)
@@ -468,3 +480,24 @@ def test_sigkill_leaves_none_or_all_of_the_file(db: Database, tmp_path: Path) ->
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert sales() == 50_000
+
+
+_PHONE_TEXT = st.builds(
+    lambda plus, parts, seps: (
+        ("+" if plus else "") + "".join(p + s for p, s in zip(parts, seps, strict=False))
+    ),
+    st.booleans(),
+    st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["", " ", "-", ".", "(", ")", ") "]), min_size=6, max_size=6),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=_PHONE_TEXT, region=st.sampled_from(["US", "CA", "GB"]))
+def test_phone_fast_path_agrees_with_phone_key(text: str, region: str) -> None:
+    """The import's North American fast path returns phone_key's answer or defers to it."""
+    fast = importer._nanp_key(text.strip(), region)
+    if fast is None:
+        return
+    assert fast == phone_key(text, region)
+    assert importer._phone(text.strip(), region) == fast
