@@ -42,7 +42,7 @@ def resolve(session: Session, ref: str) -> Contact:
     matches are an error that lists them, so the owner never acts on the wrong person.
     """
     ref = ref.strip()
-    if not ref:
+    if not ref or "\x00" in ref:
         raise InvalidInput("Give a contact: an id like 12, an email, or a name.")
     match = _ID_RE.match(ref)
     if match:

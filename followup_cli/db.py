@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from followup_cli.config import sqlite_path
-from followup_cli.errors import DatabaseError
+from followup_cli.errors import DatabaseError, InvalidInput
 from followup_cli.files import create_private
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ class Database:
         ``write=False`` begins a plain (deferred) transaction, so reports and exports never
         take the write lock.
         """
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DataError, OperationalError
         from sqlmodel import Session
 
         bind = self.engine if write else self.engine.execution_options(followup_readonly=True)
@@ -211,6 +211,9 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             raise translate_operational_error(exc) from exc
+        except DataError as exc:  # PostgreSQL refuses some values SQLite stores (NUL bytes)
+            session.rollback()
+            raise InvalidInput(f"The database cannot store that value: {exc.orig}") from None
         except BaseException:
             session.rollback()
             raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -27,11 +26,16 @@ def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 
 def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = sqlite3.connect(os.environ["FOLLOWUP_DB"])
+    """Read the database the commands wrote (SQLite or PostgreSQL), dates as ISO text."""
+    from followup_cli.config import to_url
+    from followup_cli.db import Database
+
+    db = Database(to_url(os.environ["FOLLOWUP_DB"]))
     try:
-        return con.execute(sql).fetchall()
+        rows = db.rows(sql, {})
     finally:
-        con.close()
+        db.dispose()
+    return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]
 
 
 @pytest.fixture

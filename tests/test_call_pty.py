@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import sys
 
 import pytest
@@ -60,11 +59,16 @@ def spawn(*args: str):  # type: ignore[no-untyped-def]
 
 
 def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = sqlite3.connect(os.environ["FOLLOWUP_DB"])
+    """Read the database the commands wrote (SQLite or PostgreSQL), dates as ISO text."""
+    from followup_cli.config import to_url
+    from followup_cli.db import Database
+
+    db = Database(to_url(os.environ["FOLLOWUP_DB"]))
     try:
-        return con.execute(sql).fetchall()
+        rows = db.rows(sql, {})
     finally:
-        con.close()
+        db.dispose()
+    return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]
 
 
 def test_default_script_end_to_end_in_a_terminal(followup_id: int) -> None:

@@ -24,6 +24,8 @@ from typer.testing import CliRunner
 from followup_cli.cli import app
 from followup_cli.db import SCHEMA_REVISION
 
+pytestmark = pytest.mark.sqlite_only  # crash consistency of SQLite files
+
 COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
 KILLS = 8
 IMPORT_ROWS = 10_000

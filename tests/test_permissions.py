@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from followup_cli.cli import app
 
+pytestmark = pytest.mark.sqlite_only  # file modes and paths of SQLite files
+
 runner = CliRunner()
 COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
 

@@ -17,10 +17,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
+
+pytestmark = pytest.mark.sqlite_only  # WAL, busy timeout and BEGIN IMMEDIATE are SQLite behaviour
 
 COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
 SALES = 8  # `log sale` by the sales worker, one per contact

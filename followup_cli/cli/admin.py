@@ -35,7 +35,10 @@ def db_status(ctx: typer.Context) -> None:
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     db = Database(url)
     exists = db.path is None or db.path.exists()
-    current = db.revision() if exists else None
+    try:
+        current = db.revision() if exists else None
+    finally:
+        db.dispose()
     typer.echo(f"Database: {db.path or url}")
     typer.echo(f"Schema:   {current or 'not created yet'} (this followup: {SCHEMA_REVISION})")
     if current == SCHEMA_REVISION:
