@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +9,8 @@ from rich import box
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
+from followup_cli.plain import day, print_json
 from followup_cli.values import format_money, split_csv_set
 
 if TYPE_CHECKING:
@@ -25,68 +23,7 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
 
-CHANNEL_HEADINGS = {
-    "phone": "Calls",
-    "email": "Emails",
-    "text": "Texts",
-    "mail": "Notes to write",
-    "visit": "Visits",
-}
-
-
-def print_json(data: Any) -> None:
-    """JSON for scripts: plain stdout, no colour, no wrapping."""
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def day(value: dt.date | None) -> str:
-    return "" if value is None else f"{value:%a} {value.isoformat()}"
-
-
-def overdue_words(days: int) -> str:
-    if days <= 0:
-        return "due today"
-    return f"{days} day{'s' if days != 1 else ''} overdue"
-
-
-def agenda(items: Sequence[AgendaItem], today: dt.date, next_due: dt.date | None) -> None:
-    if not items:
-        when = (
-            f" The next follow-up is due {day(next_due)}; see `followup upcoming`."
-            if next_due
-            else " Log a sale with `followup log sale NAME` or import today's sales with "
-            "`followup import FILE`."
-        )
-        console.print(f"Nothing due today ({day(today)}).{when}")
-        return
-    overdue = sum(1 for item in items if item.days_overdue > 0)
-    summary = f"{len(items)} follow-up{'s' if len(items) != 1 else ''} for {day(today)}"
-    if overdue:
-        summary += f", {overdue} overdue"
-    console.print(Text(summary, style="bold"))
-    for channel, heading in CHANNEL_HEADINGS.items():
-        group = [item for item in items if item.channel == channel]
-        if group:
-            console.print(_agenda_table(heading, group))
-
-
-def _agenda_table(heading: str, items: Iterable[AgendaItem]) -> Table:
-    table = Table(title=heading, title_justify="left", box=box.SIMPLE_HEAD, expand=False)
-    table.add_column("ID", justify="right", style="bold")
-    table.add_column("Contact")
-    table.add_column("Reach at")
-    table.add_column("Why")
-    table.add_column("When")
-    for item in items:
-        reach = (item.email if item.channel == "email" else item.phone) or ""
-        when = Text(overdue_words(item.days_overdue))
-        if item.days_overdue:
-            when.stylize("red")
-        why = Text(item.purpose)
-        if item.priority:
-            why = Text("! ", style="bold red") + why
-        table.add_row(str(item.id), item.contact, reach, why, when)
-    return table
+__all__ = ["day", "print_json"]  # defined once, in plain.py; used here and by the commands
 
 
 def upcoming(items: Sequence[AgendaItem], days: int) -> None:

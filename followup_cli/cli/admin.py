@@ -200,7 +200,7 @@ def demo(
     Your real database is never touched. Example: followup demo, then
     followup --db "$(followup db path | sed 's/followup.db/demo.db/')" contact list
     """
-    from followup_cli import agenda, render
+    from followup_cli import agenda, plain, render
     from followup_cli.db import Database
     from followup_cli.demo import build_demo, clear_demo_database
     from followup_cli.scheduling import load_rules
@@ -222,7 +222,7 @@ def demo(
         f"{counts['followups']} follow-ups.\n"
     )
     items = agenda.due_today(db.rows, day)
-    render.agenda(items, day, agenda.next_due(db.rows, day))
+    plain.agenda(items, day, agenda.next_due(db.rows, day))
     render.console.print(
         f'\nTry it: followup --db "{target}" contact show 1   (your own data stays in '
         "`followup db path`)"

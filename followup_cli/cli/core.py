@@ -35,15 +35,16 @@ def today_command(
 
     Most overdue first, then by priority. Example: followup today --channel phone
     """
-    from followup_cli import agenda, render
+    from followup_cli import agenda, plain
 
     db = database(ctx)
     day, wanted, currency = today(), _channel(channel), settings().currency
     items = agenda.due_today(db.rows, day, channel=wanted, currency=currency)
     if as_json:
-        render.print_json([item.to_json() for item in items])
+        plain.print_json([item.to_json() for item in items])
         return
-    render.agenda(items, day, None if items else agenda.next_due(db.rows, day, channel=wanted))
+    next_due = None if items else agenda.next_due(db.rows, day, channel=wanted)
+    plain.agenda(items, day, next_due)
 
 
 @app.command()
