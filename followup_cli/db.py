@@ -13,19 +13,21 @@ SQLite is set up for one owner and one nightly job writing the same file:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from followup_cli.config import sqlite_path
 from followup_cli.errors import DatabaseError, InvalidInput
 from followup_cli.files import create_private
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
@@ -99,6 +101,15 @@ def _sqlite_revision(path: Path) -> str | None:
         raise DatabaseError(f"Cannot open {path}: {exc}.") from None
 
 
+def _set_pragmas(con: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """The per-connection settings every SQLite connection that writes uses."""
+    con.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("PRAGMA secure_delete = ON")  # erased data is zeroed on disk
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the pragmas and transaction handling described in the module docstring."""
     from sqlalchemy import create_engine, event
@@ -114,11 +125,7 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        dbapi_connection.execute("PRAGMA journal_mode = WAL")
-        dbapi_connection.execute("PRAGMA synchronous = NORMAL")
-        dbapi_connection.execute("PRAGMA foreign_keys = ON")
-        dbapi_connection.execute("PRAGMA secure_delete = ON")  # erased data is zeroed on disk
+        _set_pragmas(dbapi_connection, BUSY_TIMEOUT_MS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -231,8 +238,7 @@ class Database:
             try:
                 con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
                 try:
-                    plain = {k: _plain(v) for k, v in params.items()}
-                    return con.execute(sql, plain).fetchall()
+                    return con.execute(sql, _plain_params(params)).fetchall()
                 finally:
                     con.close()
             except sqlite3.Error as exc:
@@ -241,6 +247,28 @@ class Database:
 
         with self.engine.connect() as conn:
             return [tuple(row) for row in conn.execute(text(sql), params)]
+
+    @contextmanager
+    def transaction(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Iterator[Tx]:
+        """One write transaction for portable SQL with ``:name`` parameters (see ``Tx``).
+
+        Committed on success, rolled back on any error. On SQLite it runs on the standard
+        ``sqlite3`` module with the engine's pragmas and ``BEGIN IMMEDIATE``, so the everyday
+        writes (done, snooze, skip) start without importing SQLAlchemy.
+        """
+        if self.path is not None:
+            with _sqlite_transaction(self.path, busy_timeout_ms) as tx:
+                yield tx
+            return
+        from sqlalchemy.exc import DataError, OperationalError
+
+        try:
+            with self.engine.begin() as conn:
+                yield ConnectionTx(conn)
+        except OperationalError as exc:
+            raise translate_operational_error(exc) from exc
+        except DataError as exc:  # PostgreSQL refuses some values SQLite stores (NUL bytes)
+            raise InvalidInput(f"The database cannot store that value: {exc.orig}") from None
 
     def backup_to(self, target: Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
@@ -283,7 +311,153 @@ class Database:
 
 
 def _plain(value: Any) -> Any:
+    """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in (params or {}).items()}
+
+
+class Tx(Protocol):
+    """A write transaction running portable SQL with ``:name`` parameters.
+
+    Dates come back as ISO text on SQLite and as dates elsewhere; callers accept both.
+    ``insert`` runs an ``INSERT ... RETURNING id`` (SQLite 3.35+, PostgreSQL).
+    """
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
+
+    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
+
+
+class SqliteTx:
+    """``Tx`` on a standard-library sqlite3 connection inside ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, _plain_params(params)).fetchall()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return self._con.execute(sql, _plain_params(params)).rowcount
+
+    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return int(self._con.execute(sql, _plain_params(params)).fetchall()[0][0])
+
+
+@contextmanager
+def _sqlite_transaction(path: Path, busy_timeout_ms: int) -> Iterator[Tx]:
+    try:
+        con = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate_operational_error(exc) from None
+    try:
+        _set_pragmas(con, busy_timeout_ms)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield SqliteTx(con)
+        except BaseException:
+            if con.in_transaction:
+                with suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise translate_operational_error(exc) from exc
+    finally:
+        con.close()
+
+
+class _TextTx:
+    """``Tx`` over SQLAlchemy ``text()``; subclasses say which connection runs it."""
+
+    _sqlite = False
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        raise NotImplementedError
+
+    def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        # sqlite3's default date adapter is deprecated: hand it text, as SQLAlchemy's types do
+        return _plain_params(params) if self._sqlite else dict(params or {})
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._run(sql, params)]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return int(self._run(sql, params).rowcount)
+
+    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return int(self._run(sql, params).scalar_one())
+
+
+class ConnectionTx(_TextTx):
+    """``Tx`` on a SQLAlchemy connection already inside a transaction (``engine.begin()``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._sqlite = conn.dialect.name == "sqlite"
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        from sqlalchemy import text
+
+        return self._conn.execute(text(sql), self._params(params))
+
+
+_CHANGES_ROWS = re.compile(r"\s*(?:UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+
+
+class SessionTx(_TextTx):
+    """``Tx`` inside an open ORM session, so ORM callers share the SQL code paths.
+
+    Use it as a context manager. On entry it flushes the session, so the SQL sees every
+    pending ORM change. On a clean exit, objects of the tables it updated or deleted from are
+    re-read now (rows that are gone are expunged): sessions keep objects after commit, and a
+    lazily expired object would fail when rendered after the session closes.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._sqlite = session.connection().dialect.name == "sqlite"
+        self._changed: set[str] = set()
+
+    def __enter__(self) -> SessionTx:
+        self._session.flush()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None and self._changed:
+            self._reread()
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        from sqlalchemy import text
+
+        changes = _CHANGES_ROWS.match(sql)
+        if changes:
+            self._changed.add(changes.group(1).lower())
+        return self._session.connection().execute(text(sql), self._params(params))
+
+    def _reread(self) -> None:
+        from sqlalchemy.exc import InvalidRequestError
+
+        for obj in list(self._session.identity_map.values()):
+            table = getattr(type(obj), "__table__", None)
+            if table is None or table.name not in self._changed:
+                continue
+            try:
+                self._session.refresh(obj)
+            except InvalidRequestError:  # deleted by the SQL
+                self._session.expunge(obj)
 
 
 def translate_operational_error(exc: Exception) -> DatabaseError:
