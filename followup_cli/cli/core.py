@@ -149,12 +149,12 @@ def done(
     (see `followup rules`).
     """
     from followup_cli import render
-    from followup_cli.followups import complete
+    from followup_cli.followups import complete_tx
 
     fid = parse_id(followup_id)
     db, rule_set = database(ctx), rules()
-    with db.session() as session:
-        result = complete(session, fid, today=today(), rules=rule_set, outcome=outcome, note=note)
+    with db.transaction() as tx:
+        result = complete_tx(tx, fid, today=today(), rules=rule_set, outcome=outcome, note=note)
     render.done(result)
 
 
@@ -171,11 +171,11 @@ def snooze(
 ) -> None:
     """Move a follow-up to a later day. Example: followup snooze 12 monday"""
     from followup_cli import render
-    from followup_cli.followups import snooze as snooze_followup
+    from followup_cli.followups import snooze_tx
 
     fid, new_due = parse_id(followup_id), when(until)
-    with database(ctx).session() as session:
-        followup = snooze_followup(session, fid, new_due, today=today())
+    with database(ctx).transaction() as tx:
+        followup = snooze_tx(tx, fid, new_due, today=today())
     render.console.print(
         f"Snoozed {render.followup_line(followup)} to {render.day(followup.due_on)}."
     )
@@ -189,11 +189,11 @@ def skip(
 ) -> None:
     """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away" """
     from followup_cli import render
-    from followup_cli.followups import skip as skip_followup
+    from followup_cli.followups import skip_tx
 
     fid = parse_id(followup_id)
-    with database(ctx).session() as session:
-        followup = skip_followup(session, fid, today=today(), reason=reason)
+    with database(ctx).transaction() as tx:
+        followup = skip_tx(tx, fid, today=today(), reason=reason)
     render.console.print(f"Skipped {render.followup_line(followup)}.")
 
 
