@@ -194,3 +194,94 @@ def test_kill_while_building_the_demo(tmp_path: Path, capsys: pytest.CaptureFixt
         assert now in ((0, 0, 0), after), (now, after)
         outcomes["complete" if now == after else "empty or absent"] += 1
     report(f"demo build (complete = {after})", outcomes, capsys)
+
+
+FIXTURE_0001 = Path(__file__).parent / "data" / "schema-0001.db"
+
+
+def revision(db: Path) -> str:
+    con = sqlite3.connect(db)
+    try:
+        return str(con.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_kill_during_a_migration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Upgrading a database with data (schema 0001, a backup first): a kill leaves it at the
+    old schema or the new one, every row intact, and the next command finishes the upgrade."""
+    reference = tmp_path / "reference.db"
+    shutil.copy(FIXTURE_0001, reference)
+    before = counts(reference)
+    full = timed_run(reference, "db", "upgrade")
+    assert revision(reference) == SCHEMA_REVISION
+    rng = random.Random(1234)
+    outcomes = {"old schema": 0, "new schema": 0}
+    for n in range(KILLS):
+        db = tmp_path / f"old-{n}.db"
+        shutil.copy(FIXTURE_0001, db)
+        kill_after(db, rng.uniform(0.2, 1.1) * full, "db", "upgrade")
+        assert integrity(db) == "ok"
+        assert counts(db) == before
+        found = revision(db)
+        assert found in ("0001", SCHEMA_REVISION)
+        outcomes["old schema" if found == "0001" else "new schema"] += 1
+        result = runner.invoke(app, ["--db", str(db), "contact", "list", "--json"])
+        assert result.exit_code == 0, result.output
+        assert revision(db) == SCHEMA_REVISION and counts(db) == before
+    report(f"migration 0001 -> {SCHEMA_REVISION} with data", outcomes, capsys)
+
+
+CALL_STEPS = [
+    ("Did you reach Ann?", "1"),
+    ("Press Enter when said", ""),
+    ("What did you like best about working with us?", "It was fine I guess"),
+    ("Enter to accept", ""),
+    ("What could we do better?", "Call back when you say you will"),
+    ("Enter to accept", ""),
+    ("Are you willing to recommend us to others?", "not sure"),
+]
+
+
+def test_kill_during_a_call(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGKILL (not Ctrl-C: nothing gets to clean up) after a random number of answers: every
+    answer given before the kill is in the database and the follow-up is still pending."""
+    pexpect = pytest.importorskip("pexpect")
+    base = tmp_path / "phone.db"  # Ann bought yesterday: her thank-you call is follow-up #1
+    for argv in (
+        ["contact", "add", "Ann Lee", "--phone", "555-010-0101"],
+        ["log", "sale", "Ann", "--amount", "10", "--on", "yesterday"],
+    ):
+        assert runner.invoke(app, ["--db", str(base), *argv]).exit_code == 0
+    rng = random.Random(1234)
+    outcomes: dict[str, int] = {}
+    for n in range(KILLS // 2):
+        db = tmp_path / f"call-{n}.db"
+        shutil.copy(base, db)
+        env = {**os.environ, "FOLLOWUP_DB": str(db), "FOLLOWUP_TODAY": "2026-11-25", "TERM": "dumb"}
+        child = pexpect.spawn(
+            sys.executable, ["-m", "followup_cli", "call", "1"], env=env, encoding="utf-8",
+            timeout=15, dimensions=(40, 120),
+        )  # fmt: skip
+        answered = rng.randint(1, len(CALL_STEPS) - 1)
+        for prompt, typed in CALL_STEPS[:answered]:
+            child.expect_exact(prompt)
+            child.sendline(typed)
+        child.expect_exact(CALL_STEPS[answered][0])  # the answers before are saved by now
+        time.sleep(rng.uniform(0, 0.2))
+        child.kill(signal.SIGKILL)
+        child.close(force=True)
+        assert integrity(db) == "ok"
+        con = sqlite3.connect(db)
+        try:
+            steps = [r[0] for r in con.execute("SELECT step FROM call_answer ORDER BY id")]
+            status = con.execute("SELECT status FROM followup WHERE id = 1").fetchone()[0]
+        finally:
+            con.close()
+        expected = {"reach": 1, "thank": 2, "liked_best": 4, "do_better": 6}
+        for step, needed in expected.items():
+            if answered >= needed:
+                assert step in steps, (answered, steps)
+        assert status == "pending"
+        outcomes[f"killed after {answered} inputs"] = outcomes.get(f"killed after {answered} inputs", 0) + 1  # fmt: skip
+    report("call killed mid-way", outcomes, capsys)

@@ -3,7 +3,8 @@ command succeeds, and the final counts are exactly what the workers did.
 
 Each worker is a thread that runs real `python -m followup_cli` processes one after another, so
 at any moment up to five processes share the file: sales being logged, follow-ups done and
-snoozed, the agenda read, a 2,000-row import and calls recorded from answer files.
+snoozed, the agenda read, a 2,000-row import, a call typed in a pseudo-terminal and calls
+recorded from answer files.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def test_five_processes_share_the_database(isolated_home: Path) -> None:
     )
 
     env = {**os.environ, "FOLLOWUP_DEBUG": "", "COLUMNS": "100"}
+    PTY_CALL = [
+        ("Did you reach", "reached"),
+        ("Press Enter when said", ""),
+        ("What did you like best", "Great service, thank you"),
+        ("Enter to accept", ""),
+        ("recommend us to others?", "yes"),
+        ("honest review?", "agreed"),
+        ("Referral's name", ""),
+    ]
     results: list[tuple[str, int, str]] = []
     lock = threading.Lock()
     durations: list[tuple[float, str]] = []
@@ -139,8 +149,27 @@ def test_five_processes_share_the_database(isolated_home: Path) -> None:
         followup("import", str(csv_path))
         followup("import", str(csv_path))  # the same file again changes nothing
 
+    def pty_call(fid: int) -> None:
+        """One call typed at the keyboard, in a real pseudo-terminal, as the owner would."""
+        import pexpect
+
+        began = time.perf_counter()
+        child = pexpect.spawn(
+            sys.executable, ["-m", "followup_cli", "call", str(fid)],
+            env={**env, "TERM": "dumb"}, encoding="utf-8", timeout=120, dimensions=(40, 120),
+        )  # fmt: skip
+        for prompt, typed in PTY_CALL:
+            child.expect_exact(prompt)
+            child.sendline(typed)
+        child.expect(pexpect.EOF)
+        child.close()
+        with lock:
+            results.append((f"call {fid} (pty)", child.exitstatus or 0, child.before or ""))
+            durations.append((time.perf_counter() - began, "call (pty)"))
+
     def caller() -> None:
-        for fid in call_ids:
+        pty_call(call_ids[0])
+        for fid in call_ids[1:]:
             followup("call", str(fid), "--answers", str(answers))
 
     workers = [seller, desk, reader]
@@ -194,6 +223,6 @@ def test_five_processes_share_the_database(isolated_home: Path) -> None:
         f"\n[stress] {len(workers)} worker processes at once, {operations} commands "
         f"({SALES} sales, {len(desk_ids)} done/snooze, {READS} agenda reads, "
         f"{'2 imports of ' + str(IMPORT_ROWS) + ' rows, ' if has_import else ''}"
-        f"{str(len(call_ids)) + ' calls' if has_call else 'no calls'}) in {elapsed:.1f} s; "
+        f"{str(len(call_ids)) + ' calls, one typed in a pty' if has_call else 'no calls'}) in {elapsed:.1f} s; "
         "0 locked/busy, all exit 0, final counts exact"
     )
