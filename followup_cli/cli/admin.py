@@ -21,7 +21,10 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("path")
 def db_path(ctx: typer.Context) -> None:
-    """Print where the database is (a file path, or the URL of a server database)."""
+    """Print where the database is (a file path, or the URL of a server database).
+
+    Example: followup db path
+    """
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     path = config.sqlite_path(url)
     typer.echo(str(path) if path else url)
@@ -29,7 +32,10 @@ def db_path(ctx: typer.Context) -> None:
 
 @db_app.command("status")
 def db_status(ctx: typer.Context) -> None:
-    """Show the database's schema version and whether it needs an upgrade."""
+    """Show the database's schema version and whether it needs an upgrade.
+
+    Example: followup --db ~/shop.db db status
+    """
     from followup_cli.db import SCHEMA_REVISION, Database
 
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
@@ -49,7 +55,10 @@ def db_status(ctx: typer.Context) -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Create the database or upgrade its schema now (a backup is written first)."""
+    """Create the database or upgrade its schema now (a backup is written first).
+
+    Example: followup db upgrade
+    """
     from followup_cli.db import SCHEMA_REVISION
 
     database(ctx)
@@ -126,7 +135,10 @@ def rules_init(
         bool, typer.Option("--force", help="Overwrite an existing rules file.")
     ] = False,
 ) -> None:
-    """Write the default rules to rules.toml in the app folder, ready to edit."""
+    """Write the default rules to rules.toml in the app folder, ready to edit.
+
+    Example: followup rules init && $EDITOR "$(followup rules path)"
+    """
     from followup_cli.errors import Conflict
     from followup_cli.files import write_private_text
     from followup_cli.scheduling import default_rules_text, rules_path
@@ -140,7 +152,10 @@ def rules_init(
 
 @rules_app.command("check")
 def rules_check() -> None:
-    """Validate rules.toml and say what to fix."""
+    """Validate rules.toml and say what to fix.
+
+    Example: followup rules check
+    """
     from followup_cli.scheduling import load_rules
 
     rule_set = load_rules()
@@ -149,7 +164,10 @@ def rules_check() -> None:
 
 @rules_app.command("path")
 def rules_path_command() -> None:
-    """Print where the rules file is (or would be)."""
+    """Print where the rules file is (or would be).
+
+    Example: followup rules path
+    """
     from followup_cli.scheduling import rules_path
 
     typer.echo(str(rules_path()))
