@@ -448,16 +448,15 @@ class SessionTx(_TextTx):
         return self._session.connection().execute(text(sql), self._params(params))
 
     def _reread(self) -> None:
-        from sqlalchemy.exc import InvalidRequestError
+        from sqlalchemy import inspect
 
         for obj in list(self._session.identity_map.values()):
             table = getattr(type(obj), "__table__", None)
             if table is None or table.name not in self._changed:
                 continue
-            try:
-                self._session.refresh(obj)
-            except InvalidRequestError:  # deleted by the SQL
-                self._session.expunge(obj)
+            key = inspect(obj).identity
+            if self._session.get(type(obj), key, populate_existing=True) is None:
+                self._session.expunge(obj)  # deleted by the SQL: keeps the values it had
 
 
 def translate_operational_error(exc: Exception) -> DatabaseError:
