@@ -28,3 +28,18 @@ def make_contact(
         rules=load_rules(),
     )
     return contact
+
+
+def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    """Read the database the commands wrote (SQLite or PostgreSQL), dates as ISO text."""
+    import os
+
+    from followup_cli.config import to_url
+    from followup_cli.db import Database
+
+    db = Database(to_url(os.environ["FOLLOWUP_DB"]))
+    try:
+        rows = db.rows(sql, {})
+    finally:
+        db.dispose()
+    return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -16,26 +15,13 @@ from followup_cli.config import set_setting
 from followup_cli.db import Database
 from followup_cli.followups import log_interaction
 from followup_cli.scheduling import load_rules
-from tests.helpers import make_contact
+from tests.helpers import make_contact, query
 
 runner = CliRunner()
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
     return runner.invoke(app, list(args), input=input, env={"COLUMNS": "120"})
-
-
-def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    """Read the database the commands wrote (SQLite or PostgreSQL), dates as ISO text."""
-    from followup_cli.config import to_url
-    from followup_cli.db import Database
-
-    db = Database(to_url(os.environ["FOLLOWUP_DB"]))
-    try:
-        rows = db.rows(sql, {})
-    finally:
-        db.dispose()
-    return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from followup_cli.db import Database
 from followup_cli.followups import log_interaction
 from followup_cli.scheduling import load_rules
-from tests.helpers import make_contact
+from tests.helpers import make_contact, query
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -56,19 +56,6 @@ def spawn(*args: str):  # type: ignore[no-untyped-def]
         timeout=TIMEOUT,
         dimensions=(40, 120),
     )
-
-
-def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    """Read the database the commands wrote (SQLite or PostgreSQL), dates as ISO text."""
-    from followup_cli.config import to_url
-    from followup_cli.db import Database
-
-    db = Database(to_url(os.environ["FOLLOWUP_DB"]))
-    try:
-        rows = db.rows(sql, {})
-    finally:
-        db.dispose()
-    return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]
 
 
 def test_default_script_end_to_end_in_a_terminal(followup_id: int) -> None:

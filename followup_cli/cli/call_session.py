@@ -1,12 +1,7 @@
 """The interactive side of `followup call`: prompts, panels and the walk through the script.
 
 Imported only when a call runs, so rich and the call domain stay off every other command's
-start-up.
-
-Every answer is saved in its own short write transaction the moment it is given; no
-transaction is open while the owner types. Ctrl-C or end of input keeps what was said,
-marks the call interrupted and leaves the follow-up pending (exit 130); calling again
-offers to resume.
+start-up. What is saved when, and how an interrupted call resumes: see cli/call.py.
 """
 
 from __future__ import annotations
