@@ -609,6 +609,8 @@ def _insert(
     conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """Bulk insert of plain tuples: qmark executemany on SQLite, SQLAlchemy Core elsewhere."""
+    if not rows:  # SQLAlchemy treats an empty parameter list as one empty row
+        return
     if _is_sqlite(conn):
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -631,6 +633,8 @@ def _insert(
 def _executemany(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
     """Bulk insert; on SQLite straight through the driver (SQLAlchemy's per-row parameter
     processing costs more than SQLite's insert itself)."""
+    if not rows:
+        return
     if _is_sqlite(conn):
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:

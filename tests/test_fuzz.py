@@ -588,7 +588,5 @@ def test_import_never_crashes(db: Any, tmp_path: Path, counter: Callable[[str], 
                 assert rejects.exists() and (os.stat(rejects).st_mode & 0o777) == 0o600
 
     run()
-    with db.session(write=False) as session:
-        from sqlalchemy import text
-
-        assert session.exec(text("PRAGMA integrity_check")).scalar() == "ok"  # type: ignore[call-overload]
+    if db.path is not None:  # SQLite: the file is still whole
+        assert db.rows("PRAGMA integrity_check", {}) == [("ok",)]
