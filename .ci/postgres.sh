@@ -8,7 +8,8 @@ if [[ -z "$PGBIN" || ! -x "$PGBIN/initdb" ]]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
-PORT=${FOLLOWUP_PG_PORT:-54329}
+# A free loopback port, so a server left running by an earlier run is no obstacle.
+PORT=${FOLLOWUP_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 DATA=$(mktemp -d /tmp/followup-pg.XXXXXX)
 RUNAS=()
 if [[ $(id -u) -eq 0 ]]; then  # PostgreSQL refuses to run as root
