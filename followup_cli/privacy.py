@@ -31,7 +31,7 @@ class Forgotten:
     calls: int
 
 
-def forget(session: Session, ref: str) -> Forgotten:
+def forget(session: Session, ref: str, *, today: dt.date) -> Forgotten:
     """Erase a person: their contact row and, through ON DELETE CASCADE, their interactions,
     follow-ups, calls and answers. Their email and phone stay behind only as one-way hashes,
     so tomorrow's import reports them as suppressed instead of recreating them.
@@ -68,7 +68,7 @@ def forget(session: Session, ref: str) -> Forgotten:
     )
     for key in keys:
         if key not in existing:
-            session.add(Suppression(key_hash=key, created_on=dt.date.today()))
+            session.add(Suppression(key_hash=key, created_on=today))
     session.delete(contact)
     session.flush()
     return result

@@ -34,7 +34,7 @@ def test_forget_erases_rows_and_keeps_only_hashes(db: Database, rules: RuleSet) 
             rules=rules,
         )
     with db.session() as session:
-        gone = forget(session, "Ann")
+        gone = forget(session, "Ann", today=dt.date(2026, 11, 23))
     assert (gone.name, gone.interactions, gone.followups) == ("Ann Lee", 1, 2)
     with db.session() as session:
         assert session.exec(select(func.count()).select_from(Interaction)).one() == 0

@@ -226,7 +226,7 @@ def forget(
     if not yes:
         typer.confirm(f"Erase {who} and everything about them? This cannot be undone", abort=True)
     with db.session() as session:
-        gone = forget_contact(session, contact_ref)
+        gone = forget_contact(session, contact_ref, today=today())
     db.compact()
     render.console.print(
         f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "
