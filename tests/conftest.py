@@ -98,12 +98,8 @@ def today() -> dt.date:
 
 @pytest.fixture
 def db(isolated_home: Path) -> Iterator[Database]:
-    """A freshly migrated database (SQLite in the temporary folder)."""
-    database, _ = Database.open(
-        os.environ["FOLLOWUP_DB"]
-        if "://" in os.environ["FOLLOWUP_DB"]
-        else "sqlite:///" + os.environ["FOLLOWUP_DB"]
-    )
+    """A freshly migrated database (SQLite in the temporary folder, or PostgreSQL)."""
+    database, _ = Database.open(to_url(os.environ["FOLLOWUP_DB"]))
     yield database
     database.dispose()
 

@@ -72,7 +72,7 @@ def test_references(session: Session) -> None:
         resolve(session, "#9")
     with pytest.raises(NotFound, match=r"^No contact matches 'Zed'"):
         resolve(session, "Zed")
-    with pytest.raises(NotFound, match="No contact with email z@example.com"):
+    with pytest.raises(NotFound, match=r"No contact with email z@example\.com"):
         resolve(session, "z@example.com")
 
 

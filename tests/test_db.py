@@ -102,10 +102,11 @@ def test_opening_an_older_database_backs_it_up_and_says_so_once(tmp_path: Path) 
     runner = CliRunner()
     first = runner.invoke(app, ["--db", str(copy), "contact", "list", "--json"])
     assert first.exit_code == 0, first.stderr
-    backups = list(tmp_path.glob("old.db.before-0002-*"))
+    backups = list(tmp_path.glob(f"old.db.before-{SCHEMA_REVISION}-*"))
     assert len(backups) == 1
     assert first.stderr == (
-        f"Upgraded the database from schema 0001 to 0002; the previous version is saved as {backups[0]}.\n"
+        f"Upgraded the database from schema 0001 to {SCHEMA_REVISION}; the previous version "
+        f"is saved as {backups[0]}.\n"
     )
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     assert _counts(backups[0]) == _counts(copy)
@@ -125,17 +126,18 @@ def test_a_failing_migration_leaves_the_old_database_untouched(
     shutil.copytree(
         migrations.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (scripts / "versions" / "0003_broken.py").write_text(
+    (scripts / "versions" / "9999_broken.py").write_text(
         '"""A migration that fails half-way."""\n'
         "from alembic import op\n"
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n'
+        f'revision = "9999"\ndown_revision = "{SCHEMA_REVISION}"\n'
+        "branch_labels = None\ndepends_on = None\n"
         "def upgrade() -> None:\n"
         '    op.execute("CREATE TABLE half_done (id INTEGER)")\n'
         '    raise RuntimeError("disk on fire")\n'
     )
     monkeypatch.setattr(migrations, "MIGRATIONS_DIR", scripts)
-    monkeypatch.setattr(db_module, "SCHEMA_REVISION", "0003")
-    monkeypatch.setattr(db_module, "KNOWN_REVISIONS", ("0001", "0002", "0003"))
+    monkeypatch.setattr(db_module, "SCHEMA_REVISION", "9999")
+    monkeypatch.setattr(db_module, "KNOWN_REVISIONS", (*KNOWN_REVISIONS, "9999"))
     copy = tmp_path / "old.db"
     shutil.copy(FIXTURE_0001, copy)
     before = _counts(copy)
@@ -147,7 +149,7 @@ def test_a_failing_migration_leaves_the_old_database_untouched(
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "half_done" not in tables
         indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-        assert "ix_followup_due_on" not in indexes  # 0002 rolled back with it
+        assert "ix_followup_due_on" not in indexes  # 0002 and later rolled back with it
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         con.close()

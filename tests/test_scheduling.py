@@ -145,7 +145,7 @@ def test_rules_are_validated_with_clear_errors(patch: dict, message: str) -> Non
 
 def test_broken_toml_names_the_file(isolated_home) -> None:  # type: ignore[no-untyped-def]
     (isolated_home / "rules.toml").write_text("[[rule]\nname=")
-    with pytest.raises(ConfigError, match="rules.toml"):
+    with pytest.raises(ConfigError, match=r"rules\.toml"):
         load_rules()
 
 
