@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from followup_cli.agenda import as_date
 from followup_cli.errors import InvalidInput
 
 Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
@@ -199,19 +200,18 @@ def _bucket(column: str) -> str:
     return f"CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
 
 
+# Grouped in the order of ix_followup_status_due_on (which covers every column read), so
+# SQLite aggregates while it walks the index: no sort, no table access. The few hundred
+# (status, day, channel) groups are folded into the two periods in Python.
 FOLLOWUP_SQL = f"""
-SELECT {_bucket("f.due_on")} AS cur, f.channel,
+SELECT f.status, f.due_on, f.channel,
        COUNT(*),
-       SUM(CASE WHEN f.status = 'done' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN f.status = 'done' AND f.completed_on <= f.due_on THEN 1 ELSE 0 END),
-       SUM(CASE WHEN f.status = 'pending' AND f.due_on < :today THEN 1 ELSE 0 END),
-       SUM(CASE WHEN f.status = 'skipped' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN f.completed_on <= f.due_on THEN 1 ELSE 0 END),
        SUM(f.attempts),
-       SUM(CASE WHEN f.status = 'done' AND f.outcome IN ('positive', 'neutral', 'negative')
-                THEN 1 ELSE 0 END)
+       SUM(CASE WHEN f.outcome IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END)
 FROM followup f
 WHERE f.status IN {STATUSES} AND f.due_on >= :prev_since AND f.due_on <= :until
-GROUP BY {_bucket("f.due_on")}, f.channel
+GROUP BY f.status, f.due_on, f.channel
 """
 
 CALL_SQL = f"""
@@ -248,7 +248,7 @@ SELECT {_bucket("r.created_on")} AS cur,
                                          ELSE :prev_until END
            ) THEN 1 ELSE 0 END)
 FROM contact r
-WHERE r.referred_by_id IS NOT NULL AND r.created_on >= :prev_since AND r.created_on <= :until
+WHERE r.referred_by_id > 0 AND r.created_on >= :prev_since AND r.created_on <= :until
 GROUP BY {_bucket("r.created_on")}
 """
 
@@ -264,19 +264,28 @@ def summary(rows: Rows, report_period: Period, today: dt.date) -> Summary:
         "today": today,
     }
     figures = {1: Figures(), 0: Figures()}
-    for cur, channel, due, done, on_time, overdue, skipped, attempts, reached in rows(
-        FOLLOWUP_SQL, params
-    ):
-        fig = figures[int(cur)]
-        f = fig.followups
-        f.due += int(due)
-        f.done += int(done)
-        f.on_time += int(on_time)
-        f.overdue += int(overdue)
-        f.skipped += int(skipped)
-        fig.channels[channel] = ChannelFigures(
-            channel, int(due), int(done), int(done) + int(attempts or 0), int(reached)
-        )
+    by_channel: dict[tuple[int, str], list[int]] = {}
+    for status, due_on, channel, count, on_time, attempts, reached in rows(FOLLOWUP_SQL, params):
+        day = as_date(due_on)
+        cur = 1 if day >= report_period.since else 0
+        f = figures[cur].followups
+        sums = by_channel.setdefault((cur, channel), [0, 0, 0, 0])  # due, done, tries, reached
+        count, attempts = int(count), int(attempts or 0)
+        f.due += count
+        sums[0] += count
+        sums[2] += attempts
+        if status == "done":
+            f.done += count
+            f.on_time += int(on_time)
+            sums[1] += count
+            sums[2] += count
+            sums[3] += int(reached)
+        elif status == "skipped":
+            f.skipped += count
+        elif status == "pending" and day < today:
+            f.overdue += count
+    for (cur, channel), (due, done, tries, reached) in by_channel.items():
+        figures[cur].channels[channel] = ChannelFigures(channel, due, done, tries, reached)
     for cur, *counts in rows(CALL_SQL, params):
         figures[int(cur)].calls = CallFigures(*(int(n or 0) for n in counts))
     for cur, label, count in rows(ANSWER_SQL, params):
@@ -364,8 +373,6 @@ def silence(rows: Rows, today: dt.date, days: int = DEFAULT_DAYS, limit: int = 5
         raise InvalidInput("--days must be at least 1.")
     since = today - dt.timedelta(days=days - 1)
     result = rows(SILENCE_SQL, {"since": since, "today": today, "limit": limit})
-    from followup_cli.agenda import as_date
-
     people = [
         Silent(int(r[0]), r[1], r[2], r[3], r[4], as_date(r[5]), int(r[6]), int(r[7]), int(r[8]))
         for r in result
@@ -414,8 +421,6 @@ def feedback(
 
     With ``label``, only the answers with that label (any question) are shown.
     """
-    from followup_cli.agenda import as_date
-
     params: dict[str, Any] = {"limit": limit, "do_better": DO_BETTER_STEP}
     if label is None:
         which = "(a.step = :do_better OR a.label = 'negative')"
