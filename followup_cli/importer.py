@@ -260,6 +260,8 @@ ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 
 MAX_CHANGED_LISTED = 20
 _BATCH = 5000
+CONTACT_BATCH = 20_000  # new contacts inserted per executemany
+CACHE_LIMIT = 200_000  # normalised emails / phones remembered per import (memory bound)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,6 +526,10 @@ class _Validator:
         if day > self.today:
             raise InvalidInput(f"the date {raw_date!r} is in the future")
         amount = parse_amount(raw_amount, decimal_comma=options.decimal_comma)
+        if len(self.emails) > CACHE_LIMIT:  # bounded: a year of distinct customers is big
+            self.emails.clear()
+        if len(self.phones) > CACHE_LIMIT:
+            self.phones.clear()
         email = None
         if raw_email:
             email = self.emails.get(raw_email)
@@ -1021,49 +1027,57 @@ def _write(
 
 
 def _create_contacts(conn: Connection, today: dt.date) -> int:
-    """One new contact per new person: sales sharing an email (else a phone) are one person."""
-    from sqlalchemy import text as sql
+    """One new contact per new person: sales sharing an email (else a phone) are one person.
 
-    people: list[dict[str, Any]] = []
-    by_email: dict[str, dict[str, Any]] = {}
-    by_phone: dict[str, dict[str, Any]] = {}
-    rows = _select(
+    People are small lists (name, email, phone, phone key, prefers) read from a cursor and
+    inserted in batches, so a file of a million new customers stays within a few hundred MB.
+    """
+    people: list[list[Any]] = []
+    by_email: dict[str, list[Any]] = {}
+    by_phone: dict[str, list[Any]] = {}
+    rows = _iter_select(
         conn,
         "SELECT name, email, phone, phone_key, prefers FROM import_sale"
         " WHERE state = 'new' AND contact_id IS NULL ORDER BY line",
-        {},
     )
     for name, email, phone, key, prefers in rows:
         person = (by_email.get(email) if email else None) or (by_phone.get(key) if key else None)
         if person is None:
-            person = {
-                "name": name or email or phone,
-                "email": None,
-                "phone": None,
-                "phone_key": None,
-                "prefers": prefers
-                or (Channel.EMAIL.value if email and not key else Channel.PHONE.value),
-                "created_on": today.isoformat() if _is_sqlite(conn) else today,
-            }
+            default = Channel.EMAIL.value if email and not key else Channel.PHONE.value
+            person = [name or email or phone, None, None, None, prefers or default]
             people.append(person)
-        if email and person["email"] is None and email not in by_email:
-            person["email"] = email
+        if email and person[1] is None and email not in by_email:
+            person[1] = email
             by_email[email] = person
-        if key and person["phone_key"] is None and key not in by_phone:
-            person["phone"], person["phone_key"] = phone, key
+        if key and person[3] is None and key not in by_phone:
+            person[2], person[3] = phone, key
             by_phone[key] = person
-    if people:
-        _executemany(
-            conn,
-            sql(
-                "INSERT INTO contact (name, email, phone, phone_key, prefers, note, tags,"
-                " every_days, phone_invalid, do_not_contact, opted_out_channels,"
-                " referred_by_id, created_on) VALUES (:name, :email, :phone, :phone_key,"
-                " :prefers, NULL, '', NULL, :false, :false, '', NULL, :created_on)"
-            ),
-            [{**p, "false": False} for p in people],
-        )
+    by_email.clear()
+    by_phone.clear()
+    created = today.isoformat() if _is_sqlite(conn) else today
+    columns = (
+        "name", "email", "phone", "phone_key", "prefers", "tags", "phone_invalid",
+        "do_not_contact", "opted_out_channels", "created_on",
+    )  # fmt: skip
+    for start in range(0, len(people), CONTACT_BATCH):
+        batch = [(*p, "", False, False, "", created) for p in people[start : start + CONTACT_BATCH]]
+        _insert(conn, "contact", columns, batch)
     return len(people)
+
+
+def _iter_select(conn: Connection, statement: str) -> Iterator[tuple[Any, ...]]:
+    """Like ``_select``, but row by row from the cursor instead of one list of every row."""
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            yield from cursor.execute(statement)
+        finally:
+            cursor.close()
+        return
+    from sqlalchemy import text as sql
+
+    for row in conn.execute(sql(statement)):
+        yield tuple(row)
 
 
 def _same_name(a: str, b: str) -> bool:
