@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from followup_cli.db import Database
 
 BATCH_SIZE = 5000
-EXPORT_MMAP_BYTES = 1 << 30  # at most; SQLite maps no more than the file's size
+EXPORT_MMAP_BYTES = 48 << 20  # mapped pages count in RSS: stay well under 100 MB
 UTF8_BOM = "\ufeff"
 # Characters that make a spreadsheet read a cell as a formula (or split it into a new row).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -232,8 +232,9 @@ def stream_rows(
         except sqlite3.Error as exc:
             raise translate_operational_error(exc) from None
         try:
-            # Read the file through a memory map: ~9% faster on a 1M-row export (the join
-            # reads contacts at random), and harmless for a reader under WAL.
+            # Read through a memory map: faster on a 1M-row export (the join reads contacts
+            # at random), harmless for a reader under WAL. Mapped pages count as resident
+            # memory, so the map is capped (EXPORT_MMAP_BYTES) to keep the export under 100 MB.
             con.execute(f"PRAGMA mmap_size = {EXPORT_MMAP_BYTES}")
             plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
             cursor = con.execute(sql, plain)
