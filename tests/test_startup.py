@@ -62,3 +62,21 @@ def test_the_agenda_reads_without_sqlalchemy() -> None:
     CliRunner().invoke(app, ["db", "upgrade"])  # create it first: migrating needs Alembic
     assert loaded_after(["today"]) == []
     assert loaded_after(["upcoming", "--json"]) == []
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    """`followup script show | head -1`: the reader stops early. Silence on stderr, and exit 0
+    (or 1, Click's own convention when the pipe breaks outside a command), never 70."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "followup_cli", "script", "show"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "40"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `head -1` exiting
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=30) in (0, 1), err
+    assert err == ""

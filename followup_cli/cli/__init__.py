@@ -28,6 +28,10 @@ class FollowupGroup(TyperGroup):
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("Interrupted.", ExitCode.INTERRUPTED)
+        except BrokenPipeError:  # `followup rules | head`: the reader has all it wanted
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the final flush cannot fail again
+            raise typer.Exit(ExitCode.OK) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
