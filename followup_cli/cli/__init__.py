@@ -28,10 +28,12 @@ class FollowupGroup(TyperGroup):
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("Interrupted.", ExitCode.INTERRUPTED)
-        except BrokenPipeError:  # `followup rules | head`: the reader has all it wanted
+        except BrokenPipeError:  # `followup ... | head`: the reader stopped reading
+            # Exit 1 quietly, as rich and Click do when they meet a closed pipe themselves;
+            # stdout goes to /dev/null so the final flush cannot fail again.
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # so the final flush cannot fail again
-            raise typer.Exit(ExitCode.OK) from None
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(ExitCode.ERROR) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
