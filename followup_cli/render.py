@@ -28,7 +28,11 @@ __all__ = ["day", "print_json"]  # defined once, in plain.py; used here and by t
 
 def upcoming(items: Sequence[AgendaItem], days: int) -> None:
     if not items:
-        console.print(f"Nothing scheduled in the next {days} days.")
+        console.print(
+            f"Nothing scheduled in the next {days} days. Look further with --days 30, or "
+            "schedule one with `followup schedule NAME WHEN`.",
+            soft_wrap=True,
+        )
         return
     table = Table(box=box.SIMPLE_HEAD, title=f"Next {days} days", title_justify="left")
     for column in ("ID", "Due", "Channel", "Contact", "Why"):

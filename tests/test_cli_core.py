@@ -83,6 +83,13 @@ def test_a_newcomers_morning_end_to_end() -> None:
     assert [(i["id"], i["due"]) for i in items] == [(3, "2026-11-27"), (4, "2026-11-27")]
 
 
+def test_upcoming_empty_state_says_what_to_do() -> None:
+    assert ok("upcoming") == (
+        "Nothing scheduled in the next 7 days. Look further with --days 30, or schedule one "
+        "with `followup schedule NAME WHEN`.\n"
+    )
+
+
 def test_schedule_and_channel_filter() -> None:
     ok("contact", "add", "Ann Lee", "--phone", "555-010-0101")
     assert ok("schedule", "Ann", "tomorrow", "--purpose", "Ask about the {action} repair") == (
