@@ -234,19 +234,45 @@ class Database:
         read many times a day, and skipping SQLAlchemy's import halves its start-up.
         Dates come back as ISO text on SQLite and as dates elsewhere; callers accept both.
         """
+        return [row for batch in self.batches(sql, params) for row in batch]
+
+    def batches(
+        self,
+        sql: str,
+        params: Mapping[str, Any],
+        batch_size: int = 5000,
+        *,
+        mmap_bytes: int = 0,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Stream one read query in batches, holding one batch in memory at a time.
+
+        ``mmap_bytes`` reads a SQLite file through a memory map of at most that size (faster
+        for large scans with random lookups; mapped pages count as resident memory).
+        """
         if self.path is not None:
             try:
                 con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-                try:
-                    return con.execute(sql, _plain_params(params)).fetchall()
-                finally:
-                    con.close()
             except sqlite3.Error as exc:
                 raise translate_operational_error(exc) from None
+            try:
+                if mmap_bytes:
+                    con.execute(f"PRAGMA mmap_size = {int(mmap_bytes)}")
+                cursor = con.execute(sql, _plain_params(params))
+                while batch := cursor.fetchmany(batch_size):
+                    yield batch
+            except sqlite3.Error as exc:
+                raise translate_operational_error(exc) from None
+            finally:
+                con.close()
+            return
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
+            result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
+                text(sql), dict(params)
+            )
+            for partition in result.partitions(batch_size):
+                yield [tuple(row) for row in partition]
 
     @contextmanager
     def transaction(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Iterator[Tx]:
