@@ -177,11 +177,6 @@ def _phone(text: str, region: str) -> str:
     return _nanp_key(text, region) or phone_key(text, region)
 
 
-@lru_cache(maxsize=65536)
-def _email(text: str) -> str | None:
-    return normalize_email(text)
-
-
 # ---------------------------------------------------------------------------------------------
 # Results
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from followup_cli.scheduling import RuleSet
 
 console = Console(highlight=False, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False)
 
 __all__ = ["day", "print_json"]  # defined once, in plain.py; used here and by the commands
 
