@@ -284,3 +284,41 @@ def test_demo_never_touches_the_real_database(isolated_home: Path) -> None:
     assert not (isolated_home / "followup.db").exists() or "No contacts yet" in ok(
         "contact", "list"
     )
+
+
+@pytest.mark.sqlite_only
+def test_housekeeping_errors_say_what_to_do(isolated_home: Path, tmp_path: Path) -> None:
+    ok("rules", "init")
+    result = run("rules", "init")
+    assert (result.exit_code, result.stderr) == (
+        4,
+        f"Error: {isolated_home / 'rules.toml'} exists already; edit it, or use --force to start over.\n",
+    )
+    result = run("demo", "--path", str(isolated_home / "followup.db"))
+    assert (result.exit_code, result.stderr) == (
+        4,
+        f"Error: {isolated_home / 'followup.db'} is your real database; choose another --path for the demo.\n",
+    )
+    missing = tmp_path / "nope.db"
+    result = run("restore", str(missing), "--yes")
+    assert (result.exit_code, result.stderr) == (1, f"Error: No backup file at {missing}.\n")
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run("restore", str(empty), "--yes")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {empty} is an empty database, not a followup backup.\n",
+    )
+
+
+def test_script_edit_without_an_editor(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = run("script", "edit")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Set $EDITOR (e.g. export EDITOR=nano), or edit {isolated_home / 'script.toml'} "
+        "yourself and run `followup script check`.\n"
+    )

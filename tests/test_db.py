@@ -154,3 +154,22 @@ def test_a_failing_migration_leaves_the_old_database_untouched(
     finally:
         con.close()
     assert _counts(copy) == before
+
+
+@pytest.mark.sqlite_only
+def test_a_database_from_a_newer_followup_is_refused_untouched(tmp_path: Path) -> None:
+    from followup_cli.errors import DatabaseError
+
+    path = tmp_path / "future.db"
+    Database.open(to_url(str(path)))[0].dispose()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(
+        DatabaseError,
+        match=rf"^The database is at schema '9999', newer than this followup \({SCHEMA_REVISION}\); upgrade followup\.$",
+    ):
+        Database.open(to_url(str(path)))
+    assert path.read_bytes() == before
