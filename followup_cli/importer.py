@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import operator
 import re
 import shutil
 import sys
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring as _encode_json_string  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -217,17 +219,13 @@ class ImportSummary:
     duplicate_rows: int = 0
     rejected: int = 0
     rejects_path: str | None = None
-    conflicts: list[Conflict] = field(default_factory=list)
+    conflicting_names: int = 0  # contacts whose name differs from the file's
+    conflict_count: int = 0  # every difference found (name, email or phone)
+    conflicts: list[Conflict] = field(default_factory=list)  # the first MAX_CONFLICTS_LISTED
     encoding_note: str | None = None
 
-    @property
-    def conflicting_names(self) -> int:
-        return len({c.contact_id for c in self.conflicts if c.field == "name"})
-
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["conflicting_names"] = self.conflicting_names
-        return data
+        return asdict(self)
 
 
 @dataclass
@@ -254,8 +252,8 @@ class ImportOptions:
 ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 
 MAX_CHANGED_LISTED = 20
+MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
 _BATCH = 5000
-CONTACT_BATCH = 20_000  # new contacts inserted per executemany
 CACHE_LIMIT = 200_000  # normalised emails / phones remembered per import (memory bound)
 
 
@@ -400,7 +398,7 @@ def _records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[st
     try:
         for cells in reader:
             start, last = last + 1, reader.line_num
-            if not cells or not any(c.strip() for c in cells):
+            if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):
                 continue
             yield start, cells
     except csv.Error as exc:
@@ -446,204 +444,220 @@ def _stage_rows(
     header = [h.strip() for h in first[1] or []]
     columns = _Columns(header, options, source.label)
     signature = "csv-" + hashlib.sha1("|".join(_norm_header(h) for h in header).encode()).hexdigest()[:8]  # fmt: skip
-    channels = {c.value for c in Channel}
-    validate = _Validator(columns, options, today, channels)
+    validate = _Validator(columns, options, today)
     rows = 0
-    width = len(header)
+    insert = _inserter(conn, "import_row", ROW_COLUMNS)
     for line, cells in records:
         assert cells is not None
         rows += 1
         try:
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                raise InvalidInput(
-                    f"{len(cells)} fields but the header has {width} (an unquoted comma?)"
-                )
             batch.append(validate(line, cells))
         except InvalidInput as exc:
             rejects.append(Reject(line, str(exc).rstrip("."), cells))
             continue
         if len(batch) >= _BATCH:
-            _insert(conn, "import_row", ROW_COLUMNS, batch)
+            insert(batch)
             batch.clear()
             if progress is not None:
                 progress(source.binary.tell(), source.size)
-    if batch:
-        _insert(conn, "import_row", ROW_COLUMNS, batch)
+    insert(batch)
     return _Staged(header, signature, rows, rejects)
 
 
 ROW_COLUMNS = (
     "line", "order_id", "occurred_on", "name", "email", "phone", "phone_key", "amount_cents",
-    "items", "prefers", "fingerprint", "email_hash", "phone_hash",
+    "items", "prefers", "fingerprint",
 )  # fmt: skip
+_CHANNELS = frozenset(c.value for c in Channel)
+_PLAIN_AMOUNT = re.compile(r"(\d{1,11})(?:\.(\d\d))?")  # within parse_amount's limit
 
 
 class _Validator:
     """One row's cells -> the staged tuple (ROW_COLUMNS), or InvalidInput saying why not.
 
-    The hot loop of the import: plain tuples, per-import caches for phones and emails (a
-    customer appears many times in a year of sales), hashes computed once per row here.
+    The hot loop of the import, so it is written for speed: one itemgetter picks the cells,
+    and dates, emails and phones are parsed once per distinct value (a night's sales share a
+    handful of dates, and a regular customer appears many times in a year of sales).
     """
 
-    def __init__(
-        self, columns: _Columns, options: ImportOptions, today: dt.date, channels: set[str]
-    ) -> None:
-        self.plan = [(name, columns.single.get(name, -1)) for name in FIELDS]
+    def __init__(self, columns: _Columns, options: ImportOptions, today: dt.date) -> None:
+        self.width = width = len(columns.header)
+        # Rows are padded to width + 1 cells, so a field with no column reads the blank cell
+        # at index `width`; fields with several candidate columns (presets) use columns.get.
+        self.pick = operator.itemgetter(*(columns.single.get(name, width) for name in FIELDS))
+        self.fallbacks = [
+            (FIELDS.index(name), name) for name, ix in columns.indices.items() if len(ix) > 1
+        ]
         self.columns = columns
         self.options = options
         self.today = today
-        self.channels = channels
+        self.dates: dict[str, str] = {}
         self.phones: dict[str, str] = {}
         self.emails: dict[str, str | None] = {}
 
     def __call__(self, line: int, cells: list[str]) -> tuple[Any, ...]:
+        width = self.width
         size = len(cells)
-        values: list[str | None] = []
-        for name, i in self.plan:
-            if i >= 0:
-                value = cells[i].strip() if i < size else ""
-                values.append(value or None)
-            else:
-                values.append(self.columns.get(cells, name))
+        if size <= width:
+            cells = cells + [""] * (width + 1 - size)
+        elif any(c.strip() for c in cells[width:]):
+            raise InvalidInput(f"{size} fields but the header has {width} (an unquoted comma?)")
+        values = [v.strip() or None for v in self.pick(cells)]
+        for index, name in self.fallbacks:
+            values[index] = self.columns.get(cells, name)
         order_id, raw_date, name, raw_email, phone, raw_amount, items, prefers = values
         if order_id is None:
             raise InvalidInput("no order id")
         if raw_date is None:
             raise InvalidInput("no date")
-        options = self.options
-        try:
-            day = parse_sale_date(raw_date, options.dayfirst)
-        except ValueError:
-            raise InvalidInput(
-                f"cannot read the date {raw_date!r} (expected e.g. 2025-05-11, 05/11/2025 or "
-                "May 11, 2025)"
-            ) from None
-        if day > self.today:
-            raise InvalidInput(f"the date {raw_date!r} is in the future")
-        amount = parse_amount(raw_amount, decimal_comma=options.decimal_comma)
-        if len(self.emails) > CACHE_LIMIT:  # bounded: a year of distinct customers is big
-            self.emails.clear()
-        if len(self.phones) > CACHE_LIMIT:
-            self.phones.clear()
+        occurred = self.dates.get(raw_date)
+        if occurred is None:
+            occurred = self._date(raw_date)
+        amount = None
+        if raw_amount is not None:
+            plain = None if self.options.decimal_comma else _PLAIN_AMOUNT.fullmatch(raw_amount)
+            if plain:
+                amount = int(plain[1]) * 100 + (int(plain[2]) if plain[2] else 0)
+            else:
+                amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
         email = None
-        if raw_email:
+        if raw_email is not None:
             email = self.emails.get(raw_email)
             if email is None:
+                if len(self.emails) > CACHE_LIMIT:  # bounded: a year of customers is big
+                    self.emails.clear()
                 email = self.emails[raw_email] = normalize_email(raw_email)
         key = None
-        if phone:
+        if phone is not None:
             key = self.phones.get(phone)
             if key is None:
-                key = self.phones[phone] = _phone(phone, options.region)
+                if len(self.phones) > CACHE_LIMIT:
+                    self.phones.clear()
+                key = self.phones[phone] = _phone(phone, self.options.region)
         if prefers is not None:
             prefers = prefers.lower()
-            if prefers not in self.channels:
+            if prefers not in _CHANNELS:
                 raise InvalidInput(
                     f"unknown preferred channel {prefers!r} (use phone, email, text, mail or visit)"
                 )
-        if name:
+        if name is not None:
             name = " ".join(name.split())
-        occurred = day.isoformat()
         return (
             line, order_id, occurred, name, email, phone, key, amount, items, prefers,
             _fingerprint_of(occurred, name, email, key, amount, items),
-            suppression_hash("email", email) if email else None,
-            suppression_hash("phone", key) if key else None,
         )  # fmt: skip
+
+    def _date(self, raw: str) -> str:
+        try:
+            day = parse_sale_date(raw, self.options.dayfirst)
+        except ValueError:
+            raise InvalidInput(
+                f"cannot read the date {raw!r} (expected e.g. 2025-05-11, 05/11/2025 or "
+                "May 11, 2025)"
+            ) from None
+        if day > self.today:
+            raise InvalidInput(f"the date {raw!r} is in the future")
+        self.dates[raw] = occurred = day.isoformat()
+        return occurred
 
 
 # ---------------------------------------------------------------------------------------------
-# SQL. Dates are ISO text on SQLite (and cast by PostgreSQL); the lookups below all use the
-# unique indexes on contact.email, contact.phone_key, interaction(source, external_id) and
-# suppression.key_hash (tests/test_import.py checks the query plans).
+# SQL. Dates are ISO text on SQLite (and cast by PostgreSQL). The write phase builds one TEMP
+# table of sales, each already classified (new, old, no-contact) and matched to its existing
+# contact with the unique indexes on contact.email, contact.phone_key and
+# interaction(source, external_id); tests/test_import.py checks the query plans.
 
+STAGE_COLUMNS = (
+    "line INTEGER PRIMARY KEY, order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT,"
+    " email TEXT, phone TEXT, phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT,"
+    " fingerprint TEXT NOT NULL"
+)
+STAGE_TABLES = (
+    "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
+    "import_hash", "import_dup_email", "import_dup_key", "import_person", "import_reach",
+    "import_due", "import_rule",
+)  # fmt: skip
 STAGE_DDL = (
-    "CREATE TEMP TABLE import_row (line INTEGER PRIMARY KEY, order_id TEXT NOT NULL,"
-    " occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT, phone_key TEXT,"
-    " amount_cents BIGINT, items TEXT, prefers TEXT, fingerprint TEXT NOT NULL,"
-    " email_hash TEXT, phone_hash TEXT)",
-    "CREATE INDEX import_row_order ON import_row (order_id, line)",
+    f"CREATE TEMP TABLE import_row ({STAGE_COLUMNS})",
     "CREATE TEMP TABLE import_multi (order_id TEXT PRIMARY KEY)",
-    "CREATE TEMP TABLE import_sale (line INTEGER PRIMARY KEY, order_id TEXT NOT NULL UNIQUE,"
-    " occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT, phone_key TEXT,"
-    " amount_cents BIGINT, items TEXT, prefers TEXT, fingerprint TEXT NOT NULL,"
-    " email_hash TEXT, phone_hash TEXT, state TEXT NOT NULL DEFAULT 'new',"
-    " old_fingerprint TEXT, contact_id INTEGER, new_contact INTEGER NOT NULL DEFAULT 0,"
-    " interaction_id INTEGER)",
-    "CREATE INDEX import_sale_contact ON import_sale (contact_id, state, line)",
-    "CREATE INDEX import_sale_state ON import_sale (state, line)",
-)
-DROP_STAGE = (
-    "DROP TABLE IF EXISTS import_sale",
-    "DROP TABLE IF EXISTS import_multi",
-    "DROP TABLE IF EXISTS import_row",
-)
+    f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, {STAGE_COLUMNS.replace(' PRIMARY KEY', '')})",
+    f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
+    f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
+    " old_fingerprint TEXT, contact_id INTEGER)",
+)  # fmt: skip
+DROP_STAGE = tuple(f"DROP TABLE IF EXISTS {table}" for table in STAGE_TABLES)
 
-EXISTING_SQL = (
-    "UPDATE import_sale SET old_fingerprint = (SELECT i.fingerprint FROM interaction i"
-    " WHERE i.source = :source AND i.external_id = import_sale.order_id AND i.kind = 'sale'),"
-    " state = 'old' WHERE EXISTS (SELECT 1 FROM interaction i WHERE i.source = :source"
-    " AND i.external_id = import_sale.order_id AND i.kind = 'sale')"
+_COPIED = ", ".join(ROW_COLUMNS)
+# Each sale: already imported ('old', with the fingerprint it was imported with), without
+# any way to reach the customer ('no-contact'), or 'new' with the id of the existing contact
+# it belongs to (by email, else by phone; NULL for a new person).
+SALES_SQL = (
+    f"INSERT INTO import_sale ({_COPIED}, state, old_fingerprint, contact_id)"
+    f" SELECT {', '.join('x.' + c for c in ROW_COLUMNS)},"
+    " CASE WHEN i.id IS NOT NULL THEN 'old'"
+    " WHEN x.email IS NULL AND x.phone_key IS NULL THEN 'no-contact' ELSE 'new' END,"
+    " i.fingerprint,"
+    " CASE WHEN i.id IS NULL THEN COALESCE("
+    "(SELECT c.id FROM contact c WHERE c.email = x.email),"
+    " (SELECT c.id FROM contact c WHERE c.phone_key = x.phone_key)) END"
+    f" FROM (SELECT {_COPIED} FROM import_row"
+    " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
+    f" UNION ALL SELECT {_COPIED} FROM import_merged) x"
+    " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
+    " AND i.kind = 'sale'"
 )
 SUPPRESSED_SQL = (
-    "UPDATE import_sale SET state = 'suppressed' WHERE state = 'new' AND ("
-    " EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = import_sale.email_hash)"
-    " OR EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = import_sale.phone_hash))"
+    "UPDATE import_sale SET state = 'suppressed', contact_id = NULL WHERE line IN ("
+    " SELECT h.line FROM import_hash h WHERE"
+    " EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = h.email_hash)"
+    " OR EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = h.phone_hash))"
 )
-NO_CONTACT_SQL = (
-    "UPDATE import_sale SET state = 'no-contact'"
-    " WHERE state = 'new' AND email IS NULL AND phone_key IS NULL"
+# The sale's contact: the existing one it matched, else the one created for it just before.
+CONTACT_OF_SALE = (
+    "COALESCE(s.contact_id, (SELECT c.id FROM contact c WHERE c.email = s.email),"
+    " (SELECT c.id FROM contact c WHERE c.phone_key = s.phone_key))"
 )
-MATCH_EMAIL_SQL = (
-    "UPDATE import_sale SET contact_id = (SELECT c.id FROM contact c"
-    " WHERE c.email = import_sale.email)"
-    " WHERE state = 'new' AND contact_id IS NULL AND email IS NOT NULL"
+UNMATCHED = "s.state = 'new' AND s.contact_id IS NULL"
+INTERACTIONS_SQL = (
+    "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
+    f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
+    " s.occurred_on, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint, :now"
+    " FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
 )
-MATCH_PHONE_SQL = (
-    "UPDATE import_sale SET contact_id = (SELECT c.id FROM contact c"
-    " WHERE c.phone_key = import_sale.phone_key)"
-    " WHERE state = 'new' AND contact_id IS NULL AND phone_key IS NOT NULL"
-)
+
+
+def _inserter(
+    conn: Connection, table: str, columns: Sequence[str]
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Bulk insert of plain tuples: qmark executemany on SQLite, SQLAlchemy Core elsewhere."""
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        statement = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        )
+
+        def insert(rows: list[tuple[Any, ...]]) -> None:
+            if rows:
+                cursor.executemany(statement, rows)
+
+        return insert
+    from sqlalchemy import text as sql
+
+    text = sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
+
+    def insert_core(rows: list[tuple[Any, ...]]) -> None:
+        if rows:  # SQLAlchemy treats an empty parameter list as one empty row
+            conn.execute(text, [dict(zip(columns, row, strict=True)) for row in rows])
+
+    return insert_core
 
 
 def _insert(
     conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Bulk insert of plain tuples: qmark executemany on SQLite, SQLAlchemy Core elsewhere."""
-    if not rows:  # SQLAlchemy treats an empty parameter list as one empty row
-        return
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
-                f" ({', '.join('?' * len(columns))})",
-                rows,
-            )
-        finally:
-            cursor.close()
-        return
-    from sqlalchemy import text as sql
-
-    statement = sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
-    )
-    conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
-
-
-def _executemany(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert; on SQLite straight through the driver (SQLAlchemy's per-row parameter
-    processing costs more than SQLite's insert itself)."""
-    if not rows:
-        return
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(statement.text, rows)
-        finally:
-            cursor.close()
-    else:
-        conn.execute(statement, rows)
+    _inserter(conn, table, columns)(rows)
 
 
 def _select(conn: Connection, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -676,17 +690,26 @@ def _fingerprint_of(
     occurred_on: str, name: str | None, email: str | None, key: str | None,
     amount: int | None, items: str | None,
 ) -> str:  # fmt: skip
-    """Stored with each imported sale to spot a changed order; the format must never change."""
-    data = [occurred_on, name, email, key, amount, items]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:32]
+    """Stored with each imported sale to spot a changed order; the format must never change.
+
+    It is the SHA-256 of ``json.dumps([occurred_on, name, email, key, amount, items],
+    ensure_ascii=False)``, built by hand (a third of the cost; tests check they agree).
+    """
+    enc = _encode_json_string
+    text = (
+        f"[{enc(occurred_on)}, {'null' if name is None else enc(name)},"
+        f" {'null' if email is None else enc(email)}, {'null' if key is None else enc(key)},"
+        f" {'null' if amount is None else int(amount)}, {'null' if items is None else enc(items)}]"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _group_sales(conn: Connection) -> int:
     """Rows sharing an order id become one sale: first non-empty value of each field, the
     distinct items joined in file order, the total taken once. Returns exact duplicate rows.
 
-    Most orders are one row: those are copied in one INSERT ... SELECT (their fingerprint and
-    hashes were computed while staging); only orders spanning several rows go through Python.
+    Most orders are one row, and stay in import_row; only orders spanning several rows are
+    read back (in order id order, a page at a time) and merged into import_merged in Python.
     """
     from sqlalchemy import text as sql
 
@@ -696,23 +719,16 @@ def _group_sales(conn: Connection) -> int:
             " GROUP BY order_id HAVING COUNT(*) > 1"
         )
     )
-    copied = ", ".join(c for c in ROW_COLUMNS)
     conn.execute(
         sql(
-            f"INSERT INTO import_sale ({copied}) SELECT {copied} FROM import_row r"
-            " WHERE NOT EXISTS (SELECT 1 FROM import_multi m WHERE m.order_id = r.order_id)"
+            f"INSERT INTO import_multi_row ({_COPIED}) SELECT {_COPIED} FROM import_row"
+            " WHERE order_id IN (SELECT order_id FROM import_multi) ORDER BY order_id, line"
         )
     )
-
-    insert = sql(
-        "INSERT INTO import_sale (line, order_id, occurred_on, name, email, phone, phone_key,"
-        " amount_cents, items, prefers, fingerprint, email_hash, phone_hash) VALUES (:line,"
-        " :order_id, :occurred_on, :name, :email, :phone, :phone_key, :amount_cents, :items,"
-        " :prefers, :fingerprint, :email_hash, :phone_hash)"
-    )
+    insert = _inserter(conn, "import_merged", ROW_COLUMNS)
     keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
     duplicates = 0
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[Any, ...]] = []
     current: dict[str, Any] | None = None
     items: list[str] = []
     seen_rows: set[tuple[Any, ...]] = set()
@@ -721,34 +737,25 @@ def _group_sales(conn: Connection) -> int:
         assert current is not None
         current["items"] = ", ".join(items) if items else None
         current["fingerprint"] = _fingerprint(current)
-        current["email_hash"] = (
-            suppression_hash("email", current["email"]) if current["email"] else None
-        )
-        current["phone_hash"] = (
-            suppression_hash("phone", current["phone_key"]) if current["phone_key"] else None
-        )
-        batch.append(current)
+        batch.append(tuple(current[c] for c in ROW_COLUMNS))
         if len(batch) >= _BATCH:
-            _executemany(conn, insert, batch)
+            insert(batch)
             batch.clear()
 
-    after: tuple[str, int] = ("", 0)
-    columns = ("line", "order_id", "occurred_on", *keys[:4], "amount_cents", "items", "prefers")
-    while True:  # paged by (order_id, line), so memory stays flat however big the file
+    after = 0
+    columns = ROW_COLUMNS[:-1]
+    while True:  # paged, so memory stays flat however big the file
         rows = _select(
             conn,
-            "SELECT r.line, r.order_id, r.occurred_on, r.name, r.email, r.phone, r.phone_key,"
-            " r.amount_cents, r.items, r.prefers FROM import_row r"
-            " JOIN import_multi m ON m.order_id = r.order_id"
-            " WHERE (r.order_id, r.line) > (:order_id, :line) ORDER BY r.order_id, r.line"
-            " LIMIT :limit",
-            {"order_id": after[0], "line": after[1], "limit": _BATCH},
+            f"SELECT seq, {', '.join(columns)} FROM import_multi_row WHERE seq > :after"
+            " ORDER BY seq LIMIT :limit",
+            {"after": after, "limit": _BATCH},
         )
         if not rows:
             break
-        after = (rows[-1][1], rows[-1][0])
+        after = rows[-1][0]
         for row in rows:
-            record = dict(zip(columns, row, strict=True))
+            record = dict(zip(columns, row[1:], strict=True))
             if current is None or record["order_id"] != current["order_id"]:
                 if current is not None:
                     flush()
@@ -759,7 +766,7 @@ def _group_sales(conn: Connection) -> int:
                 for key in keys:
                     if current[key] is None and record[key] is not None:
                         current[key] = record[key]
-            signature = row[1:]
+            signature = row[2:]
             if signature in seen_rows:
                 duplicates += 1
             seen_rows.add(signature)
@@ -767,8 +774,7 @@ def _group_sales(conn: Connection) -> int:
                 items.append(record["items"])
     if current is not None:
         flush()
-    if batch:
-        _executemany(conn, insert, batch)
+    insert(batch)
     return duplicates
 
 
@@ -959,54 +965,46 @@ def _write(
     """The write transaction: a handful of set-based statements."""
     from sqlalchemy import text as sql
 
+    sqlite = _is_sqlite(conn)
+
     def run(statement: str, **params: Any) -> Any:
         return conn.execute(sql(statement), params)
 
-    if not _is_sqlite(conn):
+    if not sqlite:
         run("SELECT pg_advisory_xact_lock(7411)")  # one import at a time on PostgreSQL
-    run(EXISTING_SQL, source=summary.source)
-    summary.already_imported = run(
-        "SELECT COUNT(*) FROM import_sale WHERE state = 'old' AND old_fingerprint = fingerprint"
-    ).scalar_one()
-    changed = run(
-        "SELECT order_id FROM import_sale WHERE state = 'old'"
-        " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint) ORDER BY line"
-    ).all()
-    summary.changed = len(changed)
-    summary.changed_orders = [r[0] for r in changed[:MAX_CHANGED_LISTED]]
-    summary.suppressed = run(SUPPRESSED_SQL).rowcount
-    summary.skipped_no_contact = run(NO_CONTACT_SQL).rowcount
-    run(MATCH_EMAIL_SQL)
-    run(MATCH_PHONE_SQL)
-    summary.matched_contacts = run(
-        "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
-        " WHERE state = 'new' AND contact_id IS NOT NULL"
-    ).scalar_one()
+    run(SALES_SQL, source=summary.source)
+    summary.suppressed = _suppress(conn)
+    old, same, no_contact, matched = run(
+        "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
+        " THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0),"
+        " COUNT(DISTINCT CASE WHEN state = 'new' THEN contact_id END) FROM import_sale"
+    ).one()
+    summary.already_imported, summary.skipped_no_contact = int(same), int(no_contact)
+    summary.matched_contacts = int(matched)
+    summary.changed = int(old) - int(same)
+    if summary.changed:
+        changed = run(
+            "SELECT order_id FROM import_sale WHERE state = 'old'"
+            " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint)"
+            " ORDER BY line LIMIT :limit",
+            limit=MAX_CHANGED_LISTED,
+        ).all()
+        summary.changed_orders = [r[0] for r in changed]
     summary.new_contacts = _create_contacts(conn, today)
-    run(
-        "UPDATE import_sale SET new_contact = 1"
-        " WHERE state = 'new' AND contact_id IS NULL"
-    )  # fmt: skip
-    run(MATCH_EMAIL_SQL)
-    run(MATCH_PHONE_SQL)
     _complete_contacts(conn, summary)
+    (before,) = run("SELECT COALESCE(MAX(id), 0) FROM interaction").one()
     summary.sales_imported = run(
-        "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
-        " source, external_id, fingerprint, created_at) SELECT contact_id, :kind,"
-        f" {'occurred_on' if _is_sqlite(conn) else 'CAST(occurred_on AS DATE)'},"
-        " amount_cents, items, NULL, :source, order_id, fingerprint, :now FROM import_sale"
-        " WHERE state = 'new' ORDER BY line",
+        INTERACTIONS_SQL.replace("s.occurred_on,", "CAST(s.occurred_on AS DATE),")
+        if not sqlite
+        else INTERACTIONS_SQL,
         kind=InteractionKind.SALE.value,
         source=summary.source,
-        now=now.strftime("%Y-%m-%d %H:%M:%S.%f") if _is_sqlite(conn) else now,
+        now=now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now,
     ).rowcount
-    run(
-        "UPDATE import_sale SET interaction_id = (SELECT i.id FROM interaction i"
-        " WHERE i.source = :source AND i.external_id = import_sale.order_id AND i.kind = 'sale')"
-        " WHERE state = 'new'",
-        source=summary.source,
-    )
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
+    # Only contacts that existed before the import can have any.
     summary.prospect_followups_dropped = run(
         "UPDATE followup SET status = :skipped, completed_on = :today,"
         " note = 'Bought on ' || (SELECT s.occurred_on FROM import_sale s"
@@ -1015,64 +1013,125 @@ def _write(
         " (SELECT s.contact_id FROM import_sale s WHERE s.state = 'new')",
         skipped=Status.SKIPPED.value,
         pending=Status.PENDING.value,
-        today=today.isoformat() if _is_sqlite(conn) else today,
+        today=today.isoformat() if sqlite else today,
         true=True,
     ).rowcount
-    _schedule(conn, summary, rules, today)
+    _schedule(conn, summary, rules, today, int(before))
+
+
+def _suppress(conn: Connection) -> int:
+    """Sales of forgotten people (their email or phone hash is in `suppression`) are skipped.
+
+    The hashes cost more than the rest of a row, so they are computed only when somebody has
+    been forgotten, and only for the sales that would otherwise be imported."""
+    from sqlalchemy import text as sql
+
+    if conn.execute(sql("SELECT 1 FROM suppression LIMIT 1")).first() is None:
+        return 0
+    conn.execute(
+        sql(
+            "CREATE TEMP TABLE import_hash (line INTEGER PRIMARY KEY, email_hash TEXT,"
+            " phone_hash TEXT)"
+        )
+    )
+    insert = _inserter(conn, "import_hash", ("line", "email_hash", "phone_hash"))
+    after = 0
+    while True:
+        rows = _select(
+            conn,
+            "SELECT line, email, phone_key FROM import_sale WHERE state = 'new' AND line > :after"
+            " ORDER BY line LIMIT :limit",
+            {"after": after, "limit": _BATCH},
+        )
+        if not rows:
+            break
+        after = rows[-1][0]
+        insert(
+            [
+                (
+                    line,
+                    suppression_hash("email", email) if email else None,
+                    suppression_hash("phone", key) if key else None,
+                )
+                for line, email, key in rows
+            ]
+        )
+    return int(conn.execute(sql(SUPPRESSED_SQL)).rowcount)
 
 
 def _create_contacts(conn: Connection, today: dt.date) -> int:
-    """One new contact per new person: sales sharing an email (else a phone) are one person.
+    """One new contact per new person, in file order.
 
-    People are small lists (name, email, phone, phone key, prefers) read from a cursor and
-    inserted in batches, so a file of a million new customers stays within a few hundred MB.
+    Sales sharing an email, or a phone, are one person, as if the rows were imported one at a
+    time (a second email on a known phone does not make a second person). Only sales whose
+    email or phone appears more than once need that walk, in Python; every other new customer
+    is copied straight across, so memory does not grow with the file.
     """
+    from sqlalchemy import text as sql
+
+    for statement in (
+        "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
+        " phone TEXT, phone_key TEXT, prefers TEXT NOT NULL)",
+        "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
+        "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
+        "INSERT INTO import_dup_email (email) SELECT s.email FROM import_sale s"
+        f" WHERE {UNMATCHED} AND s.email IS NOT NULL GROUP BY s.email HAVING COUNT(*) > 1",
+        "INSERT INTO import_dup_key (phone_key) SELECT s.phone_key FROM import_sale s"
+        f" WHERE {UNMATCHED} AND s.phone_key IS NOT NULL GROUP BY s.phone_key"
+        " HAVING COUNT(*) > 1",
+    ):
+        conn.execute(sql(statement))
+    linked = (  # never NULL, so NOT linked means "a customer on their own"
+        "(s.email IS NOT NULL AND s.email IN (SELECT email FROM import_dup_email)"
+        " OR s.phone_key IS NOT NULL AND s.phone_key IN (SELECT phone_key FROM import_dup_key))"
+    )
+    conn.execute(
+        sql(
+            "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
+            " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
+            " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
+            f" THEN 'email' ELSE 'phone' END) FROM import_sale s WHERE {UNMATCHED}"
+            f" AND NOT {linked}"
+        )
+    )
     people: list[list[Any]] = []
     by_email: dict[str, list[Any]] = {}
     by_phone: dict[str, list[Any]] = {}
-    rows = _iter_select(
+    rows = _select(
         conn,
-        "SELECT name, email, phone, phone_key, prefers FROM import_sale"
-        " WHERE state = 'new' AND contact_id IS NULL ORDER BY line",
+        "SELECT s.line, s.name, s.email, s.phone, s.phone_key, s.prefers FROM import_sale s"
+        f" WHERE {UNMATCHED} AND {linked} ORDER BY s.line",
+        {},
     )
-    for name, email, phone, key, prefers in rows:
+    for line, name, email, phone, key, prefers in rows:
         person = (by_email.get(email) if email else None) or (by_phone.get(key) if key else None)
         if person is None:
             default = Channel.EMAIL.value if email and not key else Channel.PHONE.value
-            person = [name or email or phone, None, None, None, prefers or default]
+            person = [line, name or email or phone, None, None, None, prefers or default]
             people.append(person)
-        if email and person[1] is None and email not in by_email:
-            person[1] = email
+        if email and person[2] is None and email not in by_email:
+            person[2] = email
             by_email[email] = person
-        if key and person[3] is None and key not in by_phone:
-            person[2], person[3] = phone, key
+        if key and person[4] is None and key not in by_phone:
+            person[3], person[4] = phone, key
             by_phone[key] = person
-    by_email.clear()
-    by_phone.clear()
-    created = today.isoformat() if _is_sqlite(conn) else today
-    columns = (
-        "name", "email", "phone", "phone_key", "prefers", "tags", "phone_invalid",
-        "do_not_contact", "opted_out_channels", "created_on",
-    )  # fmt: skip
-    for start in range(0, len(people), CONTACT_BATCH):
-        batch = [(*p, "", False, False, "", created) for p in people[start : start + CONTACT_BATCH]]
-        _insert(conn, "contact", columns, batch)
-    return len(people)
-
-
-def _iter_select(conn: Connection, statement: str) -> Iterator[tuple[Any, ...]]:
-    """Like ``_select``, but row by row from the cursor instead of one list of every row."""
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            yield from cursor.execute(statement)
-        finally:
-            cursor.close()
-        return
-    from sqlalchemy import text as sql
-
-    for row in conn.execute(sql(statement)):
-        yield tuple(row)
+    _insert(
+        conn,
+        "import_person",
+        ("line", "name", "email", "phone", "phone_key", "prefers"),
+        [tuple(p) for p in people],
+    )
+    return int(
+        conn.execute(
+            sql(
+                "INSERT INTO contact (name, email, phone, phone_key, prefers, tags,"
+                " phone_invalid, do_not_contact, opted_out_channels, created_on)"
+                " SELECT name, email, phone, phone_key, prefers, '', :false, :false, '', :today"
+                " FROM import_person ORDER BY line"
+            ),
+            {"false": False, "today": today.isoformat() if _is_sqlite(conn) else today},
+        ).rowcount
+    )
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -1080,57 +1139,82 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _complete_contacts(conn: Connection, summary: ImportSummary) -> None:
-    """Existing contacts gain a missing email or phone; differences are reported, not written."""
-    from sqlalchemy import text as sql
+    """Existing contacts gain a missing email or phone; differences are reported, not written.
 
-    rows = conn.execute(
-        sql(
-            "SELECT c.id, c.name, c.email, c.phone_key, s.name, s.email, s.phone, s.phone_key,"
-            " s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-            " WHERE s.state = 'new' AND s.new_contact = 0 AND ("
-            " (s.name IS NOT NULL AND s.name <> c.name)"
-            " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
-            " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
-            " ORDER BY s.line"
-        )
-    ).all()
+    Rows are read in file order, so the first sale to offer a missing detail fills it (if no
+    other contact has it). Every conflict is counted; the first MAX_CONFLICTS_LISTED are kept.
+    """
+    rows = _select(
+        conn,
+        "SELECT c.id, c.name, c.email, c.phone_key, s.name, s.email, s.phone, s.phone_key,"
+        " s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+        " WHERE s.state = 'new' AND ("
+        " (s.name IS NOT NULL AND s.name <> c.name)"
+        " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
+        " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
+        " ORDER BY s.line",
+        {},
+    )
     reported: set[tuple[int, str, str]] = set()
-    filled: dict[int, dict[str, Any]] = {}
+    named: set[int] = set()
+    emails: dict[int, str] = {}  # contact id -> the email this import gives it
+    phones: dict[int, tuple[str, str]] = {}  # contact id -> (phone, key) this import gives it
+    claimed: set[str] = set()  # the emails and phone keys given so far
 
     def report(cid: int, name: str, what: str, old: str, new: str, order: str) -> None:
-        if (cid, what, new) not in reported:
-            reported.add((cid, what, new))
+        if (cid, what, new) in reported:
+            return
+        reported.add((cid, what, new))
+        summary.conflict_count += 1
+        if what == "name":
+            named.add(cid)
+        if len(summary.conflicts) < MAX_CONFLICTS_LISTED:
             summary.conflicts.append(Conflict(cid, f"{name} (#{cid})", what, old, new, order))
 
+    def taken(column: str, value: str) -> bool:
+        return bool(_select(conn, f"SELECT 1 FROM contact WHERE {column} = :v", {"v": value}))
+
     for cid, cname, cemail, ckey, name, email, phone, key, order in rows:
-        mine = filled.setdefault(cid, {})
         if name and not _same_name(name, cname):
             report(cid, cname, "name", cname, name, order)
-        current_email = cemail or mine.get("email")
+        current_email = cemail or emails.get(cid)
         if email and current_email is None:
-            taken = conn.execute(
-                sql("SELECT id FROM contact WHERE email = :e"), {"e": email}
-            ).first()
-            if taken is None:
-                mine["email"] = email
-                conn.execute(
-                    sql("UPDATE contact SET email = :e WHERE id = :id"), {"e": email, "id": cid}
-                )
+            if email not in claimed and not taken("email", email):
+                emails[cid] = email
+                claimed.add(email)
         elif email and current_email != email:
             report(cid, cname, "email", current_email, email, order)
-        current_key = ckey or mine.get("phone_key")
+        current_key = ckey or phones.get(cid, (None, None))[1]
         if key and current_key is None:
-            taken = conn.execute(
-                sql("SELECT id FROM contact WHERE phone_key = :k"), {"k": key}
-            ).first()
-            if taken is None:
-                mine["phone_key"] = key
-                conn.execute(
-                    sql("UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id"),
-                    {"p": phone, "k": key, "id": cid},
-                )
+            if key not in claimed and not taken("phone_key", key):
+                phones[cid] = (phone, key)
+                claimed.add(key)
         elif key and current_key != key:
             report(cid, cname, "phone", current_key, key, order)
+    summary.conflicting_names = len(named)
+    _update_many(
+        conn, "UPDATE contact SET email = :e WHERE id = :id",
+        [{"e": e, "id": cid} for cid, e in emails.items()],
+    )  # fmt: skip
+    _update_many(
+        conn, "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
+        [{"p": p, "k": k, "id": cid} for cid, (p, k) in phones.items()],
+    )  # fmt: skip
+
+
+def _update_many(conn: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(statement, rows)
+        finally:
+            cursor.close()
+        return
+    from sqlalchemy import text as sql
+
+    conn.execute(sql(statement), rows)
 
 
 _PROFILE = (
@@ -1140,16 +1224,62 @@ _PROFILE = (
     "CASE WHEN c.do_not_contact THEN 1 ELSE 0 END",
     "COALESCE(c.opted_out_channels, '')",
 )
-_REACH_COLUMNS = ("prefers", "has_email", "has_phone", "dnc", "opted")
+# A contact's reach profile as one string, so the follow-up insert finds its channel with one
+# index lookup (joining on the five parts made SQLite try every profile for every sale).
+_PROFILE_KEY = " || '|' || ".join(_PROFILE)
 
 
-def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date) -> None:
+def _profile_key(prefers: str, has_email: int, has_phone: int, dnc: int, opted: str) -> str:
+    """What ``_PROFILE_KEY`` evaluates to in SQL."""
+    return f"{prefers}|{has_email}|{has_phone}|{dnc}|{opted}"
+
+
+def _new_sales(sqlite: bool) -> str:
+    """The sales just inserted (ids above ``:before``) with their contacts. On SQLite nobody
+    else can have written meanwhile (the transaction holds the write lock) and the id range
+    alone keeps the scan in id order; PostgreSQL also checks the source."""
+    where = "i.id > :before" + ("" if sqlite else " AND i.source = :source")
+    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id WHERE {where}"
+
+
+SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
+    "CREATE TEMP TABLE import_reach (profile TEXT NOT NULL, rule_no INTEGER NOT NULL,"
+    " channel TEXT NOT NULL, PRIMARY KEY (profile, rule_no))",
+    "CREATE TEMP TABLE import_due (occurred_on DATE NOT NULL, rule_no INTEGER NOT NULL,"
+    " due_on DATE NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
+    "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
+    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
+)
+
+
+def followups_sql(sqlite: bool) -> str:
+    """Every follow-up of the new sales in one INSERT ... SELECT: the due date by the sale's
+    date, the channel by the contact's reach profile, both looked up by key."""
+    joins = (
+        " JOIN import_due d ON d.occurred_on = i.occurred_on"
+        f" JOIN import_reach r ON r.profile = {_PROFILE_KEY} AND r.rule_no = d.rule_no"
+        " JOIN import_rule u ON u.rule_no = d.rule_no WHERE"
+    )
+    return (
+        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+        " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
+        " SELECT i.contact_id, i.id, u.rule, u.purpose, r.channel, d.due_on, u.priority,"
+        " :pending, NULL, NULL, 0, u.until_sale, NULL, :today"
+        + _new_sales(sqlite).replace(" WHERE", joins)
+        + " ORDER BY i.id, d.rule_no"
+    )
+
+
+def _schedule(
+    conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date, before: int
+) -> None:
     """The sale cadence rules, exactly as followups.apply_rules computes them, set-based.
 
     The channel depends only on a contact's reach profile (preferred channel, has an email,
     has a usable phone, do-not-contact, opted-out channels) and the due date only on the sale
-    date: both are computed in Python for the few distinct values, stored in two small TEMP
-    tables, and the follow-ups are inserted with one INSERT ... SELECT joined against them.
+    date. One grouped read of the new sales gives the few distinct (date, profile) pairs and
+    their counts; Python computes channels and due dates for those (and the late and
+    unreachable counts), and ``followups_sql`` inserts the follow-ups joined against them.
     """
     from sqlalchemy import text as sql
 
@@ -1157,85 +1287,71 @@ def _schedule(conn: Connection, summary: ImportSummary, rules: RuleSet, today: d
     if not sale_rules:
         return
     sqlite = _is_sqlite(conn)
-    profiles = _select(
+    params = {"before": before, "source": summary.source}
+    groups = _select(
         conn,
-        f"SELECT DISTINCT {', '.join(_PROFILE)} FROM import_sale s"
-        " JOIN contact c ON c.id = s.contact_id WHERE s.state = 'new'",
-        {},
+        f"SELECT i.occurred_on, {', '.join(_PROFILE)}, COUNT(*){_new_sales(sqlite)}"
+        f" GROUP BY i.occurred_on, {', '.join(_PROFILE)}",
+        params,
     )
-    reach: list[tuple[Any, ...]] = []
-    for prefers, has_email, has_phone, dnc, opted in profiles:
-        usable = reachable_channels(
-            email="x" if has_email else None,
-            phone="x" if has_phone else None,
-            phone_invalid=False,
-            do_not_contact=bool(dnc),
-            opted_out=split_csv_set(opted),
-        )
-        for number, rule in enumerate(sale_rules):
-            channel = choose_channel(rule.channels, prefers, usable)
-            reach.append((number, prefers, has_email, has_phone, dnc, opted, channel))
-    days = [r[0] for r in _select(
-        conn, "SELECT DISTINCT occurred_on FROM import_sale WHERE state = 'new'", {}
-    )]  # fmt: skip
-    plan: list[tuple[Any, ...]] = []
-    for day in days:
-        text = day if isinstance(day, str) else day.isoformat()
-        for number, rule in enumerate(sale_rules):
-            due = rules.calendar.apply(dt.date.fromisoformat(text), rule.after)
-            late = due < today
-            plan.append((number, text, max(due, today).isoformat(), 1 if late else 0))
-    for statement in (
-        "DROP TABLE IF EXISTS import_reach",
-        "DROP TABLE IF EXISTS import_due",
-        "CREATE TEMP TABLE import_reach (rule_no INTEGER NOT NULL, prefers TEXT, has_email"
-        " INTEGER, has_phone INTEGER, dnc INTEGER, opted TEXT, channel TEXT)",
-        "CREATE TEMP TABLE import_due (rule_no INTEGER NOT NULL, occurred_on TEXT NOT NULL,"
-        " due_on TEXT NOT NULL, late INTEGER NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
-        "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
-        " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
-    ):
-        if statement.startswith("CREATE TEMP TABLE import_rule"):
-            conn.execute(sql("DROP TABLE IF EXISTS import_rule"))
+    reach: dict[str, list[str | None]] = {}
+    due: dict[Any, list[dt.date]] = {}
+    for day, prefers, has_email, has_phone, dnc, opted, count in groups:
+        key = _profile_key(prefers, has_email, has_phone, dnc, opted)
+        channels = reach.get(key)
+        if channels is None:
+            usable = reachable_channels(
+                email="x" if has_email else None,
+                phone="x" if has_phone else None,
+                phone_invalid=False,
+                do_not_contact=bool(dnc),
+                opted_out=split_csv_set(opted),
+            )
+            channels = [choose_channel(r.channels, prefers, usable) for r in sale_rules]
+            reach[key] = channels
+        dates = due.get(day)
+        if dates is None:
+            sold = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+            due[day] = dates = [rules.calendar.apply(sold, r.after) for r in sale_rules]
+        for channel, on in zip(channels, dates, strict=True):
+            if channel is None:
+                summary.followups_not_scheduled += count
+            elif on < today:
+                summary.followups_late += count
+    for statement in SCHEDULE_DDL:
         conn.execute(sql(statement))
-    _insert(conn, "import_reach", ("rule_no", *_REACH_COLUMNS, "channel"), reach)
-    _insert(conn, "import_due", ("rule_no", "occurred_on", "due_on", "late"), plan)
+
+    def day_value(day: dt.date) -> Any:
+        return day.isoformat() if sqlite else day
+
+    _insert(
+        conn,
+        "import_reach",
+        ("profile", "rule_no", "channel"),
+        [
+            (key, number, channel)
+            for key, channels in reach.items()
+            for number, channel in enumerate(channels)
+            if channel is not None
+        ],
+    )
+    _insert(
+        conn,
+        "import_due",
+        ("occurred_on", "rule_no", "due_on"),
+        [
+            (day, number, day_value(max(on, today)))
+            for day, dates in due.items()
+            for number, on in enumerate(dates)
+        ],
+    )
     _insert(
         conn,
         "import_rule",
         ("rule_no", "rule", "purpose", "priority", "until_sale"),
         [(n, r.name, r.purpose, r.priority, r.until_sale) for n, r in enumerate(sale_rules)],
     )
-    joins = (
-        " FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-        " JOIN import_reach r ON "
-        + " AND ".join(
-            f"r.{col} = {expr}" for col, expr in zip(_REACH_COLUMNS, _PROFILE, strict=True)
-        )
-        + " JOIN import_due d ON d.occurred_on = s.occurred_on AND d.rule_no = r.rule_no"
-        " JOIN import_rule u ON u.rule_no = r.rule_no"
-        " WHERE s.state = 'new'"
-    )
-    late, not_scheduled = _select(
-        conn,
-        "SELECT COALESCE(SUM(CASE WHEN r.channel IS NOT NULL THEN d.late ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN r.channel IS NULL THEN 1 ELSE 0 END), 0)" + joins,
-        {},
-    )[0]
-    due = "d.due_on" if sqlite else "CAST(d.due_on AS DATE)"
-    created = "'" + today.isoformat() + "'" if sqlite else f"DATE '{today.isoformat()}'"
     summary.followups_scheduled += conn.execute(
-        sql(
-            "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
-            " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
-            f" SELECT s.contact_id, s.interaction_id, u.rule, u.purpose, r.channel, {due},"
-            f" u.priority, :pending, NULL, NULL, 0, u.until_sale, NULL, {created}"
-            + joins
-            + " AND r.channel IS NOT NULL ORDER BY s.line, r.rule_no"
-        ),
-        {"pending": Status.PENDING.value},
+        sql(followups_sql(sqlite)),
+        {**params, "pending": Status.PENDING.value, "today": day_value(today)},
     ).rowcount
-    summary.followups_late += int(late)
-    summary.followups_not_scheduled += int(not_scheduled)
-    for table in ("import_reach", "import_due", "import_rule"):
-        conn.execute(sql(f"DROP TABLE IF EXISTS {table}"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -429,18 +429,34 @@ def test_bad_options_are_usage_errors(db: Database, tmp_path: Path) -> None:
 
 @pytest.mark.sqlite_only  # SQLite query plans
 def test_lookups_use_indexes(db: Database) -> None:
+    """Every per-sale lookup in the big tables is an index search, never a scan."""
     assert db.path is not None
     con = sqlite3.connect(db.path)
     con.isolation_level = None
-    for statement in importer.STAGE_DDL:
+    for statement in (
+        *importer.STAGE_DDL,
+        *importer.SCHEDULE_DDL,
+        "CREATE TEMP TABLE import_hash (line INTEGER PRIMARY KEY, email_hash, phone_hash)",
+    ):
         con.execute(statement)
-    for statement in (importer.EXISTING_SQL, importer.MATCH_EMAIL_SQL, importer.MATCH_PHONE_SQL,
-                      importer.SUPPRESSED_SQL):  # fmt: skip
-        plan = " | ".join(
-            r[3] for r in con.execute("EXPLAIN QUERY PLAN " + statement, {"source": "x"})
-        )
-        assert not re.search(r"SCAN (contact|interaction|suppression|c|i|s)\b", plan), plan
+    params = {"source": "x", "before": 0, "kind": "sale", "now": "", "pending": "", "today": ""}
+    for statement in (
+        importer.SALES_SQL,
+        importer.SUPPRESSED_SQL,
+        importer.INTERACTIONS_SQL,
+        importer.followups_sql(sqlite=True),
+    ):
+        steps = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + statement, params)]
+        plan = " | ".join(steps)
+        assert not re.search(r"SCAN (contact|interaction|suppression|followup|c|i)\b", plan), plan
         assert "SEARCH" in plan and "INDEX" in plan, plan
+        assert "AUTOMATIC" not in plan, plan
+    steps = [
+        r[3]
+        for r in con.execute("EXPLAIN QUERY PLAN " + importer.followups_sql(sqlite=True), params)
+    ]
+    assert steps[0] == "SEARCH i USING INTEGER PRIMARY KEY (rowid>?)", steps
+    assert not any("TEMP B-TREE" in s for s in steps), steps  # no sort: read in order
     con.close()
 
 
@@ -501,3 +517,168 @@ def test_phone_fast_path_agrees_with_phone_key(text: str, region: str) -> None:
         return
     assert fast == phone_key(text, region)
     assert importer._phone(text.strip(), region) == fast
+
+
+_FIELD = st.one_of(st.none(), st.text(max_size=12))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    day=st.text(max_size=10),
+    name=_FIELD,
+    email=_FIELD,
+    key=_FIELD,
+    amount=st.one_of(st.none(), st.integers(-(10**13), 10**13)),
+    items=_FIELD,
+)
+def test_fingerprint_is_the_sha256_of_the_json_it_always_was(
+    day: str, name: str | None, email: str | None, key: str | None, amount: int | None,
+    items: str | None,
+) -> None:  # fmt: skip
+    """Sales imported by earlier versions carry this fingerprint; it must never change."""
+    import hashlib
+
+    data = json.dumps([day, name, email, key, amount, items], ensure_ascii=False)
+    expected = hashlib.sha256(data.encode()).hexdigest()[:32]
+    assert importer._fingerprint_of(day, name, email, key, amount, items) == expected
+
+
+def test_people_in_one_file_are_linked_by_email_or_phone_in_file_order(
+    db: Database, tmp_path: Path
+) -> None:
+    """New customers keep file order; rows sharing an email or a phone are one person."""
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,customer,email,phone\n"
+        "1,2026-11-20,Solo One,solo1@example.com,\n"
+        "2,2026-11-20,Pat,pat@example.com,555-010-0301\n"
+        "3,2026-11-20,Solo Two,,555-010-0302\n"
+        "4,2026-11-20,Pat at work,pat.work@example.com,555-010-0301\n"  # Pat's phone: Pat
+        "5,2026-11-20,,pat@example.com,\n"  # Pat's email: Pat
+        "6,2026-11-20,Kim,,555-010-0303\n"
+        "7,2026-11-20,Kim,kim@example.com,555-010-0303\n"  # Kim gains the email
+    )
+    result = run(str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["new_contacts"] == 4
+    assert q(db, "SELECT id, name, email, phone_key FROM contact ORDER BY id") == [
+        (1, "Solo One", "solo1@example.com", None),
+        (2, "Pat", "pat@example.com", "+15550100301"),
+        (3, "Solo Two", None, "+15550100302"),
+        (4, "Kim", "kim@example.com", "+15550100303"),
+    ]
+    assert q(db, "SELECT external_id, contact_id FROM interaction ORDER BY id") == [
+        ("1", 1), ("2", 2), ("3", 3), ("4", 2), ("5", 2), ("6", 4), ("7", 4),
+    ]  # fmt: skip
+
+
+@pytest.mark.sqlite_only  # PRAGMA foreign_key_check
+def test_imports_leave_every_reference_intact(db: Database, tmp_path: Path) -> None:
+    for name in ("messy.csv", "shopify_orders.csv"):
+        preset = ["--preset", "shopify"] if name.startswith("shopify") else []
+        assert run(str(copy(name, tmp_path)), *preset).exit_code in (0, 5)
+    assert db.path is not None
+    con = sqlite3.connect(db.path)
+    try:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        con.close()
+
+
+def test_many_conflicts_are_all_counted_and_the_first_shown(
+    db: Database, session: Session, tmp_path: Path
+) -> None:
+    for i in range(30):
+        make_contact(session, f"Old Name {i}", email=f"p{i}@example.com", phone=None)
+    session.commit()
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,customer,email\n"
+        + "".join(f"{i},2026-11-20,New Name {i},p{i}@example.com\n" for i in range(30))
+    )
+    result = run(str(path))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  Conflicting names:           30" in lines
+    shown = [line for line in lines if line.startswith("  Not changed:")]
+    assert len(shown) == 20
+    assert shown[0] == (
+        "  Not changed: Old Name 0 (#1) has name 'Old Name 0'; order 0 says 'New Name 0'."
+    )
+    assert lines[-1] == "  ... and 10 more differences not changed (--json lists the first 30)."
+    summary = json.loads(run(str(path), "--json", "--source", "other").stdout)
+    assert (summary["conflicting_names"], summary["conflict_count"]) == (30, 30)
+    assert len(summary["conflicts"]) == 30
+
+
+def test_the_listed_conflicts_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = importer.ImportSummary(file="f", source="s", encoding="utf-8")
+    assert importer.MAX_CONFLICTS_LISTED == 100
+    assert summary.conflicts == [] and summary.conflict_count == 0
+
+
+def _linked_people(rows: list[tuple[str | None, str | None]]) -> tuple[list[Any], list[int]]:
+    """The reference: rows imported one at a time. Each row is matched by email, else by
+    phone, else makes a new person; a person takes the first email and phone offered that no
+    one else has. Returns the people (email, phone) in creation order and each row's person."""
+    people: list[list[str | None]] = []
+    by_email: dict[str, int] = {}
+    by_phone: dict[str, int] = {}
+    for email, phone in rows:
+        found = by_email.get(email) if email else None
+        if found is None and phone:
+            found = by_phone.get(phone)
+        if found is None:
+            found = len(people)
+            people.append([None, None])
+        if email and people[found][0] is None and email not in by_email:
+            people[found][0] = email
+            by_email[email] = found
+        if phone and people[found][1] is None and phone not in by_phone:
+            people[found][1] = phone
+            by_phone[phone] = found
+    owners = []
+    for email, phone in rows:
+        owner = by_email.get(email) if email else None
+        owners.append(owner if owner is not None else by_phone[phone or ""])
+    return [tuple(p) for p in people], owners
+
+
+_examples = iter(range(100, 1000))
+_POOL = st.tuples(st.sampled_from([None, 0, 1, 2, 3]), st.sampled_from([None, 0, 1, 2, 3]))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(picks=st.lists(_POOL.filter(lambda p: p != (None, None)), min_size=1, max_size=12))
+def test_new_people_are_linked_as_if_rows_came_one_at_a_time(
+    db: Database, tmp_path: Path, picks: list[tuple[int | None, int | None]]
+) -> None:
+    example = next(_examples)
+    rows = [
+        (
+            None if e is None else f"e{e}-{example}@example.com",
+            None if p is None else f"+1555{example}000{p}",
+        )
+        for e, p in picks
+    ]
+    path = tmp_path / f"ex{example}.csv"
+    path.write_text(
+        "order,date,email,phone\n"
+        + "".join(f"{n},2026-11-20,{e or ''},{p or ''}\n" for n, (e, p) in enumerate(rows))
+    )
+    before = q(db, "SELECT COALESCE(MAX(id), 0) FROM contact")[0][0]
+    result = run(str(path), "--source", f"ex{example}")
+    assert result.exit_code == 0, result.stderr
+    people, owners = _linked_people(rows)
+    contacts = q(db, f"SELECT id, email, phone_key FROM contact WHERE id > {before} ORDER BY id")
+    assert [(email, phone) for _, email, phone in contacts] == people
+    ids = [cid for cid, _, _ in contacts]
+    sales = q(
+        db,
+        "SELECT contact_id FROM interaction"
+        f" WHERE source = 'ex{example}' ORDER BY CAST(external_id AS INTEGER)",
+    )
+    assert [cid for (cid,) in sales] == [ids[o] for o in owners]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from followup_cli.importer import ImportSummary
 
 PROGRESS_MIN_BYTES = 1_000_000  # smaller files import faster than a bar can be drawn
+CONFLICTS_SHOWN = 20  # a file from a new till can differ on every name; the count says all
 
 
 def _mapping(values: list[str] | None) -> dict[str, str]:
@@ -204,9 +205,15 @@ def _render(s: ImportSummary) -> str:
     ]
     width = max(len(label) for label, _ in rows) + 1
     lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
-    for c in s.conflicts:
+    shown = s.conflicts[:CONFLICTS_SHOWN]
+    for c in shown:
         lines.append(
             f"  Not changed: {c.contact} has {c.field} {c.existing!r}; "
             f"order {c.order_id} says {c.imported!r}."
+        )
+    if s.conflict_count > len(shown):
+        lines.append(
+            f"  ... and {s.conflict_count - len(shown)} more differences not changed"
+            f" (--json lists the first {len(s.conflicts)})."
         )
     return "\n".join(lines)
