@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
 # import (tests check it equals Alembic's head).
-SCHEMA_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+SCHEMA_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 

@@ -49,6 +49,11 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+# Every status, for ``status IN (...)``: it lets SQLite walk the (status, due_on) index for a
+# due-date range instead of scanning the table.
+ALL_STATUSES = "(" + ", ".join(f"'{s.value}'" for s in Status) + ")"
+
+
 class Outcome(StrEnum):
     POSITIVE = "positive"
     NEUTRAL = "neutral"

@@ -140,8 +140,7 @@ class FollowUp(SQLModel, table=True):
             "outcome",
         ),
         Index("ix_followup_contact_id_status", "contact_id", "status"),
-        Index("ix_followup_due_on", "due_on"),  # reports: what fell due in a period
-        Index("ix_followup_completed_on", "completed_on"),  # reports: what was done in a period
+        # Nothing else: each index costs every import (migration 0004 dropped two).
     )
 
     id: int | None = Field(default=None, primary_key=True)

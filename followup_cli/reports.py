@@ -26,15 +26,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from followup_cli.agenda import as_date
+from followup_cli.enums import ALL_STATUSES
 from followup_cli.errors import InvalidInput
 
 Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 
 DEFAULT_DAYS = 30
 LABELS = ("positive", "neutral", "negative")
-# Every status a follow-up can have: ``status IN (...)`` lets the database walk the
-# (status, due_on) index for a due-date range instead of scanning the table.
-STATUSES = "('pending', 'done', 'skipped')"
 OUTREACH_KINDS = "('call', 'email', 'text', 'mail', 'meeting')"
 DO_BETTER_STEP = "do_better"
 
@@ -210,7 +208,7 @@ SELECT f.status, f.due_on, f.channel,
        SUM(f.attempts),
        SUM(CASE WHEN f.outcome IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END)
 FROM followup f
-WHERE f.status IN {STATUSES} AND f.due_on >= :prev_since AND f.due_on <= :until
+WHERE f.status IN {ALL_STATUSES} AND f.due_on >= :prev_since AND f.due_on <= :until
 GROUP BY f.status, f.due_on, f.channel
 """
 

@@ -22,6 +22,20 @@ def test_schema_constant_matches_alembic_head() -> None:
     assert tuple(revisions()) == KNOWN_REVISIONS
 
 
+def test_the_migrations_build_exactly_the_models(db: Database) -> None:
+    """The schema is defined once, in models.py; the migrations must arrive at the same."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import followup_cli.models  # noqa: F401 - registers the tables
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert [d for d in differences if "alembic_version" not in str(d)] == []
+
+
 @pytest.mark.sqlite_only
 def test_new_database_is_migrated_private_and_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "new.db"

@@ -117,3 +117,16 @@ def test_a_scan_is_recognised(con: sqlite3.Connection) -> None:
     steps = plan(con, "SELECT id FROM followup WHERE note = :n", {"n": "x"})
     assert any(s.startswith("SCAN followup") for s in steps), steps
     assert not _uses_index(steps, "followup", "note=?")
+
+
+def test_the_followups_export_for_a_period_walks_the_status_due_index(
+    con: sqlite3.Connection,
+) -> None:
+    """Without ix_followup_due_on (migration 0004) a due-date period still reads an index."""
+    from followup_cli.export import KINDS, period_filter
+
+    kind = KINDS["followups"]
+    where, params = period_filter(kind.date_column, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    steps = plan(con, kind.sql.format(where=kind.period_scope + where), params)
+    assert any(s.startswith("SEARCH f USING INDEX ix_followup_status_due_on (status=? AND due_on>? AND due_on<?)") for s in steps), steps  # fmt: skip
+    assert not any(s.startswith("SCAN f") for s in steps), steps
