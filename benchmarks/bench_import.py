@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks import dataset
-from benchmarks.measure import Series, interleaved, run
+from benchmarks.measure import Run, Series, interleaved, run
 
 if TYPE_CHECKING:
     from benchmarks.__main__ import Bench
@@ -21,7 +21,7 @@ MEMORY_LIMIT_MB = 250
 
 
 def run_benchmarks(b: Bench, big: Path, empty: Path) -> None:
-    from benchmarks.__main__ import PY_IMPORT, Result, _python_floor, compare, ms
+    from benchmarks.__main__ import PY_IMPORT, Result, _python_floor, compare, ms, spread
 
     rows, big_rows = b.size.import_rows, b.size.big_import_rows
     label = f"import {rows:,} sales into {b.size.contacts:,}/{b.size.followups:,}"
@@ -65,6 +65,20 @@ def run_benchmarks(b: Bench, big: Path, empty: Path) -> None:
             "-",
             None,
             "-",
+            True,
+            "info",
+        )
+    )
+    writes = interleaved({"writes": lambda _: _database_writes(b, big, csv_file)}, runs, warmup=0)  # type: ignore[dict-item]
+    b.add(
+        Result(
+            "  of which the database writes alone",
+            ms(writes["writes"].median),
+            spread(writes["writes"]),
+            "sqlite3 .import",
+            ms(s["floor"].median),
+            writes["writes"].median / s["floor"].median,
+            "(the floor of this schema)",
             True,
             "info",
         )
@@ -118,3 +132,52 @@ def run_all(b: Bench, big: Path, empty: Path) -> None:
                 f"  benchmarks/import_bench.py did not fit ({exc}); using bench_import", flush=True
             )
     run_benchmarks(b, big, empty)
+
+
+DB_WRITES = """
+import csv, sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON",
+               "cache_size = -65536"):
+    con.execute("PRAGMA " + pragma)
+con.execute("CREATE TEMP TABLE s (line INTEGER PRIMARY KEY, order_id, day, name, email, phone)")
+with open(sys.argv[2], newline="", encoding="utf-8") as fh:
+    rows = csv.reader(fh)
+    next(rows)
+    con.executemany("INSERT INTO s VALUES (?, ?, ?, ?, ?, ?)",
+                    ((n, r[0], r[1], r[2], r[3], r[4] or None) for n, r in enumerate(rows)))
+start = time.perf_counter()
+con.execute("BEGIN IMMEDIATE")
+con.execute("INSERT INTO contact (name, email, phone, prefers, tags, phone_invalid,"
+            " do_not_contact, opted_out_channels, created_on) SELECT name, email, phone,"
+            " 'phone', '', 0, 0, '', '2026-11-23' FROM s WHERE line IN (SELECT MIN(line) FROM s"
+            " WHERE NOT EXISTS (SELECT 1 FROM contact c WHERE c.email = s.email) GROUP BY email)"
+            " ORDER BY line")
+before = con.execute("SELECT MAX(id) FROM interaction").fetchone()[0]
+con.execute("INSERT INTO interaction (contact_id, kind, occurred_on, source, external_id,"
+            " fingerprint, created_at) SELECT (SELECT id FROM contact c WHERE c.email = s.email),"
+            " 'sale', day, 'floor', order_id, 'x', '2026-11-23 00:00:00' FROM s ORDER BY line")
+con.execute("INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+            " priority, status, attempts, until_sale, created_on) SELECT i.contact_id, i.id,"
+            " 'sale-' || r.n, 'Thank-you {action}', 'phone', i.occurred_on, 2, 'pending', 0, 0,"
+            " '2026-11-23' FROM interaction i, (SELECT 1 AS n UNION ALL SELECT 2) r"
+            " WHERE i.id > ? ORDER BY i.id, r.n", (before,))
+con.execute("COMMIT")
+print(time.perf_counter() - start)
+"""
+
+
+def _database_writes(b: Bench, big: Path, csv_file: Path) -> Run:
+    """The rows any import of this file must write (its new contacts, 100k sales, two
+    follow-ups each), with plain SQL and no parsing, checking or matching: what this schema
+    costs on its own. Timed inside the script, from BEGIN to COMMIT."""
+    import subprocess
+    import sys
+
+    db = b.copy_db(big, "writes.db")
+    done = subprocess.run(
+        [sys.executable, "-c", DB_WRITES, str(db), str(csv_file)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    db.unlink()
+    return Run(float(done.stdout), 0, 0)

@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -40,7 +41,13 @@ from followup_cli.enums import Channel, InteractionKind, Status
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.privacy import suppression_hash
 from followup_cli.scheduling import RuleSet, choose_channel, reachable_channels
-from followup_cli.values import normalize_email, parse_amount, phone_key, split_csv_set
+from followup_cli.values import (
+    EMAIL_RE,
+    normalize_email,
+    parse_amount,
+    phone_key,
+    split_csv_set,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -254,7 +261,7 @@ ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 MAX_CHANGED_LISTED = 20
 MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
 _BATCH = 5000
-CACHE_LIMIT = 200_000  # normalised emails / phones remembered per import (memory bound)
+CACHE_LIMIT = 20_000  # normalised phones remembered per import (a few MB at most)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,7 +500,6 @@ class _Validator:
         self.today = today
         self.dates: dict[str, str] = {}
         self.phones: dict[str, str] = {}
-        self.emails: dict[str, str | None] = {}
 
     def __call__(self, line: int, cells: list[str]) -> tuple[Any, ...]:
         width = self.width
@@ -522,11 +528,9 @@ class _Validator:
                 amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
         email = None
         if raw_email is not None:
-            email = self.emails.get(raw_email)
-            if email is None:
-                if len(self.emails) > CACHE_LIMIT:  # bounded: a year of customers is big
-                    self.emails.clear()
-                email = self.emails[raw_email] = normalize_email(raw_email)
+            email = raw_email.lower()  # what normalize_email does, without a call per row
+            if not EMAIL_RE.match(email) or ".." in email:
+                normalize_email(raw_email)  # raises with the message the core gives
         key = None
         if phone is not None:
             key = self.phones.get(phone)
@@ -673,6 +677,23 @@ def _select(conn: Connection, statement: str, params: dict[str, Any]) -> list[tu
     return [tuple(row) for row in conn.execute(sql(statement), params)]
 
 
+def _iter_select(
+    conn: Connection, statement: str, params: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Like ``_select``, row by row from the cursor instead of one list of every row."""
+    if _is_sqlite(conn):
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            yield from cursor.execute(statement, params)
+        finally:
+            cursor.close()
+        return
+    from sqlalchemy import text as sql
+
+    for row in conn.execute(sql(statement).execution_options(stream_results=True), params):
+        yield tuple(row)  # a server-side cursor: PostgreSQL sends rows as they are read
+
+
 def _create_stage(conn: Connection) -> None:
     from sqlalchemy import text as sql
 
@@ -721,8 +742,9 @@ def _group_sales(conn: Connection) -> int:
     )
     conn.execute(
         sql(
-            f"INSERT INTO import_multi_row ({_COPIED}) SELECT {_COPIED} FROM import_row"
-            " WHERE order_id IN (SELECT order_id FROM import_multi) ORDER BY order_id, line"
+            f"INSERT INTO import_multi_row (seq, {_COPIED}) SELECT ROW_NUMBER() OVER"
+            f" (ORDER BY order_id, line), {_COPIED} FROM import_row"
+            " WHERE order_id IN (SELECT order_id FROM import_multi)"
         )
     )
     insert = _inserter(conn, "import_merged", ROW_COLUMNS)
@@ -883,13 +905,19 @@ def _run(
 
 
 IMPORT_CACHE_KIB = 65536
+IMPORT_TEMP_CACHE_KIB = 8192
+# SQLite's own memory (page caches, sorters) is held under this while importing, so a file of
+# any size stays within the memory target: past it, SQLite recycles clean cache pages and
+# spills sorts to its temp files.
+IMPORT_HEAP_LIMIT = 128 * 1024 * 1024
 
 
 @contextmanager
 def _big_cache(conn: Connection) -> Iterator[None]:
     """A 64 MiB page cache while importing (SQLite's default is 2 MiB): matching 100k sales
     against 200k contacts and adding follow-ups to a 1M-row table touches pages all over the
-    indexes, and re-reading them from the OS dominated the write."""
+    indexes, and re-reading them from the OS dominated the write. The TEMP tables are read in
+    order and need little; a soft heap limit bounds the total."""
     if not _is_sqlite(conn):
         yield
         return
@@ -897,14 +925,17 @@ def _big_cache(conn: Connection) -> Iterator[None]:
     assert raw is not None
     (previous,) = raw.execute("PRAGMA main.cache_size").fetchone()
     (previous_temp,) = raw.execute("PRAGMA temp.cache_size").fetchone()
+    (previous_limit,) = raw.execute("PRAGMA soft_heap_limit").fetchone()
     raw.execute(f"PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}")
-    raw.execute(f"PRAGMA temp.cache_size = -{IMPORT_CACHE_KIB}")
+    raw.execute(f"PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}")
+    raw.execute(f"PRAGMA soft_heap_limit = {IMPORT_HEAP_LIMIT}")
     try:
         yield
     finally:
         try:
             raw.execute(f"PRAGMA main.cache_size = {int(previous)}")
             raw.execute(f"PRAGMA temp.cache_size = {int(previous_temp)}")
+            raw.execute(f"PRAGMA soft_heap_limit = {int(previous_limit)}")
         except Exception:  # the connection is being invalidated anyway
             pass
 
@@ -1288,15 +1319,15 @@ def _schedule(
         return
     sqlite = _is_sqlite(conn)
     params = {"before": before, "source": summary.source}
-    groups = _select(
-        conn,
-        f"SELECT i.occurred_on, {', '.join(_PROFILE)}, COUNT(*){_new_sales(sqlite)}"
-        f" GROUP BY i.occurred_on, {', '.join(_PROFILE)}",
-        params,
+    # Counted in Python, not with GROUP BY: a sort of a million sales would hold tens of MB.
+    groups = Counter(
+        _iter_select(
+            conn, f"SELECT i.occurred_on, {', '.join(_PROFILE)}{_new_sales(sqlite)}", params
+        )
     )
     reach: dict[str, list[str | None]] = {}
     due: dict[Any, list[dt.date]] = {}
-    for day, prefers, has_email, has_phone, dnc, opted, count in groups:
+    for (day, prefers, has_email, has_phone, dnc, opted), count in groups.items():
         key = _profile_key(prefers, has_email, has_phone, dnc, opted)
         channels = reach.get(key)
         if channels is None:

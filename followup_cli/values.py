@@ -25,7 +25,7 @@ def check_channel(value: str, what: str = "channel") -> str:
 
 # A sanity check, not validation: one @, something on both sides, a dot in the domain.
 # Real validation is sending the email; this catches the typos and the "n/a"s.
-_EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
 
 
 def normalize_email(text: str | None) -> str | None:
@@ -35,7 +35,7 @@ def normalize_email(text: str | None) -> str | None:
     value = text.strip().lower()
     if not value:
         return None
-    if not _EMAIL_RE.match(value) or ".." in value:
+    if not EMAIL_RE.match(value) or ".." in value:
         raise InvalidInput(f"{text.strip()!r} is not an email address (expected name@example.com).")
     return value
 
