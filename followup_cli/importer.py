@@ -261,7 +261,7 @@ ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 MAX_CHANGED_LISTED = 20
 MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
 _BATCH = 5000
-CACHE_LIMIT = 20_000  # normalised phones remembered per import (a few MB at most)
+CACHE_LIMIT = 20_000  # parsed dates and phones remembered per import (a few MB at most)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,6 +561,8 @@ class _Validator:
             ) from None
         if day > self.today:
             raise InvalidInput(f"the date {raw!r} is in the future")
+        if len(self.dates) > CACHE_LIMIT:  # timestamps make every value distinct
+            self.dates.clear()
         self.dates[raw] = occurred = day.isoformat()
         return occurred
 
@@ -578,7 +580,8 @@ STAGE_COLUMNS = (
 )
 STAGE_TABLES = (
     "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
-    "import_hash", "import_dup_email", "import_dup_key", "import_person", "import_reach",
+    "import_hash", "import_dup_email", "import_dup_key", "import_dup_contact", "import_person",
+    "import_reach",
     "import_due", "import_rule",
 )  # fmt: skip
 STAGE_DDL = (
@@ -587,7 +590,7 @@ STAGE_DDL = (
     f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, {STAGE_COLUMNS.replace(' PRIMARY KEY', '')})",
     f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
     f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
-    " old_fingerprint TEXT, contact_id INTEGER)",
+    " old_fingerprint TEXT, contact_id INTEGER, person_line INTEGER)",
 )  # fmt: skip
 DROP_STAGE = tuple(f"DROP TABLE IF EXISTS {table}" for table in STAGE_TABLES)
 
@@ -610,6 +613,9 @@ SALES_SQL = (
     " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
     " AND i.kind = 'sale'"
 )
+HASH_DDL = (
+    "CREATE TEMP TABLE import_hash (line INTEGER PRIMARY KEY, email_hash TEXT, phone_hash TEXT)"
+)
 SUPPRESSED_SQL = (
     "UPDATE import_sale SET state = 'suppressed', contact_id = NULL WHERE line IN ("
     " SELECT h.line FROM import_hash h WHERE"
@@ -618,10 +624,9 @@ SUPPRESSED_SQL = (
 )
 # The sale's contact: the existing one it matched, else the one created for it just before.
 CONTACT_OF_SALE = (
-    "COALESCE(s.contact_id, (SELECT c.id FROM contact c WHERE c.email = s.email),"
-    " (SELECT c.id FROM contact c WHERE c.phone_key = s.phone_key))"
+    "COALESCE(s.contact_id, (SELECT p.contact_id FROM import_person p"
+    " WHERE p.line = COALESCE(s.person_line, s.line)))"
 )
-UNMATCHED = "s.state = 'new' AND s.contact_id IS NULL"
 INTERACTIONS_SQL = (
     "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
     f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
@@ -1005,15 +1010,13 @@ def _write(
         run("SELECT pg_advisory_xact_lock(7411)")  # one import at a time on PostgreSQL
     run(SALES_SQL, source=summary.source)
     summary.suppressed = _suppress(conn)
-    old, same, no_contact, matched = run(
+    old, same, no_contact = run(
         "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
         " THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0),"
-        " COUNT(DISTINCT CASE WHEN state = 'new' THEN contact_id END) FROM import_sale"
+        " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0) FROM import_sale"
     ).one()
     summary.already_imported, summary.skipped_no_contact = int(same), int(no_contact)
-    summary.matched_contacts = int(matched)
     summary.changed = int(old) - int(same)
     if summary.changed:
         changed = run(
@@ -1023,8 +1026,13 @@ def _write(
             limit=MAX_CHANGED_LISTED,
         ).all()
         summary.changed_orders = [r[0] for r in changed]
-    summary.new_contacts = _create_contacts(conn, today)
-    _complete_contacts(conn, summary)
+    _resolve_contacts(conn, summary, today)
+    summary.matched_contacts = int(
+        run(
+            "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
+            " WHERE state = 'new' AND contact_id IS NOT NULL"
+        ).scalar_one()
+    )
     (before,) = run("SELECT COALESCE(MAX(id), 0) FROM interaction").one()
     summary.sales_imported = run(
         INTERACTIONS_SQL.replace("s.occurred_on,", "CAST(s.occurred_on AS DATE),")
@@ -1032,7 +1040,7 @@ def _write(
         else INTERACTIONS_SQL,
         kind=InteractionKind.SALE.value,
         source=summary.source,
-        now=now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now,
+        now=_stamp(now, sqlite),
     ).rowcount
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
     # Only contacts that existed before the import can have any.
@@ -1047,7 +1055,12 @@ def _write(
         today=today.isoformat() if sqlite else today,
         true=True,
     ).rowcount
-    _schedule(conn, summary, rules, today, int(before))
+    _schedule(conn, summary, rules, today, int(before), now)
+
+
+def _stamp(now: dt.datetime, sqlite: bool) -> Any:
+    """created_at as each database stores it (SQLAlchemy's format on SQLite)."""
+    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
 
 def _suppress(conn: Connection) -> int:
@@ -1059,12 +1072,7 @@ def _suppress(conn: Connection) -> int:
 
     if conn.execute(sql("SELECT 1 FROM suppression LIMIT 1")).first() is None:
         return 0
-    conn.execute(
-        sql(
-            "CREATE TEMP TABLE import_hash (line INTEGER PRIMARY KEY, email_hash TEXT,"
-            " phone_hash TEXT)"
-        )
-    )
+    conn.execute(sql(HASH_DDL))
     insert = _inserter(conn, "import_hash", ("line", "email_hash", "phone_hash"))
     after = 0
     while True:
@@ -1090,69 +1098,151 @@ def _suppress(conn: Connection) -> int:
     return int(conn.execute(sql(SUPPRESSED_SQL)).rowcount)
 
 
-def _create_contacts(conn: Connection, today: dt.date) -> int:
-    """One new contact per new person, in file order.
+@dataclass
+class _Owner:
+    """Who a sale belongs to while contacts are resolved: an existing contact (``cid``) or a
+    person this import creates (``line``: their first row), with what they hold so far."""
 
-    Sales sharing an email, or a phone, are one person, as if the rows were imported one at a
-    time (a second email on a known phone does not make a second person). Only sales whose
-    email or phone appears more than once need that walk, in Python; every other new customer
-    is copied straight across, so memory does not grow with the file.
+    cid: int | None
+    line: int | None
+    name: str | None
+    email: str | None
+    key: str | None
+    phone: str | None = None
+    prefers: str | None = None
+
+
+class _Contacts:
+    """Resolves the contact of every new sale exactly as if the rows were imported one at a
+    time, in file order: a row belongs to the contact with its email, else the one with its
+    phone, else to a new person; whoever it belongs to gains a missing email or phone that
+    nobody else has; a different name, email or phone of an existing contact is reported,
+    never written.
+
+    Rows can only affect each other through a shared email, phone or matched contact, so only
+    those ("linked" rows) are walked in Python; every other row is settled with set-based SQL:
+    memory and time grow with the repeat customers of the file, not with its size.
     """
+
+    def __init__(self, conn: Connection, summary: ImportSummary) -> None:
+        self.conn = conn
+        self.summary = summary
+        self.reported: set[tuple[int, str, str]] = set()
+        self.named: set[int] = set()
+        self.listed: list[tuple[int, Conflict]] = []  # (line, conflict), at most the cap each
+        self.emails: dict[int, str] = {}  # existing contact id -> the email it gains
+        self.phones: dict[int, tuple[str, str]] = {}  # -> (phone, key) it gains
+
+    def report(self, line: int, owner: _Owner, what: str, old: str, new: str, order: str) -> None:
+        assert owner.cid is not None and owner.name is not None
+        if (owner.cid, what, new) in self.reported:
+            return
+        self.reported.add((owner.cid, what, new))
+        self.summary.conflict_count += 1
+        if what == "name":
+            self.named.add(owner.cid)
+        label = f"{owner.name} (#{owner.cid})"
+        self.listed.append((line, Conflict(owner.cid, label, what, old, new, order)))
+
+    def offer(
+        self, owner: _Owner, line: int, row: tuple[Any, ...], email_free: bool, key_free: bool
+    ) -> None:
+        """A row's details offered to the contact it belongs to."""
+        name, email, phone, key, order = row
+        existing = owner.cid is not None
+        if existing and name and owner.name and not _same_name(name, owner.name):
+            self.report(line, owner, "name", owner.name, name, order)
+        if email and owner.email is None:
+            if email_free:
+                owner.email = email
+                if existing:
+                    self.emails[owner.cid] = email  # type: ignore[index]
+        elif email and owner.email != email and existing:
+            self.report(line, owner, "email", owner.email or "", email, order)
+        if key and owner.key is None:
+            if key_free:
+                owner.phone, owner.key = phone, key
+                if existing:
+                    self.phones[owner.cid] = (phone, key)  # type: ignore[index]
+        elif key and owner.key != key and existing:
+            self.report(line, owner, "phone", owner.key or "", key, order)
+
+
+LINKED_DDL = (
+    "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
+    " phone TEXT, phone_key TEXT, prefers TEXT NOT NULL, contact_id INTEGER)",
+    "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE import_dup_contact (contact_id INTEGER PRIMARY KEY)",
+    "INSERT INTO import_dup_email (email) SELECT email FROM import_sale"
+    " WHERE state = 'new' AND email IS NOT NULL GROUP BY email HAVING COUNT(*) > 1",
+    "INSERT INTO import_dup_key (phone_key) SELECT phone_key FROM import_sale"
+    " WHERE state = 'new' AND phone_key IS NOT NULL GROUP BY phone_key HAVING COUNT(*) > 1",
+    "INSERT INTO import_dup_contact (contact_id) SELECT contact_id FROM import_sale"
+    " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id HAVING COUNT(*) > 1",
+)
+# Never NULL, so NOT LINKED means "a row on its own".
+LINKED = (
+    "(s.email IS NOT NULL AND s.email IN (SELECT email FROM import_dup_email)"
+    " OR s.phone_key IS NOT NULL AND s.phone_key IN (SELECT phone_key FROM import_dup_key)"
+    " OR s.contact_id IS NOT NULL AND s.contact_id IN (SELECT contact_id FROM import_dup_contact))"
+)
+
+
+def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) -> None:
+    """Every new sale's contact (see ``_Contacts``); creates the new ones, fills gaps."""
     from sqlalchemy import text as sql
 
-    for statement in (
-        "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
-        " phone TEXT, phone_key TEXT, prefers TEXT NOT NULL)",
-        "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
-        "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
-        "INSERT INTO import_dup_email (email) SELECT s.email FROM import_sale s"
-        f" WHERE {UNMATCHED} AND s.email IS NOT NULL GROUP BY s.email HAVING COUNT(*) > 1",
-        "INSERT INTO import_dup_key (phone_key) SELECT s.phone_key FROM import_sale s"
-        f" WHERE {UNMATCHED} AND s.phone_key IS NOT NULL GROUP BY s.phone_key"
-        " HAVING COUNT(*) > 1",
-    ):
+    for statement in LINKED_DDL:
         conn.execute(sql(statement))
-    linked = (  # never NULL, so NOT linked means "a customer on their own"
-        "(s.email IS NOT NULL AND s.email IN (SELECT email FROM import_dup_email)"
-        " OR s.phone_key IS NOT NULL AND s.phone_key IN (SELECT phone_key FROM import_dup_key))"
-    )
+    contacts = _Contacts(conn, summary)
+    # A row on its own with no contact is a new person of its own.
     conn.execute(
         sql(
             "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
             " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
             " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
-            f" THEN 'email' ELSE 'phone' END) FROM import_sale s WHERE {UNMATCHED}"
-            f" AND NOT {linked}"
+            " THEN 'email' ELSE 'phone' END) FROM import_sale s"
+            f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
         )
     )
-    people: list[list[Any]] = []
-    by_email: dict[str, list[Any]] = {}
-    by_phone: dict[str, list[Any]] = {}
-    rows = _select(
+    # A row on its own matched to an existing contact: nobody else can claim what it offers.
+    for cid, cname, cemail, ckey, line, name, email, phone, key, order in _iter_select(
         conn,
-        "SELECT s.line, s.name, s.email, s.phone, s.phone_key, s.prefers FROM import_sale s"
-        f" WHERE {UNMATCHED} AND {linked} ORDER BY s.line",
+        "SELECT c.id, c.name, c.email, c.phone_key, s.line, s.name, s.email, s.phone,"
+        " s.phone_key, s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+        f" WHERE s.state = 'new' AND NOT {LINKED} AND ("
+        " (s.name IS NOT NULL AND s.name <> c.name)"
+        " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
+        " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
+        " ORDER BY s.line",
         {},
-    )
-    for line, name, email, phone, key, prefers in rows:
-        person = (by_email.get(email) if email else None) or (by_phone.get(key) if key else None)
-        if person is None:
-            default = Channel.EMAIL.value if email and not key else Channel.PHONE.value
-            person = [line, name or email or phone, None, None, None, prefers or default]
-            people.append(person)
-        if email and person[2] is None and email not in by_email:
-            person[2] = email
-            by_email[email] = person
-        if key and person[4] is None and key not in by_phone:
-            person[3], person[4] = phone, key
-            by_phone[key] = person
-    _insert(
-        conn,
-        "import_person",
-        ("line", "name", "email", "phone", "phone_key", "prefers"),
-        [tuple(p) for p in people],
-    )
-    return int(
+    ):
+        owner = _Owner(cid, None, cname, cemail, ckey)
+        free_email = bool(email and cemail is None) and not _select(
+            conn, "SELECT 1 FROM contact WHERE email = :v", {"v": email}
+        )
+        free_key = bool(key and ckey is None) and not _select(
+            conn, "SELECT 1 FROM contact WHERE phone_key = :v", {"v": key}
+        )
+        contacts.offer(owner, line, (name, email, phone, key, order), free_email, free_key)
+        del contacts.listed[MAX_CONFLICTS_LISTED:]
+    singles = contacts.listed
+    contacts.listed = []
+    _walk_linked(conn, contacts)
+    listed = sorted(singles + contacts.listed, key=lambda item: item[0])
+    summary.conflicts = [conflict for _, conflict in listed[:MAX_CONFLICTS_LISTED]]
+    summary.conflicting_names = len(contacts.named)
+    _update_many(
+        conn, "UPDATE contact SET email = :e WHERE id = :id",
+        [{"e": e, "id": cid} for cid, e in contacts.emails.items()],
+    )  # fmt: skip
+    _update_many(
+        conn, "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
+        [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
+    )  # fmt: skip
+    sqlite = _is_sqlite(conn)
+    summary.new_contacts = int(
         conn.execute(
             sql(
                 "INSERT INTO contact (name, email, phone, phone_key, prefers, tags,"
@@ -1160,77 +1250,83 @@ def _create_contacts(conn: Connection, today: dt.date) -> int:
                 " SELECT name, email, phone, phone_key, prefers, '', :false, :false, '', :today"
                 " FROM import_person ORDER BY line"
             ),
-            {"false": False, "today": today.isoformat() if _is_sqlite(conn) else today},
+            {"false": False, "today": today.isoformat() if sqlite else today},
         ).rowcount
+    )
+    conn.execute(
+        sql(
+            "UPDATE import_person SET contact_id = COALESCE("
+            "(SELECT c.id FROM contact c WHERE c.email = import_person.email),"
+            " (SELECT c.id FROM contact c WHERE c.phone_key = import_person.phone_key))"
+        )
+    )
+
+
+WALK_SQL = (
+    "SELECT s.line, s.name, s.email, s.phone, s.phone_key, s.prefers, s.order_id,"
+    " c.id, c.name, c.email, c.phone_key, p.id, p.name, p.email, p.phone_key"
+    " FROM import_sale s LEFT JOIN contact c ON c.email = s.email"
+    " LEFT JOIN contact p ON p.phone_key = s.phone_key"
+    f" WHERE s.state = 'new' AND {LINKED} ORDER BY s.line"
+)
+
+
+def _walk_linked(conn: Connection, contacts: _Contacts) -> None:
+    """The linked rows, one at a time in file order (see ``_Contacts``). Each row arrives with
+    the existing contacts that hold its email and its phone, read in the same query."""
+    rows = _iter_select(conn, WALK_SQL, {})
+    by_email: dict[str, _Owner] = {}  # every email seen so far, with who holds it
+    by_key: dict[str, _Owner] = {}
+    existing: dict[int, _Owner] = {}
+    people: list[_Owner] = []
+    owners: list[dict[str, Any]] = []
+
+    def known(cid: int | None, name: str, email: str | None, key: str | None) -> _Owner | None:
+        if cid is None:
+            return None
+        owner = existing.get(cid)
+        if owner is None:
+            owner = existing[cid] = _Owner(cid, None, name, email, key)
+            if email:
+                by_email[email] = owner
+            if key:
+                by_key[key] = owner
+        return owner
+
+    for line, name, email, phone, key, prefers, order, *holders in rows:
+        of_email = known(*holders[:4]) if email else None
+        of_key = known(*holders[4:]) if key else None
+        owner = (by_email.get(email) if email else None) or of_email
+        if owner is None and key:
+            owner = by_key.get(key) or of_key
+        if owner is None:
+            default = Channel.EMAIL.value if email and not key else Channel.PHONE.value
+            owner = _Owner(None, line, name or email or phone, None, None, None, prefers or default)
+            people.append(owner)
+        email_free = bool(email) and email not in by_email
+        key_free = bool(key) and key not in by_key
+        contacts.offer(owner, line, (name, email, phone, key, order), email_free, key_free)
+        del contacts.listed[MAX_CONFLICTS_LISTED:]
+        if email and owner.email == email:
+            by_email[email] = owner
+        if key and owner.key == key:
+            by_key[key] = owner
+        owners.append({"line": line, "cid": owner.cid, "person": owner.line})
+    _insert(
+        conn,
+        "import_person",
+        ("line", "name", "email", "phone", "phone_key", "prefers"),
+        [(p.line, p.name, p.email, p.phone, p.key, p.prefers) for p in people],
+    )
+    _update_many(
+        conn,
+        "UPDATE import_sale SET contact_id = :cid, person_line = :person WHERE line = :line",
+        owners,
     )
 
 
 def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
-
-
-def _complete_contacts(conn: Connection, summary: ImportSummary) -> None:
-    """Existing contacts gain a missing email or phone; differences are reported, not written.
-
-    Rows are read in file order, so the first sale to offer a missing detail fills it (if no
-    other contact has it). Every conflict is counted; the first MAX_CONFLICTS_LISTED are kept.
-    """
-    rows = _select(
-        conn,
-        "SELECT c.id, c.name, c.email, c.phone_key, s.name, s.email, s.phone, s.phone_key,"
-        " s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-        " WHERE s.state = 'new' AND ("
-        " (s.name IS NOT NULL AND s.name <> c.name)"
-        " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
-        " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
-        " ORDER BY s.line",
-        {},
-    )
-    reported: set[tuple[int, str, str]] = set()
-    named: set[int] = set()
-    emails: dict[int, str] = {}  # contact id -> the email this import gives it
-    phones: dict[int, tuple[str, str]] = {}  # contact id -> (phone, key) this import gives it
-    claimed: set[str] = set()  # the emails and phone keys given so far
-
-    def report(cid: int, name: str, what: str, old: str, new: str, order: str) -> None:
-        if (cid, what, new) in reported:
-            return
-        reported.add((cid, what, new))
-        summary.conflict_count += 1
-        if what == "name":
-            named.add(cid)
-        if len(summary.conflicts) < MAX_CONFLICTS_LISTED:
-            summary.conflicts.append(Conflict(cid, f"{name} (#{cid})", what, old, new, order))
-
-    def taken(column: str, value: str) -> bool:
-        return bool(_select(conn, f"SELECT 1 FROM contact WHERE {column} = :v", {"v": value}))
-
-    for cid, cname, cemail, ckey, name, email, phone, key, order in rows:
-        if name and not _same_name(name, cname):
-            report(cid, cname, "name", cname, name, order)
-        current_email = cemail or emails.get(cid)
-        if email and current_email is None:
-            if email not in claimed and not taken("email", email):
-                emails[cid] = email
-                claimed.add(email)
-        elif email and current_email != email:
-            report(cid, cname, "email", current_email, email, order)
-        current_key = ckey or phones.get(cid, (None, None))[1]
-        if key and current_key is None:
-            if key not in claimed and not taken("phone_key", key):
-                phones[cid] = (phone, key)
-                claimed.add(key)
-        elif key and current_key != key:
-            report(cid, cname, "phone", current_key, key, order)
-    summary.conflicting_names = len(named)
-    _update_many(
-        conn, "UPDATE contact SET email = :e WHERE id = :id",
-        [{"e": e, "id": cid} for cid, e in emails.items()],
-    )  # fmt: skip
-    _update_many(
-        conn, "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
-        [{"p": p, "k": k, "id": cid} for cid, (p, k) in phones.items()],
-    )  # fmt: skip
 
 
 def _update_many(conn: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
@@ -1268,8 +1364,9 @@ def _profile_key(prefers: str, has_email: int, has_phone: int, dnc: int, opted: 
 def _new_sales(sqlite: bool) -> str:
     """The sales just inserted (ids above ``:before``) with their contacts. On SQLite nobody
     else can have written meanwhile (the transaction holds the write lock) and the id range
-    alone keeps the scan in id order; PostgreSQL also checks the source."""
-    where = "i.id > :before" + ("" if sqlite else " AND i.source = :source")
+    alone keeps the scan in id order; on PostgreSQL another session may add a sale meanwhile
+    (`log sale`), so the source and this import's timestamp are checked too."""
+    where = "i.id > :before" + ("" if sqlite else " AND i.source = :source AND i.created_at = :now")
     return f" FROM interaction i JOIN contact c ON c.id = i.contact_id WHERE {where}"
 
 
@@ -1302,7 +1399,12 @@ def followups_sql(sqlite: bool) -> str:
 
 
 def _schedule(
-    conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date, before: int
+    conn: Connection,
+    summary: ImportSummary,
+    rules: RuleSet,
+    today: dt.date,
+    before: int,
+    now: dt.datetime,
 ) -> None:
     """The sale cadence rules, exactly as followups.apply_rules computes them, set-based.
 
@@ -1318,7 +1420,7 @@ def _schedule(
     if not sale_rules:
         return
     sqlite = _is_sqlite(conn)
-    params = {"before": before, "source": summary.source}
+    params = {"before": before, "source": summary.source, "now": _stamp(now, sqlite)}
     # Counted in Python, not with GROUP BY: a sort of a million sales would hold tens of MB.
     groups = Counter(
         _iter_select(
