@@ -79,7 +79,7 @@ def run_benchmarks(b: Bench, big: Path, empty: Path) -> None:
             ms(s["floor"].median),
             writes["writes"].median / s["floor"].median,
             "(the floor of this schema)",
-            True,
+            None,
             "info",
         )
     )

@@ -1141,8 +1141,9 @@ class _Contacts:
         self.summary.conflict_count += 1
         if what == "name":
             self.named.add(owner.cid)
-        label = f"{owner.name} (#{owner.cid})"
-        self.listed.append((line, Conflict(owner.cid, label, what, old, new, order)))
+        if len(self.listed) < MAX_CONFLICTS_LISTED:  # each group's first, in file order
+            label = f"{owner.name} (#{owner.cid})"
+            self.listed.append((line, Conflict(owner.cid, label, what, old, new, order)))
 
     def offer(
         self, owner: _Owner, line: int, row: tuple[Any, ...], email_free: bool, key_free: bool
@@ -1226,7 +1227,6 @@ def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) 
             conn, "SELECT 1 FROM contact WHERE phone_key = :v", {"v": key}
         )
         contacts.offer(owner, line, (name, email, phone, key, order), free_email, free_key)
-        del contacts.listed[MAX_CONFLICTS_LISTED:]
     singles = contacts.listed
     contacts.listed = []
     _walk_linked(conn, contacts)
@@ -1306,7 +1306,6 @@ def _walk_linked(conn: Connection, contacts: _Contacts) -> None:
         email_free = bool(email) and email not in by_email
         key_free = bool(key) and key not in by_key
         contacts.offer(owner, line, (name, email, phone, key, order), email_free, key_free)
-        del contacts.listed[MAX_CONFLICTS_LISTED:]
         if email and owner.email == email:
             by_email[email] = owner
         if key and owner.key == key:
