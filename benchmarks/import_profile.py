@@ -3,6 +3,7 @@
     python benchmarks/import_profile.py prepare [--dir /tmp/impbench] [--rows 100000]
     python benchmarks/import_profile.py time [--dir ...] [--runs 3]
     python benchmarks/import_profile.py profile [--dir ...]   # cProfile, top 40 by cumtime
+    python benchmarks/import_profile.py statements [--dir ...]  # seconds per phase and statement
 
 The database: 200k contacts (unique emails, E.164 phone keys), 1M follow-ups, 300k sales.
 The CSV: N distinct orders; half the customers exist (matched by email, or by a phone written
@@ -163,9 +164,59 @@ def profile(folder: Path, csv_name: str) -> None:
     pstats.Stats(str(out)).sort_stats("cumulative").print_stats(45)
 
 
+def statements(folder: Path, csv_name: str) -> None:
+    """Seconds per import phase and per SQL statement (those run through SQLAlchemy), in
+    this process, on a fresh copy of the database."""
+    import collections
+    import functools
+
+    from sqlalchemy import event
+
+    from followup_cli import importer
+    from followup_cli.db import Database
+    from followup_cli.scheduling import load_rules
+
+    times: dict[str, float] = collections.defaultdict(float)
+    for name in ("_stage", "_group_sales", "_write", "_resolve_contacts", "_walk_linked",
+                 "_schedule", "_suppress"):  # fmt: skip
+        original = getattr(importer, name)
+
+        def timed(*args: object, _f=original, _n=name, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                times[_n] += time.perf_counter() - start
+
+        setattr(importer, name, functools.wraps(original)(timed))
+    db = Database(f"sqlite:///{_fresh(folder)}")
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        conn.info["started"] = time.perf_counter()
+
+    @event.listens_for(db.engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        times["SQL " + " ".join(statement.split())[:90]] += (
+            time.perf_counter() - conn.info["started"]
+        )
+
+    start = time.perf_counter()
+    summary = importer.run_import(
+        db, str(folder / csv_name), options=importer.ImportOptions(source="bench"),
+        rules=load_rules(), today=dt.date.fromisoformat(TODAY),
+    )  # fmt: skip
+    total = time.perf_counter() - start
+    for key, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.02:
+            print(f"{seconds:7.3f}  {key}")
+    print(f"{total:7.3f}  in all: {summary.sales_imported} sales, {summary.new_contacts} new"
+          f" contacts, {summary.followups_scheduled} follow-ups")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=("prepare", "time", "profile"))
+    parser.add_argument("what", choices=("prepare", "time", "profile", "statements"))
     parser.add_argument("--dir", type=Path, default=Path("/tmp/impbench"))
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -175,6 +226,8 @@ def main() -> None:
         prepare(args.dir, args.rows)
     elif args.what == "time":
         timing(args.dir, args.runs, args.csv)
+    elif args.what == "statements":
+        statements(args.dir, args.csv)
     else:
         profile(args.dir, args.csv)
 

@@ -581,7 +581,7 @@ STAGE_COLUMNS = (
 STAGE_TABLES = (
     "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
     "import_hash", "import_dup_email", "import_dup_key", "import_dup_contact", "import_person",
-    "import_reach",
+    "import_reach", "import_bought",
     "import_due", "import_rule",
 )  # fmt: skip
 STAGE_DDL = (
@@ -591,6 +591,7 @@ STAGE_DDL = (
     f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
     f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
     " old_fingerprint TEXT, contact_id INTEGER, person_line INTEGER)",
+    "CREATE TEMP TABLE import_bought (contact_id INTEGER PRIMARY KEY, occurred_on TEXT NOT NULL)",
 )  # fmt: skip
 DROP_STAGE = tuple(f"DROP TABLE IF EXISTS {table}" for table in STAGE_TABLES)
 
@@ -1044,18 +1045,31 @@ def _write(
     ).rowcount
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
     # Only contacts that existed before the import can have any.
+    run(BOUGHT_SQL)
     summary.prospect_followups_dropped = run(
-        "UPDATE followup SET status = :skipped, completed_on = :today,"
-        " note = 'Bought on ' || (SELECT s.occurred_on FROM import_sale s"
-        " WHERE s.contact_id = followup.contact_id AND s.state = 'new' ORDER BY s.line LIMIT 1)"
-        " WHERE status = :pending AND until_sale = :true AND contact_id IN"
-        " (SELECT s.contact_id FROM import_sale s WHERE s.state = 'new')",
+        PROSPECTS_SQL,
         skipped=Status.SKIPPED.value,
         pending=Status.PENDING.value,
         today=today.isoformat() if sqlite else today,
         true=True,
     ).rowcount
     _schedule(conn, summary, rules, today, int(before), now)
+
+
+# Each existing contact's first sale in the file, keyed by contact: the prospect update
+# below looks it up once per follow-up (a lookup in import_sale itself was a scan each time).
+BOUGHT_SQL = (
+    "INSERT INTO import_bought (contact_id, occurred_on) SELECT s.contact_id, s.occurred_on"
+    " FROM import_sale s JOIN (SELECT contact_id, MIN(line) AS line FROM import_sale"
+    " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id) f ON f.line = s.line"
+)
+PROSPECTS_SQL = (
+    "UPDATE followup SET status = :skipped, completed_on = :today,"
+    " note = 'Bought on ' || (SELECT b.occurred_on FROM import_bought b"
+    " WHERE b.contact_id = followup.contact_id)"
+    " WHERE status = :pending AND until_sale = :true"
+    " AND contact_id IN (SELECT contact_id FROM import_bought)"
+)
 
 
 def _stamp(now: dt.datetime, sqlite: bool) -> Any:
