@@ -189,7 +189,7 @@ def statements(folder: Path, csv_name: str) -> None:
                 times[_n] += time.perf_counter() - start
 
         setattr(importer, name, functools.wraps(original)(timed))
-    db = Database(f"sqlite:///{_fresh(folder)}")
+    db, _ = Database.open(f"sqlite:///{_fresh(folder)}")  # at the current schema
 
     @event.listens_for(db.engine, "before_cursor_execute")
     def _before(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
