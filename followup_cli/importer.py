@@ -821,6 +821,13 @@ def run_import(
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import one file of sales in one transaction; see the module docstring."""
+    from followup_cli.followups import MANUAL
+
+    if options.source is not None and options.source.strip() == MANUAL:
+        raise InvalidInput(
+            f"--source {MANUAL}: that name is kept for sales logged by hand"
+            " (`followup log sale --ref`); choose another, e.g. --source till."
+        )
     source = _open_input(file)
     try:
         return _run(db, source, options, rules, today, now, progress)
@@ -1196,7 +1203,9 @@ LINKED_DDL = (
     "INSERT INTO import_dup_contact (contact_id) SELECT contact_id FROM import_sale"
     " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id HAVING COUNT(*) > 1",
 )
-# Never NULL, so NOT LINKED means "a row on its own".
+# Never NULL, so NOT LINKED means "a row on its own". Rows matched to one contact through
+# different details are linked too: that contact can gain nothing, but a difference both report
+# must be listed with the first of them, so they are taken in file order together.
 LINKED = (
     "(s.email IS NOT NULL AND s.email IN (SELECT email FROM import_dup_email)"
     " OR s.phone_key IS NOT NULL AND s.phone_key IN (SELECT phone_key FROM import_dup_key)"

@@ -434,6 +434,12 @@ def test_bad_options_are_usage_errors(db: Database, tmp_path: Path) -> None:
         "Error: Unknown preset 'etsy'; known: shopify.\n",
     )
     assert run(str(tmp_path / "nope.csv")).stderr == f"Error: No file {tmp_path / 'nope.csv'}.\n"
+    result = run(str(path), "--source", "manual")  # `log sale --ref` writes under that name
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: --source manual: that name is kept for sales logged by hand (`followup log sale"
+        " --ref`); choose another, e.g. --source till.\n",
+    )
 
 
 @pytest.mark.sqlite_only  # SQLite query plans
@@ -734,3 +740,23 @@ def test_contacts_are_resolved_as_if_rows_came_one_at_a_time(
         f" WHERE source = 'ex{example}' ORDER BY CAST(external_id AS INTEGER)",
     )
     assert [cid for (cid,) in sales] == [ids[o] for o in owners]
+
+
+def test_a_difference_is_listed_with_the_first_sale_that_shows_it(
+    db: Database, session: Session, tmp_path: Path
+) -> None:
+    """Rows of one contact are taken in file order even when matched by different details."""
+    bob = make_contact(session, "Bob", email="bob@example.com", phone="555-010-0101")
+    session.commit()
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,customer,email,phone\n"
+        "1,2026-11-20,Ann Lee,,555-010-0101\n"
+        "2,2026-11-20,Cy,,555-010-0101\n"  # Cy first shows here
+        "3,2026-11-20,Cy,bob@example.com,\n"  # matched by email, on its own otherwise
+    )
+    summary = json.loads(run(str(path), "--json").stdout)
+    assert [(c["contact_id"], c["imported"], c["order_id"]) for c in summary["conflicts"]] == [
+        (bob.id, "Ann Lee", "1"),
+        (bob.id, "Cy", "2"),
+    ]
