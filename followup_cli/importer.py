@@ -256,7 +256,8 @@ class ImportOptions:
     region: str = "US"
 
 
-ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
+# (bytes read, total bytes); called with (total, total) once the file is read, before the write.
+ProgressCallback = Callable[[int, int], None]
 
 MAX_CHANGED_LISTED = 20
 MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
@@ -468,6 +469,8 @@ def _stage_rows(
             if progress is not None:
                 progress(source.binary.tell(), source.size)
     insert(batch)
+    if progress is not None:  # all read: what follows is the write
+        progress(source.size, source.size)
     return _Staged(header, signature, rows, rejects)
 
 

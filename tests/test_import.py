@@ -760,3 +760,20 @@ def test_a_difference_is_listed_with_the_first_sale_that_shows_it(
         (bob.id, "Ann Lee", "1"),
         (bob.id, "Cy", "2"),
     ]
+
+
+def test_progress_reports_the_bytes_read_then_the_whole_file(
+    db: Database, tmp_path: Path, rules: RuleSet
+) -> None:
+    path = tmp_path / "big.csv"
+    _big_csv(path, 12_000)  # more than two staging batches
+    calls: list[tuple[int, int]] = []
+    summary = importer.run_import(
+        db, str(path), options=importer.ImportOptions(), rules=rules, today=TODAY,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    size = path.stat().st_size
+    assert summary.sales_imported == 12_000
+    assert len(calls) >= 3 and all(total == size for _, total in calls)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1] == (size, size)  # the command then says it is saving

@@ -167,7 +167,10 @@ def _progress_bar(show: bool, label: str) -> Iterator[Callable[[int, int], None]
         task = bar.add_task(f"Reading {label}", total=None)
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+            if total and done >= total:  # read; the set-based write takes about as long again
+                bar.update(task, completed=done, total=total, description="Saving")
+            else:
+                bar.update(task, completed=done, total=total or None)
 
         yield update
 
