@@ -50,6 +50,8 @@ from followup_cli.values import (
 )
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlalchemy.engine import Connection
 
     from followup_cli.db import Database
@@ -639,12 +641,20 @@ INTERACTIONS_SQL = (
 )
 
 
+def _cursor(conn: Connection) -> sqlite3.Cursor | None:
+    """A cursor of the driver's own connection on SQLite (the bulk paths skip SQLAlchemy's
+    per-row parameter handling, which costs more than SQLite's work); None elsewhere."""
+    if not _is_sqlite(conn):
+        return None
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr,no-any-return]
+
+
 def _inserter(
     conn: Connection, table: str, columns: Sequence[str]
 ) -> Callable[[list[tuple[Any, ...]]], None]:
     """Bulk insert of plain tuples: qmark executemany on SQLite, SQLAlchemy Core elsewhere."""
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _cursor(conn)
+    if cursor is not None:
         statement = (
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         )
@@ -674,24 +684,16 @@ def _insert(
 
 
 def _select(conn: Connection, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """A read of the TEMP tables as plain tuples (on SQLite without SQLAlchemy's Row objects)."""
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            return cursor.execute(statement, params).fetchall()  # type: ignore[no-any-return]
-        finally:
-            cursor.close()
-    from sqlalchemy import text as sql
-
-    return [tuple(row) for row in conn.execute(sql(statement), params)]
+    """A (small) read as a list of plain tuples."""
+    return list(_iter_select(conn, statement, params))
 
 
 def _iter_select(
     conn: Connection, statement: str, params: dict[str, Any]
 ) -> Iterator[tuple[Any, ...]]:
-    """Like ``_select``, row by row from the cursor instead of one list of every row."""
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    """A read as plain tuples, row by row (on SQLite without SQLAlchemy's Row objects)."""
+    cursor = _cursor(conn)
+    if cursor is not None:
         try:
             yield from cursor.execute(statement, params)
         finally:
@@ -922,10 +924,6 @@ def _run(
 
 IMPORT_CACHE_KIB = 65536
 IMPORT_TEMP_CACHE_KIB = 8192
-# SQLite's own memory (page caches, sorters) is held under this while importing, so a file of
-# any size stays within the memory target: past it, SQLite recycles clean cache pages and
-# spills sorts to its temp files.
-IMPORT_HEAP_LIMIT = 128 * 1024 * 1024
 
 
 @contextmanager
@@ -933,7 +931,7 @@ def _big_cache(conn: Connection) -> Iterator[None]:
     """A 64 MiB page cache while importing (SQLite's default is 2 MiB): matching 100k sales
     against 200k contacts and adding follow-ups to a 1M-row table touches pages all over the
     indexes, and re-reading them from the OS dominated the write. The TEMP tables are read in
-    order and need little; a soft heap limit bounds the total."""
+    order and need little."""
     if not _is_sqlite(conn):
         yield
         return
@@ -941,17 +939,14 @@ def _big_cache(conn: Connection) -> Iterator[None]:
     assert raw is not None
     (previous,) = raw.execute("PRAGMA main.cache_size").fetchone()
     (previous_temp,) = raw.execute("PRAGMA temp.cache_size").fetchone()
-    (previous_limit,) = raw.execute("PRAGMA soft_heap_limit").fetchone()
     raw.execute(f"PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}")
     raw.execute(f"PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}")
-    raw.execute(f"PRAGMA soft_heap_limit = {IMPORT_HEAP_LIMIT}")
     try:
         yield
     finally:
         try:
             raw.execute(f"PRAGMA main.cache_size = {int(previous)}")
             raw.execute(f"PRAGMA temp.cache_size = {int(previous_temp)}")
-            raw.execute(f"PRAGMA soft_heap_limit = {int(previous_limit)}")
         except Exception:  # the connection is being invalidated anyway
             pass
 
@@ -1233,11 +1228,14 @@ def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) 
             f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
         )
     )
-    # A row on its own matched to an existing contact: nobody else can claim what it offers.
-    for cid, cname, cemail, ckey, line, name, email, phone, key, order in _iter_select(
+    # A row on its own matched to an existing contact: no other row offers its details. Its
+    # email is nobody else's (it would have matched that contact first); its phone may be
+    # another contact's, read in the same query (k).
+    for cid, cname, cemail, ckey, line, name, email, phone, key, order, holder in _iter_select(
         conn,
         "SELECT c.id, c.name, c.email, c.phone_key, s.line, s.name, s.email, s.phone,"
-        " s.phone_key, s.order_id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+        " s.phone_key, s.order_id, k.id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+        " LEFT JOIN contact k ON k.phone_key = s.phone_key"
         f" WHERE s.state = 'new' AND NOT {LINKED} AND ("
         " (s.name IS NOT NULL AND s.name <> c.name)"
         " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
@@ -1246,13 +1244,8 @@ def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) 
         {},
     ):
         owner = _Owner(cid, None, cname, cemail, ckey)
-        free_email = bool(email and cemail is None) and not _select(
-            conn, "SELECT 1 FROM contact WHERE email = :v", {"v": email}
-        )
-        free_key = bool(key and ckey is None) and not _select(
-            conn, "SELECT 1 FROM contact WHERE phone_key = :v", {"v": key}
-        )
-        contacts.offer(owner, line, (name, email, phone, key, order), free_email, free_key)
+        row = (name, email, phone, key, order)
+        contacts.offer(owner, line, row, email_free=True, key_free=holder is None)
     singles = contacts.listed
     contacts.listed = []
     _walk_linked(conn, contacts)
@@ -1357,8 +1350,8 @@ def _same_name(a: str, b: str) -> bool:
 def _update_many(conn: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    if _is_sqlite(conn):
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _cursor(conn)
+    if cursor is not None:
         try:
             cursor.executemany(statement, rows)
         finally:
