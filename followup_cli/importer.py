@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from json.encoder import encode_basestring as _encode_json_string  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _encode_json_string
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -316,7 +316,7 @@ class _Columns:
     def __init__(self, header: list[str], options: ImportOptions, label: str) -> None:
         self.header = header
         normalized = [_norm_header(h) for h in header]
-        index = {}
+        index: dict[str, int] = {}
         for i, name in enumerate(normalized):
             index.setdefault(name, i)
         self.indices: dict[str, list[int]] = {}
@@ -514,8 +514,8 @@ class _Validator:
         elif any(c.strip() for c in cells[width:]):
             raise InvalidInput(f"{size} fields but the header has {width} (an unquoted comma?)")
         values = [v.strip() or None for v in self.pick(cells)]
-        for index, name in self.fallbacks:
-            values[index] = self.columns.get(cells, name)
+        for index, fallback in self.fallbacks:
+            values[index] = self.columns.get(cells, fallback)
         order_id, raw_date, name, raw_email, phone, raw_amount, items, prefers = values
         if order_id is None:
             raise InvalidInput("no order id")
