@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -17,11 +17,14 @@ from typer.core import TyperGroup
 from followup_cli import __version__
 from followup_cli.errors import ExitCode, FollowupError
 
+if TYPE_CHECKING:  # TyperGroup.invoke takes the Context of the Click copy bundled in typer
+    from typer import _click
+
 
 class FollowupGroup(TyperGroup):
     """Maps every FollowupError (and any bug) to a message on stderr and an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: _click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FollowupError as exc:
