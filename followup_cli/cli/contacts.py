@@ -157,7 +157,7 @@ def edit(
         "name": name, "email": email, "phone": phone, "prefers": prefers, "note": note,
         "tags": ",".join(tag) if tag is not None else None,
     }  # fmt: skip
-    fields = {k: v for k, v in given.items() if v is not None}
+    fields: dict[str, str | int | None] = {k: v for k, v in given.items() if v is not None}
     if email == "":
         fields["email"] = None
     if every is not None:
