@@ -91,7 +91,6 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
             (item.email if item.channel == "email" else item.phone) or "",
             ("! " if item.priority else "") + item.purpose,
             overdue_words(item.days_overdue),
-            item.days_overdue > 0,
         )
         for item in items
     ]
@@ -105,9 +104,9 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
         ).rstrip()  # fmt: skip
 
     out = [style(line(header), "2")]
-    for row in rows:
-        text = line(row[:5])
-        if row[5]:  # overdue: the "When" cell in red
+    for row, item in zip(rows, items, strict=True):
+        text = line(row)
+        if item.days_overdue > 0:  # overdue: the "When" cell in red
             when = row[4]
             text = text[: len(text) - len(when)] + style(when, "31")
         out.append(text)
