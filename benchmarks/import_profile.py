@@ -173,8 +173,8 @@ def statements(folder: Path, csv_name: str) -> None:
     from sqlalchemy import event
 
     from followup_cli import importer
-    from followup_cli.db import Database
-    from followup_cli.scheduling import load_rules
+    from followup_cli.rules import load_rules
+    from followup_cli.store import Database
 
     times: dict[str, float] = collections.defaultdict(float)
     for name in ("_stage", "_group_sales", "_write", "_resolve_contacts", "_walk_linked",

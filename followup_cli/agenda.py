@@ -2,26 +2,24 @@
 
 Read with one indexed query (``ix_followup_status_due_on``), so it costs the same on a
 database of a million follow-ups as on an empty one. The SQL is portable (SQLite and
-PostgreSQL) and runs through ``Database.rows``.
+PostgreSQL) and runs in a read transaction (``Database.reading``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from followup_cli.scheduling import purpose_for
+from followup_cli.scheduling import consent_sql, purpose_for
+from followup_cli.store.rows import as_date
 from followup_cli.values import format_money
 
-Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+if TYPE_CHECKING:
+    from followup_cli.store import Tx
 
 # Follow-ups of contacts who opted out (of everything, or of that channel) never show.
-_CONSENT = (
-    "NOT c.do_not_contact "
-    "AND (',' || c.opted_out_channels || ',') NOT LIKE ('%,' || f.channel || ',%')"
-)
+_CONSENT = consent_sql("c", "f.channel")
 _SELECT = f"""
 SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
        c.phone, c.email, i.kind, i.occurred_on, i.amount_cents, f.note
@@ -59,10 +57,6 @@ class AgendaItem:
         data = asdict(self)
         data["due"] = self.due.isoformat()
         return data
-
-
-def as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def purpose_in_words(
@@ -128,28 +122,28 @@ def _channel_params(channel: str | None) -> tuple[str, dict[str, Any]]:
 
 
 def due_today(
-    rows: Rows, today: dt.date, *, channel: str | None = None, currency: str = "$"
+    tx: Tx, today: dt.date, *, channel: str | None = None, currency: str = "$"
 ) -> list[AgendaItem]:
     """Every pending follow-up due today or earlier: most overdue first, then by priority."""
     extra, params = _channel_params(channel)
     return _items(
-        rows(AGENDA_SQL.format(channel=extra), {"today": today, **params}), today, currency
+        tx.rows(AGENDA_SQL.format(channel=extra), {"today": today, **params}), today, currency
     )
 
 
 def upcoming(
-    rows: Rows, today: dt.date, days: int, *, channel: str | None = None, currency: str = "$"
+    tx: Tx, today: dt.date, days: int, *, channel: str | None = None, currency: str = "$"
 ) -> list[AgendaItem]:
     """Pending follow-ups due after today, within ``days`` days."""
     extra, params = _channel_params(channel)
     until = today + dt.timedelta(days=days)
     sql = UPCOMING_SQL.format(channel=extra)
-    return _items(rows(sql, {"today": today, "until": until, **params}), today, currency)
+    return _items(tx.rows(sql, {"today": today, "until": until, **params}), today, currency)
 
 
-def next_due(rows: Rows, today: dt.date, *, channel: str | None = None) -> dt.date | None:
+def next_due(tx: Tx, today: dt.date, *, channel: str | None = None) -> dt.date | None:
     """When the next follow-up after today falls due, for the "nothing due" message."""
     extra, params = _channel_params(channel)
-    result = rows(NEXT_DUE_SQL.format(channel=extra), {"today": today, **params})
+    result = tx.rows(NEXT_DUE_SQL.format(channel=extra), {"today": today, **params})
     value = result[0][0] if result else None
     return as_date(value) if value is not None else None

@@ -1,6 +1,6 @@
 """Recording follow-up calls: each answer as it is given, and what the answers lead to.
 
-Each function is one short unit of work on an open session, so the CLI can save every
+Each function is one short unit of work in a transaction (``Tx``), so the CLI can save every
 answer in its own write transaction and never hold one open while the owner types.
 Consequences (see docs/call.md):
 
@@ -15,41 +15,43 @@ Consequences (see docs/call.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from followup_cli import script as sc
 from followup_cli.config import Settings
 from followup_cli.contacts import add_contact, describe, resolve
+from followup_cli.enums import Channel, Priority, Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
     DoneResult,
     complete,
+    get_contact,
     get_pending,
-    now_utc,
     reachable,
     retry,
-    schedule_for,
+    schedule_consequence,
     unreachable_reason,
 )
-from followup_cli.models import (
-    Answer,
-    Call,
-    Channel,
-    Contact,
-    ContactCreate,
-    FollowUp,
-    Interaction,
-    Priority,
-    Status,
-)
-from followup_cli.scheduling import RuleSet
+from followup_cli.scheduling import PREFERRED, CadenceRule, Offset, RuleSet
 from followup_cli.sentiment import DEFAULT_VOCABULARY, Vocabulary, explain
+from followup_cli.store import Tx
+from followup_cli.store.rows import (
+    AnswerRow,
+    CallRow,
+    ContactRow,
+    FollowUpRow,
+    InteractionRow,
+    as_date,
+    fetch,
+    get,
+    insert,
+    update,
+)
+from followup_cli.values import ID_RE
 
 IN_PROGRESS = "in-progress"
 INTERRUPTED = "interrupted"
@@ -58,7 +60,23 @@ MAKE_IT_RIGHT = "make-it-right"
 REVIEW_LINK = "review-link"
 REFERRAL_INTRO = "referral-intro"
 REFERRAL_THANKS = "referral-thanks"
-_ID_RE = re.compile(r"^#?(\d{1,18})$")
+
+# What a call's answers lead to, as cadence rules: planned by the same planner as a sale's.
+MAKE_IT_RIGHT_RULE = CadenceRule(
+    name=MAKE_IT_RIGHT, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
+    purpose="Make it right {action}", priority=Priority.HIGH,
+)  # fmt: skip
+REVIEW_LINK_RULE = CadenceRule(
+    name=REVIEW_LINK, on=(), after=Offset(0, "d"), channels=(), purpose="Send the review link"
+)
+REFERRAL_INTRO_RULE = CadenceRule(
+    name=REFERRAL_INTRO, on=(), after=Offset(1, "wd"), channels=(PREFERRED,),
+    purpose="Introduction {action} (referred by {referrer})",
+)  # fmt: skip
+REFERRAL_THANKS_RULE = CadenceRule(
+    name=REFERRAL_THANKS, on=(), after=Offset(0, "d"), channels=(Channel.MAIL,),
+    purpose="Thank-you note for the referral",
+)  # fmt: skip
 
 
 def vocabulary_for(settings: Settings) -> Vocabulary:
@@ -75,28 +93,24 @@ def vocabulary_for(settings: Settings) -> Vocabulary:
 # --------------------------------------------------------------------------------------------
 
 
-def find_followup_id(session: Session, target: str) -> int:
+def find_followup_id(tx: Tx, target: str) -> int:
     """``12`` / ``#12`` is a follow-up id; anything else names a contact, whose next pending
     phone follow-up is meant."""
-    match = _ID_RE.match(target.strip())
+    match = ID_RE.match(target.strip())
     if match:
         return int(match.group(1))
-    contact = resolve(session, target)
-    followup = session.exec(
-        select(FollowUp)
-        .where(
-            FollowUp.contact_id == contact.id,
-            FollowUp.status == Status.PENDING,
-            FollowUp.channel == Channel.PHONE,
-        )
-        .order_by(FollowUp.due_on, col(FollowUp.priority).desc(), FollowUp.id)
-    ).first()
-    if followup is None or followup.id is None:
+    contact = resolve(tx, target)
+    found = fetch(
+        tx, FollowUpRow, "contact_id = :contact AND status = :pending AND channel = :phone",
+        {"contact": contact.id, "pending": Status.PENDING.value, "phone": Channel.PHONE.value},
+        order="due_on, priority DESC, id LIMIT 1",
+    )  # fmt: skip
+    if not found:
         raise NotFound(
             f"{describe(contact)} has no pending phone follow-up. Schedule one with "
             f'`followup schedule "{contact.name}" today --channel phone`.'
         )
-    return followup.id
+    return found[0].id
 
 
 @dataclass
@@ -111,16 +125,16 @@ class PastAnswer:
 class CallContext:
     """What the owner sees before dialling."""
 
-    followup: FollowUp
-    contact: Contact
+    followup: FollowUpRow
+    contact: ContactRow
     purpose: str  # "Thank-you call for sale on Nov 20, $129.00"
     bought: str  # the sale's items, else "working with us"
     previous: list[PastAnswer]
-    resumable: Call | None = None
+    resumable: CallRow | None = None
     resumable_answers: int = 0
 
 
-def review_channel(contact: Contact) -> str | None:
+def review_channel(contact: ContactRow) -> str | None:
     """Where to send a review link: their preferred channel (a link cannot be said on the
     phone, so phone means a text), else the first usable of email, text, mail."""
     usable = reachable(contact)
@@ -131,13 +145,12 @@ def review_channel(contact: Contact) -> str | None:
     return None
 
 
-def prepare(session: Session, followup_id: int, *, currency: str = "$") -> CallContext:
+def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
     """Check that the follow-up can be called (pending, phone, consent) and gather the screen."""
     from followup_cli.agenda import purpose_in_words
 
-    followup = get_pending(session, followup_id)
-    contact = session.get(Contact, followup.contact_id)
-    assert contact is not None
+    followup = get_pending(tx, followup_id)
+    contact = get_contact(tx, followup.contact_id)
     if followup.channel != Channel.PHONE:
         raise Conflict(
             f"Follow-up #{followup_id} is a {followup.channel} follow-up, not a call; "
@@ -146,7 +159,7 @@ def prepare(session: Session, followup_id: int, *, currency: str = "$") -> CallC
     if Channel.PHONE not in reachable(contact):
         raise Conflict(f"Cannot call: {unreachable_reason(contact, Channel.PHONE)}.")
     interaction = (
-        session.get(Interaction, followup.interaction_id) if followup.interaction_id else None
+        get(tx, InteractionRow, followup.interaction_id) if followup.interaction_id else None
     )
     purpose = purpose_in_words(
         followup.purpose,
@@ -157,45 +170,52 @@ def prepare(session: Session, followup_id: int, *, currency: str = "$") -> CallC
         currency,
     )
     bought = (interaction.items or "").strip() if interaction else ""
-    resumable = session.exec(
-        select(Call)
-        .where(Call.followup_id == followup_id, col(Call.status).in_([INTERRUPTED, IN_PROGRESS]))
-        .order_by(col(Call.id).desc())
-    ).first()
+    open_calls = fetch(
+        tx, CallRow, "followup_id = :followup AND status IN (:interrupted, :in_progress)",
+        {"followup": followup_id, "interrupted": INTERRUPTED, "in_progress": IN_PROGRESS},
+        order="id DESC LIMIT 1",
+    )  # fmt: skip
+    resumable = open_calls[0] if open_calls else None
     count = 0
     if resumable is not None:
-        count = len(session.exec(select(Answer.id).where(Answer.call_id == resumable.id)).all())
+        count = int(
+            tx.value(
+                "SELECT COUNT(*) FROM call_answer WHERE call_id = :call", {"call": resumable.id}
+            )
+        )
     return CallContext(
         followup=followup,
         contact=contact,
         purpose=purpose,
         bought=bought or "working with us",
-        previous=previous_answers(session, contact.id, exclude_call=resumable),
+        previous=previous_answers(tx, contact.id, exclude_call=resumable),
         resumable=resumable,
         resumable_answers=count,
     )
 
 
 def previous_answers(
-    session: Session, contact_id: int | None, *, exclude_call: Call | None = None
+    tx: Tx, contact_id: int, *, exclude_call: CallRow | None = None
 ) -> list[PastAnswer]:
     """The answers of the contact's last call that has any (not the one being resumed)."""
-    query = (
-        select(Call, Answer)
-        .join(Answer, col(Answer.call_id) == col(Call.id))
-        .where(Call.contact_id == contact_id, Answer.answer != sc.SAID)
-        .order_by(col(Call.started_at).desc(), col(Call.id).desc(), col(Answer.id))
+    rows = tx.rows(
+        "SELECT c.id, c.called_on, a.question, a.answer, a.label FROM call_log c"
+        " JOIN call_answer a ON a.call_id = c.id"
+        " WHERE c.contact_id = :contact AND a.answer <> :said AND c.id <> :exclude"
+        " ORDER BY c.started_at DESC, c.id DESC, a.id",
+        {
+            "contact": contact_id,
+            "said": sc.SAID,
+            "exclude": -1 if exclude_call is None else exclude_call.id,
+        },
     )
-    if exclude_call is not None:
-        query = query.where(Call.id != exclude_call.id)
-    rows = session.exec(query).all()
     if not rows:
         return []
-    last = rows[0][0].id
+    last = rows[0][0]
     return [
-        PastAnswer(call.called_on, a.question, a.answer, a.label)
-        for call, a in rows
-        if call.id == last
+        PastAnswer(as_date(on), question, answer, label)
+        for call_id, on, question, answer, label in rows
+        if call_id == last
     ]
 
 
@@ -219,36 +239,32 @@ def prompt_values(ctx: CallContext, settings: Settings) -> dict[str, str]:
 
 
 def start_call(
-    session: Session,
+    tx: Tx,
     followup_id: int,
     *,
     today: dt.date,
+    now: dt.datetime,
     script_name: str = "default",
     resume_call_id: int | None = None,
-) -> Call:
+) -> CallRow:
     """A new call_log row, or the interrupted one being resumed (status back to in-progress)."""
-    followup = get_pending(session, followup_id)
+    followup = get_pending(tx, followup_id)
     if resume_call_id is not None:
-        call = session.get(Call, resume_call_id)
+        call = get(tx, CallRow, resume_call_id)
         if call is None or call.followup_id != followup_id or call.status == COMPLETED:
             raise Conflict(f"Call #{resume_call_id} cannot be resumed.")
-        call.status = IN_PROGRESS
-    else:
-        call = Call(
-            followup_id=followup_id,
-            contact_id=followup.contact_id,
-            called_on=today,
-            started_at=now_utc(),
-            status=IN_PROGRESS,
-            script=script_name,
-        )
-    session.add(call)
-    session.flush()
-    return call
+        update(tx, CallRow.TABLE, call.id, {"status": IN_PROGRESS})
+        return call.replace(status=IN_PROGRESS)
+    call = CallRow(
+        id=0, followup_id=followup_id, contact_id=followup.contact_id, called_on=today,
+        started_at=now, status=IN_PROGRESS, reach=None, outcome=None, would_recommend=None,
+        review=None, referrals=0, script=script_name,
+    )  # fmt: skip
+    return call.replace(id=insert(tx, CallRow.TABLE, call.values()))
 
 
-def _open_call(session: Session, call_id: int) -> Call:
-    call = session.get(Call, call_id)
+def _open_call(tx: Tx, call_id: int) -> CallRow:
+    call = get(tx, CallRow, call_id)
     if call is None:
         raise NotFound(f"No call #{call_id}.")
     if call.status == COMPLETED:
@@ -256,47 +272,52 @@ def _open_call(session: Session, call_id: int) -> Call:
     return call
 
 
-def answers_of(session: Session, call_id: int) -> dict[str, sc.Given]:
+def _answers(tx: Tx, call_id: int) -> list[AnswerRow]:
+    return fetch(tx, AnswerRow, "call_id = :call", {"call": call_id})
+
+
+def answers_of(tx: Tx, call_id: int) -> dict[str, sc.Given]:
     """The answers of a call so far, as the state machine reads them."""
-    rows = session.exec(select(Answer).where(Answer.call_id == call_id).order_by(Answer.id)).all()
-    return {a.step: sc.Given(a.answer, a.label) for a in rows if a.step != sc.REFERRAL}
+    return {
+        a.step: sc.Given(a.answer, a.label) for a in _answers(tx, call_id) if a.step != sc.REFERRAL
+    }
 
 
-def referrals_of(session: Session, call_id: int) -> list[Answer]:
-    return list(
-        session.exec(
-            select(Answer)
-            .where(Answer.call_id == call_id, Answer.step == sc.REFERRAL)
-            .order_by(Answer.id)
-        ).all()
-    )
+def referrals_of(tx: Tx, call_id: int) -> list[AnswerRow]:
+    return [a for a in _answers(tx, call_id) if a.step == sc.REFERRAL]
 
 
 @dataclass
 class Recorded:
     """One saved answer and what it set in motion."""
 
-    answer: Answer
-    scheduled: list[FollowUp] = field(default_factory=list)
+    answer: AnswerRow
+    scheduled: list[FollowUpRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # "not scheduled: ...", "already a contact"
-    contact: Contact | None = None  # a referral's new contact
+    contact: ContactRow | None = None  # a referral's new contact
+
+
+def _save_answer(tx: Tx, answer: AnswerRow) -> AnswerRow:
+    return answer.replace(id=insert(tx, AnswerRow.TABLE, answer.values()))
 
 
 def record_answer(
-    session: Session,
+    tx: Tx,
     call_id: int,
     step: sc.Step,
     answer: str,
     *,
     question: str,
     today: dt.date,
+    now: dt.datetime,
+    rules: RuleSet,
     label: str | None = None,
     suggested_label: str | None = None,
     settings: Settings | None = None,
 ) -> Recorded:
     """Save one answer (and its immediate consequence) to the call."""
     settings = settings or Settings()
-    call = _open_call(session, call_id)
+    call = _open_call(tx, call_id)
     if step.kind == "choice":
         choice = sc.parse_choice(step, answer, loose=False)
         if choice is None:
@@ -309,7 +330,7 @@ def record_answer(
     elif step.kind == "say":
         answer, label, suggested_label = sc.SAID, None, None
     elif step.kind == "referrals":
-        count = len(referrals_of(session, call_id))
+        count = len(referrals_of(tx, call_id))
         answer = f"{count} referral{'s' if count != 1 else ''}" if count else "none"
         label = suggested_label = None
     else:
@@ -321,52 +342,43 @@ def record_answer(
                 raise InvalidInput(f"Unknown label {value!r}; use positive, neutral or negative.")
         if not step.classify:
             label = suggested_label = None
-    if step.key in answers_of(session, call_id):
+    if step.key in answers_of(tx, call_id):
         raise Conflict(f"Call #{call_id} already has an answer for {step.key}.")
-    row = Answer(
-        call_id=call_id,
-        step=step.key,
-        question=question,
-        answer=answer,
-        label=label,
-        suggested_label=suggested_label,
-        overridden=label != suggested_label,
-        answered_at=now_utc(),
+    row = _save_answer(
+        tx,
+        AnswerRow(
+            id=0,
+            call_id=call_id,
+            step=step.key,
+            question=question,
+            answer=answer,
+            label=label,
+            suggested_label=suggested_label,
+            overridden=label != suggested_label,
+            answered_at=now,
+        ),
     )
-    session.add(row)
     result = Recorded(row)
-    if step.key == sc.REACH:
-        call.reach = answer
-    elif step.key == sc.RECOMMEND:
-        call.would_recommend = answer
-    elif step.key == sc.REVIEW:
-        call.review = answer
-        if answer == sc.REVIEW_AGREED:
-            _schedule_review_link(session, call, today, settings, result)
-    session.add(call)
-    session.flush()
+    column = {sc.REACH: "reach", sc.RECOMMEND: "would_recommend", sc.REVIEW: "review"}
+    if step.key in column:
+        update(tx, CallRow.TABLE, call.id, {column[step.key]: answer})
+    if step.key == sc.REVIEW and answer == sc.REVIEW_AGREED:
+        _schedule_review_link(tx, call, today, rules, settings, result)
     return result
 
 
 def _schedule_review_link(
-    session: Session, call: Call, today: dt.date, settings: Settings, result: Recorded
+    tx: Tx, call: CallRow, today: dt.date, rules: RuleSet, settings: Settings, result: Recorded
 ) -> None:
-    contact = session.get(Contact, call.contact_id)
-    assert contact is not None
+    contact = get_contact(tx, call.contact_id)
     channel = review_channel(contact)
     if channel is None:
         result.notes.append(f"Review link not scheduled: {unreachable_reason(contact)}.")
         return
+    rule = dataclasses.replace(REVIEW_LINK_RULE, channels=(channel,))
     result.scheduled.append(
-        schedule_for(
-            session,
-            contact,
-            today,
-            today=today,
-            channel=channel,
-            purpose="Send the review link",
-            rule=REVIEW_LINK,
-            note=settings.review_link or None,
+        schedule_consequence(
+            tx, contact, rule, today, rules=rules, today=today, note=settings.review_link or None
         )
     )
     if not settings.review_link:
@@ -408,27 +420,29 @@ def parse_referral_contact(text: str, name: str, *, region: str = "US") -> Refer
 
 
 def record_referral(
-    session: Session,
+    tx: Tx,
     call_id: int,
     referral: Referral,
     *,
     question: str,
     today: dt.date,
+    now: dt.datetime,
     rules: RuleSet,
     region: str = "US",
 ) -> Recorded:
     """A new contact referred by the customer, an intro follow-up the next working day, and
     (first referral of the call) a thank-you note to the referrer. A person already on file
     is reported and left as they are."""
-    call = _open_call(session, call_id)
-    referrer = session.get(Contact, call.contact_id)
-    assert referrer is not None
+    from followup_cli.models import ContactCreate
+
+    call = _open_call(tx, call_id)
+    referrer = get_contact(tx, call.contact_id)
     text = referral.describe()
-    new: Contact | None = None
+    new: ContactRow | None = None
     notes: list[str] = []
     try:
         new = add_contact(
-            session,
+            tx,
             ContactCreate(
                 name=referral.name,
                 phone=referral.phone,
@@ -443,110 +457,101 @@ def record_referral(
     except Conflict as exc:
         notes.append(f"Not added: {exc}")
         text += f" (already a contact: {exc})"
-    row = Answer(
-        call_id=call_id,
-        step=sc.REFERRAL,
-        question=question,
-        answer=text,
-        answered_at=now_utc(),
+    row = _save_answer(
+        tx,
+        AnswerRow(
+            id=0,
+            call_id=call_id,
+            step=sc.REFERRAL,
+            question=question,
+            answer=text,
+            label=None,
+            suggested_label=None,
+            overridden=False,
+            answered_at=now,
+        ),
     )
-    session.add(row)
     result = Recorded(row, notes=notes, contact=new)
-    if new is not None:
-        result.scheduled.append(
-            schedule_for(
-                session,
-                new,
-                rules.calendar.add_working_days(today, 1),
-                today=today,
-                purpose=f"Introduction {{action}} (referred by {referrer.name})",
-                rule=REFERRAL_INTRO,
-            )
-        )
-        call.referrals += 1
-        if call.referrals == 1:
-            try:
-                result.scheduled.append(
-                    schedule_for(
-                        session,
-                        referrer,
-                        today,
-                        today=today,
-                        channel=Channel.MAIL,
-                        purpose="Thank-you note for the referral",
-                        rule=REFERRAL_THANKS,
-                    )
+    if new is None:
+        return result
+    intro = dataclasses.replace(
+        REFERRAL_INTRO_RULE,
+        purpose=REFERRAL_INTRO_RULE.purpose.replace("{referrer}", referrer.name),
+    )
+    result.scheduled.append(schedule_consequence(tx, new, intro, today, rules=rules, today=today))
+    referrals = call.referrals + 1
+    update(tx, CallRow.TABLE, call.id, {"referrals": referrals})
+    if referrals == 1:
+        try:
+            result.scheduled.append(
+                schedule_consequence(
+                    tx, referrer, REFERRAL_THANKS_RULE, today, rules=rules, today=today
                 )
-            except Conflict as exc:
-                result.notes.append(f"No thank-you note scheduled: {exc}")
-        session.add(call)
-    session.flush()
+            )
+        except Conflict as exc:
+            result.notes.append(f"No thank-you note scheduled: {exc}")
     return result
 
 
-def interrupt_call(session: Session, call_id: int) -> Call:
+def interrupt_call(tx: Tx, call_id: int) -> CallRow:
     """Ctrl-C or end of input: keep the answers, leave the follow-up pending."""
-    call = _open_call(session, call_id)
-    call.status = INTERRUPTED
-    session.add(call)
-    session.flush()
-    return call
+    call = _open_call(tx, call_id)
+    update(tx, CallRow.TABLE, call.id, {"status": INTERRUPTED})
+    return call.replace(status=INTERRUPTED)
 
 
 @dataclass
 class CallResult:
-    call: Call
-    contact: Contact
-    followup: FollowUp
+    call: CallRow
+    contact: ContactRow
+    followup: FollowUpRow
     done: DoneResult
     outcome: str | None = None
     phone_flagged: bool = False
-    make_it_right: FollowUp | None = None
+    make_it_right: FollowUpRow | None = None
     words: list[str] = field(default_factory=list)  # what they said, when it went badly
     notes: list[str] = field(default_factory=list)
 
 
-def finish_call(session: Session, call_id: int, *, today: dt.date, rules: RuleSet) -> CallResult:
+def finish_call(
+    tx: Tx, call_id: int, *, today: dt.date, now: dt.datetime, rules: RuleSet
+) -> CallResult:
     """Apply the end of the call: retry if not reached, else the outcome and its follow-ups."""
-    call = _open_call(session, call_id)
+    call = _open_call(tx, call_id)
     if call.followup_id is None:
         raise Conflict(f"Call #{call_id} has no follow-up any more.")
-    followup = get_pending(session, call.followup_id)
-    contact = session.get(Contact, call.contact_id)
-    assert contact is not None
-    rows = session.exec(select(Answer).where(Answer.call_id == call_id).order_by(Answer.id)).all()
-    call.status = COMPLETED
+    followup = get_pending(tx, call.followup_id)
+    contact = get_contact(tx, call.contact_id)
+    answers = _answers(tx, call_id)
     if call.reach != sc.REACHED:
+        call = call.replace(status=COMPLETED)
+        update(tx, CallRow.TABLE, call.id, {"status": COMPLETED})
         flagged = call.reach == sc.WRONG_NUMBER
         if flagged:
-            contact.phone_invalid = True
-            session.add(contact)
+            update(tx, ContactRow.TABLE, contact.id, {"phone_invalid": True})
+            contact = contact.replace(phone_invalid=True)
             # Trying a wrong number again is pointless: go straight to the channel switch.
-            followup.attempts = max(followup.attempts, rules.retry.max_attempts - 1)
-        done = retry(session, followup, contact, today=today, rules=rules)
-        session.add(call)
-        session.flush()
-        return CallResult(call, contact, followup, done, phone_flagged=flagged)
-    result_outcome = sc.outcome(a.label for a in rows)
-    call.outcome = result_outcome
-    session.add(call)
-    done = complete(session, followup.id, today=today, rules=rules, outcome=result_outcome)  # type: ignore[arg-type]
-    result = CallResult(call, contact, followup, done, outcome=result_outcome)
+            followup = followup.replace(
+                attempts=max(followup.attempts, rules.retry.max_attempts - 1)
+            )
+        done = retry(tx, followup, contact, today=today, rules=rules)
+        return CallResult(call, contact, done.followup, done, phone_flagged=flagged)
+    result_outcome = sc.outcome(a.label for a in answers)
+    call = call.replace(status=COMPLETED, outcome=result_outcome)
+    update(tx, CallRow.TABLE, call.id, {"status": COMPLETED, "outcome": result_outcome})
+    done = complete(tx, followup.id, today=today, now=now, rules=rules, outcome=result_outcome)
+    result = CallResult(call, contact, done.followup, done, outcome=result_outcome)
     if result_outcome == "negative":
         result.words = [
-            f'{a.step.replace("_", " ")}: "{a.answer}"' for a in rows if a.label == "negative"
+            f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"
         ]
-        usable = reachable(contact)
-        channel = Channel.PHONE.value if Channel.PHONE in usable else None
         try:
-            result.make_it_right = schedule_for(
-                session, contact, rules.calendar.add_working_days(today, 1), today=today,
-                channel=channel, purpose="Make it right {action}", rule=MAKE_IT_RIGHT,
-                priority=Priority.HIGH, note="They said: " + "; ".join(result.words),
+            result.make_it_right = schedule_consequence(
+                tx, contact, MAKE_IT_RIGHT_RULE, today, rules=rules, today=today,
+                note="They said: " + "; ".join(result.words),
             )  # fmt: skip
         except Conflict as exc:
             result.notes.append(f"No make-it-right follow-up scheduled: {exc}")
-    session.flush()
     return result
 
 
@@ -686,48 +691,51 @@ class FileCall:
 
 
 def record_answers_file(
-    session: Session,
+    tx: Tx,
     followup_id: int,
     script: sc.Script,
     data: Any,
     *,
     today: dt.date,
+    now: dt.datetime,
     rules: RuleSet,
     settings: Settings,
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> FileCall:
     """A whole call from a file, checked first, then recorded with the same consequences."""
     planned = plan_answers(script, data, region=settings.phone_region, vocabulary=vocabulary)
-    ctx = prepare(session, followup_id, currency=settings.currency)
+    ctx = prepare(tx, followup_id, currency=settings.currency)
     values = prompt_values(ctx, settings)
-    call = start_call(session, followup_id, today=today, script_name=script.name)
-    assert call.id is not None
+    call = start_call(tx, followup_id, today=today, now=now, script_name=script.name)
     recorded: list[Recorded] = []
     for item in planned:
         question = sc.fill(item.step.prompt, values)
         for person in item.referrals:
             recorded.append(
                 record_referral(
-                    session,
+                    tx,
                     call.id,
                     person,
                     question=question,
                     today=today,
+                    now=now,
                     rules=rules,
                     region=settings.phone_region,
                 )
             )
         recorded.append(
             record_answer(
-                session,
+                tx,
                 call.id,
                 item.step,
                 item.answer,
                 question=question,
                 today=today,
+                now=now,
+                rules=rules,
                 label=item.label,
                 suggested_label=item.suggested,
                 settings=settings,
             )
         )
-    return FileCall(recorded, finish_call(session, call.id, today=today, rules=rules))
+    return FileCall(recorded, finish_call(tx, call.id, today=today, now=now, rules=rules))

@@ -69,6 +69,11 @@ def today() -> dt.date:
         ) from None
 
 
+def now() -> dt.datetime:
+    """The current time in UTC, for the timestamps stored with rows (``created_at``)."""
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The owner's settings (``settings.toml`` in the app folder)."""

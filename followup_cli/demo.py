@@ -7,16 +7,17 @@ rules do with real-looking data.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
-
-from sqlalchemy import text
-from sqlmodel import Session, func, select
+from typing import TYPE_CHECKING
 
 from followup_cli.errors import Conflict, InvalidInput
-from followup_cli.followups import add_contact_scheduled, complete, log_interaction, now_utc
-from followup_cli.models import Answer, Call, ContactCreate, FollowUp, Interaction
+from followup_cli.followups import add_contact_scheduled, complete, log_interaction
 from followup_cli.scheduling import RuleSet
+from followup_cli.store.database import file_mark
+from followup_cli.store.rows import AnswerRow, CallRow, FollowUpRow, fetch, insert
+
+if TYPE_CHECKING:
+    from followup_cli.store import Tx
 
 PEOPLE = [
     ("Ann Lee", "ann.lee@example.com", "(555) 010-0101", "phone", "vip"),
@@ -56,27 +57,22 @@ def clear_demo_database(path: Path) -> None:
     """Remove an earlier demo database at ``path``; refuse anything else that is there."""
     if path.is_dir():
         raise InvalidInput(f"{path} is a folder; give --path a file name such as demo.db.")
-    if path.exists() and path.stat().st_size > 0:
-        try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                mark = con.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                con.close()
-        except sqlite3.Error:
-            mark = None
-        if mark != DEMO_MARK:
-            raise Conflict(f"{path} exists and is not a demo database; choose another --path.")
+    if path.exists() and path.stat().st_size > 0 and file_mark(path) != DEMO_MARK:
+        raise Conflict(f"{path} exists and is not a demo database; choose another --path.")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str, int]:
-    """Fill an empty database; returns how many contacts, sales and follow-ups it holds."""
+def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> dict[str, int]:
+    """Fill an empty database; returns how many contacts, sales and follow-ups it holds.
+
+    The caller marks the file as a demo (``Database.set_file_mark(DEMO_MARK)``)."""
+    from followup_cli.models import ContactCreate
+
     refs = []
     for name, email, phone, prefers, tags in PEOPLE:
         contact, _ = add_contact_scheduled(
-            session,
+            tx,
             ContactCreate(name=name, email=email, phone=phone, prefers=prefers, tags=tags),
             today=today - dt.timedelta(days=30),
             rules=rules,
@@ -85,27 +81,25 @@ def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str,
     for days_ago, person, kind, amount, note in EVENTS:
         on = today - dt.timedelta(days=days_ago)  # logged on the day it happened
         log_interaction(
-            session, refs[person], kind, on=on, today=on,
+            tx, refs[person], kind, on=on, today=on, now=now,
             rules=rules, amount_cents=None if amount is None else round(amount * 100), note=note,
         )  # fmt: skip
 
     # The owner already worked through the oldest follow-ups.
-    old = session.exec(
-        select(FollowUp)
-        .where(FollowUp.status == "pending", FollowUp.due_on < today - dt.timedelta(days=3))
-        .order_by(FollowUp.id)
-    ).all()
+    old = fetch(
+        tx, FollowUpRow, "status = 'pending' AND due_on < :before",
+        {"before": today - dt.timedelta(days=3)},
+    )  # fmt: skip
     outcomes = ["positive", "neutral", "positive", "no-answer", "positive"]
     for index, followup in enumerate(old):
-        complete(session, followup.id or 0, today=followup.due_on, rules=rules, outcome=outcomes[index % 5])  # fmt: skip
+        complete(tx, followup.id, today=followup.due_on, now=now, rules=rules, outcome=outcomes[index % 5])  # fmt: skip
 
-    call = Call(
-        contact_id=int(refs[1][1:]), called_on=today - dt.timedelta(days=15),
-        started_at=now_utc(), status="completed", reach="reached", outcome="neutral",
-        would_recommend="not-sure", review="asked",
+    call = CallRow(
+        id=0, followup_id=None, contact_id=int(refs[1][1:]), called_on=today - dt.timedelta(days=15),
+        started_at=now, status="completed", reach="reached", outcome="neutral",
+        would_recommend="not-sure", review="asked", referrals=0, script="default",
     )  # fmt: skip
-    session.add(call)
-    session.flush()
+    call_id = insert(tx, CallRow.TABLE, call.values())
     for step, question, answer, label in [
         (
             "liked_best",
@@ -115,24 +109,13 @@ def build_demo(session: Session, *, today: dt.date, rules: RuleSet) -> dict[str,
         ),
         ("do_better", "What could we do better?", "the fitting took a while", "negative"),
     ]:
-        session.add(
-            Answer(
-                call_id=call.id or 0,
-                step=step,
-                question=question,
-                answer=answer,
-                label=label,
-                suggested_label=label,
-                answered_at=now_utc(),
-            )
-        )
-    session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        session.exec(text(f"PRAGMA user_version = {DEMO_MARK}"))  # type: ignore[call-overload]
+        given = AnswerRow(
+            id=0, call_id=call_id, step=step, question=question, answer=answer, label=label,
+            suggested_label=label, overridden=False, answered_at=now,
+        )  # fmt: skip
+        insert(tx, AnswerRow.TABLE, given.values())
     return {
         "contacts": len(refs),
-        "sales": session.exec(
-            select(func.count()).select_from(Interaction).where(Interaction.kind == "sale")
-        ).one(),
-        "followups": session.exec(select(func.count()).select_from(FollowUp)).one(),
+        "sales": int(tx.value("SELECT COUNT(*) FROM interaction WHERE kind = 'sale'")),
+        "followups": int(tx.value("SELECT COUNT(*) FROM followup")),
     }

@@ -41,6 +41,8 @@ OUTREACH_CHANNEL: dict[str, Channel] = {
 CHANNEL_OUTREACH: dict[Channel, InteractionKind] = {
     channel: InteractionKind(kind) for kind, channel in OUTREACH_CHANNEL.items()
 }
+# The same kinds for ``kind IN ...`` in SQL.
+OUTREACH_KINDS = "(" + ", ".join(f"'{kind}'" for kind in OUTREACH_CHANNEL) + ")"
 
 
 class Status(StrEnum):

@@ -1,23 +1,18 @@
-"""Logging interactions, applying cadence rules, and acting on follow-ups.
+"""Logging interactions, scheduling by the cadence rules, and acting on follow-ups.
 
-Every function takes the session (or a ``Tx``) and ``today``; none reads the clock or prints.
-
-Acting on one follow-up (done, no answer, snooze, skip) and the keep-in-touch check-in are
-written once, as portable SQL over a ``Tx`` (``db.Database.transaction``), so the everyday
-commands start without importing SQLAlchemy. The ``session`` versions used by the ORM code
-(calls, the demo, logging) run the same functions through ``db.SessionTx``. Importing this
-module must stay free of SQLAlchemy and SQLModel: ORM imports live inside the functions.
+Every function takes the one database handle (``Tx``), ``today`` and, where it stamps a row,
+``now``; none reads the clock or prints. Importing this module stays free of SQLAlchemy and
+SQLModel, so the everyday commands start fast.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from followup_cli.db import SessionTx
+from followup_cli.contacts import add_contact, describe, edit_contact, resolve
 from followup_cli.enums import (
     CHANNEL_OUTREACH,
     OUTREACH_CHANNEL,
@@ -30,118 +25,56 @@ from followup_cli.enums import (
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.scheduling import (
     PREFERRED,
+    CadenceRule,
     Offset,
+    Planned,
+    Reach,
     RuleSet,
     choose_channel,
-    reachable_channels,
+    first_channel_spec,
+    opted_out_set,
+    plan_followups,
+)
+from followup_cli.store.rows import (
+    ContactRow,
+    FollowUpRow,
+    InteractionRow,
+    as_date,
+    fetch,
+    get,
+    insert,
+    update,
 )
 from followup_cli.values import check_channel, split_csv_set
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from followup_cli.db import Tx
-    from followup_cli.models import Contact, ContactCreate, ContactUpdate, FollowUp, Interaction
+    from followup_cli.models import ContactCreate, ContactUpdate
+    from followup_cli.store import Tx
 
 KIND_NAMES = ", ".join(k.value for k in InteractionKind)
 OUTCOME_NAMES = ", ".join(o.value for o in Outcome)
 KEEP_IN_TOUCH = "keep-in-touch"
 MANUAL = "manual"
 
-FOLLOWUP_COLUMNS = (
-    "id, contact_id, interaction_id, rule, purpose, channel, due_on, priority, status, "
-    "outcome, completed_on, attempts, until_sale, note, created_on"
-)
-CONTACT_COLUMNS = (
-    "id, name, email, phone, prefers, tags, every_days, phone_invalid, do_not_contact, "
-    "opted_out_channels, created_on"
-)
 
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _date(value: Any) -> dt.date:
-    """A date read by SQL: ISO text on SQLite, a date elsewhere."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _opt_date(value: Any) -> dt.date | None:
-    return None if value is None else _date(value)
-
-
-@dataclass(frozen=True)
-class FollowUpRow:
-    """A follow-up read by SQL; the same attribute names as ``models.FollowUp``."""
-
-    id: int
-    contact_id: int
-    interaction_id: int | None
-    rule: str
-    purpose: str
-    channel: str
-    due_on: dt.date
-    priority: int
-    status: str
-    outcome: str | None
-    completed_on: dt.date | None
-    attempts: int
-    until_sale: bool
-    note: str | None
-    created_on: dt.date
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> FollowUpRow:
-        (fid, contact_id, interaction_id, rule, purpose, channel, due_on, priority, status,
-         outcome, completed_on, attempts, until_sale, note, created_on) = row  # fmt: skip
-        return cls(
-            int(fid), int(contact_id), interaction_id, rule, purpose, channel, _date(due_on),
-            int(priority), status, outcome, _opt_date(completed_on), int(attempts),
-            bool(until_sale), note, _date(created_on),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ContactRow:
-    """A contact read by SQL: what reaching them and keeping in touch need."""
-
-    id: int
-    name: str
-    email: str | None
-    phone: str | None
-    prefers: str
-    tags: str
-    every_days: int | None
-    phone_invalid: bool
-    do_not_contact: bool
-    opted_out_channels: str
-    created_on: dt.date
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> ContactRow:
-        (cid, name, email, phone, prefers, tags, every_days, phone_invalid, do_not_contact,
-         opted_out, created_on) = row  # fmt: skip
-        return cls(
-            int(cid), name, email, phone, prefers, tags or "", every_days, bool(phone_invalid),
-            bool(do_not_contact), opted_out or "", _date(created_on),
-        )  # fmt: skip
-
-
-def reachable(contact: Contact | ContactRow) -> set[str]:
-    return reachable_channels(
-        email=contact.email,
-        phone=contact.phone,
+def reach_of(contact: ContactRow) -> Reach:
+    """How a contact can be reached (see ``scheduling.Reach``)."""
+    return Reach(
+        prefers=contact.prefers,
+        has_email=bool(contact.email),
+        has_phone=bool(contact.phone),
         phone_invalid=contact.phone_invalid,
         do_not_contact=contact.do_not_contact,
-        opted_out=split_csv_set(contact.opted_out_channels),
+        opted_out=opted_out_set(contact.opted_out_channels),
     )
 
 
-def unreachable_reason(contact: Contact | ContactRow, channel: str | None = None) -> str:
-    from followup_cli.contacts import describe
+def reachable(contact: ContactRow) -> set[str]:
+    return reach_of(contact).channels()
 
-    who = describe(contact)  # type: ignore[arg-type]
+
+def unreachable_reason(contact: ContactRow, channel: str | None = None) -> str:
+    who = describe(contact)
     if contact.do_not_contact:
         return f"{who} asked not to be contacted"
     if channel and channel in split_csv_set(contact.opted_out_channels):
@@ -153,61 +86,75 @@ def unreachable_reason(contact: Contact | ContactRow, channel: str | None = None
     return f"{who} cannot be reached by any channel of the rule"
 
 
+def _insert_followup(tx: Tx, followup: FollowUpRow) -> FollowUpRow:
+    return followup.replace(id=insert(tx, FollowUpRow.TABLE, followup.values()))
+
+
+def new_followup(
+    contact_id: int,
+    *,
+    rule: str,
+    purpose: str,
+    channel: str,
+    due_on: dt.date,
+    today: dt.date,
+    interaction_id: int | None = None,
+    priority: int = Priority.NORMAL,
+    until_sale: bool = False,
+    note: str | None = None,
+) -> FollowUpRow:
+    """A pending follow-up, not yet saved (the defaults of a new one, written once)."""
+    return FollowUpRow(
+        id=0, contact_id=contact_id, interaction_id=interaction_id, rule=rule, purpose=purpose,
+        channel=channel, due_on=due_on, priority=priority, status=Status.PENDING.value,
+        outcome=None, completed_on=None, attempts=0, until_sale=until_sale, note=note,
+        created_on=today,
+    )  # fmt: skip
+
+
 @dataclass
 class Scheduling:
     """What applying the rules to one interaction did."""
 
-    scheduled: list[FollowUp] = field(default_factory=list)
+    scheduled: list[FollowUpRow] = field(default_factory=list)
     late: int = 0  # due dates that had already passed; scheduled for today instead
     not_scheduled: list[str] = field(default_factory=list)  # "rule: reason"
 
 
-def apply_rules(
-    session: Session,
-    contact: Contact,
-    interaction: Interaction,
-    rules: RuleSet,
+def save_plan(
+    tx: Tx,
+    contact: ContactRow,
+    plan: Sequence[Planned],
     today: dt.date,
+    *,
+    interaction_id: int | None = None,
+    note: str | None = None,
 ) -> Scheduling:
-    """Schedule the follow-ups the cadence rules ask for after ``interaction``."""
-    from followup_cli.models import FollowUp
-
+    """Write the follow-ups the planner chose; say which it could not schedule and why."""
     result = Scheduling()
-    usable = reachable(contact)
-    for rule in rules.for_kind(interaction.kind):
-        channel = choose_channel(rule.channels, contact.prefers, usable)
-        if channel is None:
-            spec = next((c for c in rule.channels if c != PREFERRED), contact.prefers)
+    for planned in plan:
+        rule = planned.rule
+        if planned.channel is None:
+            spec = first_channel_spec(rule.channels, contact.prefers)
             result.not_scheduled.append(f"{rule.name}: {unreachable_reason(contact, spec)}")
             continue
-        due = rules.calendar.apply(interaction.occurred_on, rule.after)
-        if due < today:
-            due = today
-            result.late += 1
-        followup = FollowUp(
-            contact_id=contact.id,  # type: ignore[arg-type]
-            interaction_id=interaction.id,
-            rule=rule.name,
-            purpose=rule.purpose,
-            channel=channel,
-            due_on=due,
-            priority=rule.priority,
-            until_sale=rule.until_sale,
-            created_on=today,
-        )
-        session.add(followup)
-        result.scheduled.append(followup)
-    session.flush()
+        result.late += planned.late
+        followup = new_followup(
+            contact.id, rule=rule.name, purpose=rule.purpose, channel=planned.channel,
+            due_on=planned.due_on, today=today, interaction_id=interaction_id,
+            priority=rule.priority, until_sale=rule.until_sale, note=note,
+        )  # fmt: skip
+        result.scheduled.append(_insert_followup(tx, followup))
     return result
 
 
 @dataclass
 class LogResult:
-    contact: Contact
-    interaction: Interaction
+    contact: ContactRow
+    interaction: InteractionRow
     scheduling: Scheduling
-    completed: list[FollowUp] = field(default_factory=list)
-    cancelled: list[FollowUp] = field(default_factory=list)
+    completed: list[FollowUpRow] = field(default_factory=list)
+    cancelled: list[FollowUpRow] = field(default_factory=list)
     keep_in_touch: FollowUpRow | None = None
 
 
@@ -219,191 +166,139 @@ def check_kind(kind: str) -> str:
 
 
 def log_interaction(
-    session: Session,
+    tx: Tx,
     ref: str,
     kind: str,
     *,
     on: dt.date,
     today: dt.date,
+    now: dt.datetime,
     rules: RuleSet,
     amount_cents: int | None = None,
     note: str | None = None,
     external_id: str | None = None,
 ) -> LogResult:
     """Record what happened, then let the rules and the agenda react to it."""
-    from sqlmodel import select
-
-    from followup_cli.contacts import resolve
-    from followup_cli.models import Interaction
-
     kind = check_kind(kind)
     if on > today:
         raise InvalidInput(f"{on.isoformat()} is in the future; log what has happened.")
-    contact = resolve(session, ref)
+    contact = resolve(tx, ref)
     if external_id:
-        existing = session.exec(
-            select(Interaction).where(
-                Interaction.source == MANUAL, Interaction.external_id == external_id
-            )
-        ).first()
-        if existing is not None:
+        existing = fetch(
+            tx, InteractionRow, "source = :source AND external_id = :ref",
+            {"source": MANUAL, "ref": external_id},
+        )  # fmt: skip
+        if existing:
             raise Conflict(
-                f"Reference {external_id!r} was already logged ({existing.kind} on "
-                f"{existing.occurred_on.isoformat()} for contact #{existing.contact_id})."
+                f"Reference {external_id!r} was already logged ({existing[0].kind} on "
+                f"{existing[0].occurred_on.isoformat()} for contact #{existing[0].contact_id})."
             )
-    interaction = Interaction(
-        contact_id=contact.id,  # type: ignore[arg-type]
-        kind=kind,
-        occurred_on=on,
-        amount_cents=amount_cents,
-        note=note,
-        source=MANUAL if external_id else None,
-        external_id=external_id,
-        created_at=now_utc(),
-    )
-    session.add(interaction)
-    session.flush()
+    interaction = InteractionRow(
+        id=0, contact_id=contact.id, kind=kind, occurred_on=on, amount_cents=amount_cents,
+        items=None, note=note, source=MANUAL if external_id else None, external_id=external_id,
+        fingerprint=None, created_at=now,
+    )  # fmt: skip
+    interaction = interaction.replace(id=insert(tx, InteractionRow.TABLE, interaction.values()))
     result = LogResult(contact, interaction, Scheduling())
     if kind == InteractionKind.SALE:
-        result.cancelled = _drop_prospect_followups(session, contact, on, today)
+        result.cancelled = _drop_prospect_followups(tx, contact, on, today)
     if kind in OUTREACH_CHANNEL:
-        result.completed = _complete_by_outreach(session, contact, kind, on, rules)
-        result.keep_in_touch = refresh_keep_in_touch(session, contact, rules, today, last=on)
-    result.scheduling = apply_rules(session, contact, interaction, rules, today)
+        result.completed = _complete_by_outreach(tx, contact, kind, on, rules)
+        result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=on)
+    plan = plan_followups(reach_of(contact), kind, on, rules, today)
+    result.scheduling = save_plan(tx, contact, plan, today, interaction_id=interaction.id)
     return result
 
 
-def _pending(session: Session, contact_id: int | None) -> list[FollowUp]:
-    from sqlmodel import select
-
-    from followup_cli.models import FollowUp
-
-    return list(
-        session.exec(
-            select(FollowUp)
-            .where(FollowUp.contact_id == contact_id, FollowUp.status == Status.PENDING)
-            .order_by(FollowUp.due_on, FollowUp.id)
-        ).all()
-    )
+def _pending(tx: Tx, contact_id: int) -> list[FollowUpRow]:
+    return fetch(
+        tx, FollowUpRow, "contact_id = :contact AND status = :pending",
+        {"contact": contact_id, "pending": Status.PENDING.value}, order="due_on, id",
+    )  # fmt: skip
 
 
 def _drop_prospect_followups(
-    session: Session, contact: Contact, on: dt.date, today: dt.date
-) -> list[FollowUp]:
+    tx: Tx, contact: ContactRow, on: dt.date, today: dt.date
+) -> list[FollowUpRow]:
     """A prospect who buys no longer needs "are you still interested?" follow-ups."""
-    dropped = [f for f in _pending(session, contact.id) if f.until_sale]
-    for followup in dropped:
-        followup.status = Status.SKIPPED
-        followup.completed_on = today
-        followup.note = f"Bought on {on.isoformat()}"
-        session.add(followup)
-    return dropped
+    return [
+        _update(
+            tx,
+            f,
+            status=Status.SKIPPED.value,
+            completed_on=today,
+            note=f"Bought on {on.isoformat()}",
+        )
+        for f in _pending(tx, contact.id)
+        if f.until_sale
+    ]
 
 
 def _complete_by_outreach(
-    session: Session, contact: Contact, kind: str, on: dt.date, rules: RuleSet
-) -> list[FollowUp]:
+    tx: Tx, contact: ContactRow, kind: str, on: dt.date, rules: RuleSet
+) -> list[FollowUpRow]:
+    """Logging a call (email, ...) completes the pending follow-ups in that channel due within
+    the rules' outreach window, counted on the owner's calendar."""
     channel = OUTREACH_CHANNEL[kind]
-    horizon = _window_end(on, rules.outreach_window)
-    done = [
-        f for f in _pending(session, contact.id) if f.channel == channel and f.due_on <= horizon
+    horizon = rules.calendar.shift(on, rules.outreach_window)
+    return [
+        _update(
+            tx,
+            f,
+            status=Status.DONE.value,
+            completed_on=on,
+            note=f.note or f"Done by the {kind} logged on {on.isoformat()}",
+        )
+        for f in _pending(tx, contact.id)
+        if f.channel == channel and f.due_on <= horizon
     ]
-    for followup in done:
-        followup.status = Status.DONE
-        followup.completed_on = on
-        followup.note = followup.note or f"Done by the {kind} logged on {on.isoformat()}"
-        session.add(followup)
-    return done
-
-
-def _window_end(on: dt.date, window: Offset) -> dt.date:
-    from followup_cli.scheduling import WorkCalendar, _shift
-
-    if window.unit == "wd":
-        return WorkCalendar().add_working_days(on, window.amount)
-    return _shift(on, window, backwards=False)
 
 
 # --------------------------------------------------------------------------------------------
-# Acting on follow-ups: portable SQL over a Tx, shared by the CLI and the ORM callers
+# Acting on follow-ups
 # --------------------------------------------------------------------------------------------
 
-_Found = TypeVar("_Found", "FollowUp", FollowUpRow)
 
-
-def _found(followup_id: int, followup: _Found | None) -> _Found:
+def get_followup(tx: Tx, followup_id: int) -> FollowUpRow:
+    followup = get(tx, FollowUpRow, followup_id)
     if followup is None:
         raise NotFound(f"No follow-up #{followup_id}. See `followup today` or `followup upcoming`.")
     return followup
 
 
-def _still_pending(followup_id: int, followup: _Found) -> _Found:
+def get_pending(tx: Tx, followup_id: int) -> FollowUpRow:
+    followup = get_followup(tx, followup_id)
     if followup.status != Status.PENDING:
         when = f" on {followup.completed_on.isoformat()}" if followup.completed_on else ""
         raise Conflict(f"Follow-up #{followup_id} is already {followup.status}{when}.")
     return followup
 
 
-def get_followup_tx(tx: Tx, followup_id: int) -> FollowUpRow:
-    rows = tx.rows(f"SELECT {FOLLOWUP_COLUMNS} FROM followup WHERE id = :id", {"id": followup_id})
-    return _found(followup_id, FollowUpRow.from_row(rows[0]) if rows else None)
-
-
-def get_pending_tx(tx: Tx, followup_id: int) -> FollowUpRow:
-    return _still_pending(followup_id, get_followup_tx(tx, followup_id))
-
-
-def get_followup(session: Session, followup_id: int) -> FollowUp:
-    """The ORM object, for the callers that go on working on it (the call script)."""
-    from followup_cli.models import FollowUp
-
-    return _found(followup_id, session.get(FollowUp, followup_id))
-
-
-def get_pending(session: Session, followup_id: int) -> FollowUp:
-    return _still_pending(followup_id, get_followup(session, followup_id))
-
-
-def get_contact_tx(tx: Tx, contact_id: int) -> ContactRow:
-    rows = tx.rows(f"SELECT {CONTACT_COLUMNS} FROM contact WHERE id = :id", {"id": contact_id})
-    if not rows:
+def get_contact(tx: Tx, contact_id: int) -> ContactRow:
+    contact = get(tx, ContactRow, contact_id)
+    if contact is None:
         raise NotFound(f"No contact #{contact_id}. See `followup contact list`.")
-    return ContactRow.from_row(rows[0])
-
-
-def _pending_rows(tx: Tx, contact_id: int, rule: str) -> list[FollowUpRow]:
-    rows = tx.rows(
-        f"SELECT {FOLLOWUP_COLUMNS} FROM followup WHERE contact_id = :contact "
-        "AND status = :pending AND rule = :rule ORDER BY due_on, id",
-        {"contact": contact_id, "pending": Status.PENDING.value, "rule": rule},
-    )
-    return [FollowUpRow.from_row(row) for row in rows]
+    return contact
 
 
 def _update(tx: Tx, followup: FollowUpRow, **changes: Any) -> FollowUpRow:
     """Write ``changes`` (column names of ``followup``) and return the row as it now is."""
-    assignments = ", ".join(f"{name} = :{name}" for name in changes)
-    tx.execute(f"UPDATE followup SET {assignments} WHERE id = :id", {**changes, "id": followup.id})
-    return dataclasses.replace(followup, **changes)
+    update(tx, FollowUpRow.TABLE, followup.id, changes)
+    return followup.replace(**changes)
 
 
-def _delete(tx: Tx, followups: Sequence[FollowUpRow]) -> None:
-    for followup in followups:
-        tx.execute("DELETE FROM followup WHERE id = :id", {"id": followup.id})
-
-
-def last_contacted_on(tx: Tx, contact_id: int | None) -> dt.date | None:
+def last_contacted_on(tx: Tx, contact_id: int) -> dt.date | None:
     """The last outreach (call, email, text, note, meeting) logged for a contact."""
     kinds = {f"k{i}": str(kind) for i, kind in enumerate(OUTREACH_CHANNEL)}
-    rows = tx.rows(
+    value = tx.value(
         "SELECT MAX(occurred_on) FROM interaction WHERE contact_id = :contact "
         f"AND kind IN ({', '.join(':' + name for name in kinds)})",
         {"contact": contact_id, **kinds},
     )
-    return _opt_date(rows[0][0]) if rows else None
+    return None if value is None else as_date(value)
 
 
-def keep_in_touch_interval(contact: Contact | ContactRow, rules: RuleSet) -> Offset | None:
+def keep_in_touch_interval(contact: ContactRow, rules: RuleSet) -> Offset | None:
     """The contact's own interval, else the shortest interval of its tags."""
     if contact.every_days:
         return Offset(contact.every_days, "d")
@@ -415,9 +310,9 @@ def keep_in_touch_interval(contact: Contact | ContactRow, rules: RuleSet) -> Off
     return min(known, key=lambda o: rules.calendar.apply(base, o))
 
 
-def refresh_keep_in_touch_tx(
+def refresh_keep_in_touch(
     tx: Tx,
-    contact: Contact | ContactRow,
+    contact: ContactRow,
     rules: RuleSet,
     today: dt.date,
     last: dt.date | None = None,
@@ -427,14 +322,17 @@ def refresh_keep_in_touch_tx(
     Counted from when they were last contacted, not from the last due date, so a call made
     early pushes the next check-in out.
     """
-    contact_id = int(contact.id)  # type: ignore[arg-type]
     interval = keep_in_touch_interval(contact, rules)
-    pending = _pending_rows(tx, contact_id, KEEP_IN_TOUCH)
+    pending = fetch(
+        tx, FollowUpRow, "contact_id = :contact AND status = :pending AND rule = :rule",
+        {"contact": contact.id, "pending": Status.PENDING.value, "rule": KEEP_IN_TOUCH},
+        order="due_on, id",
+    )  # fmt: skip
     channel = choose_channel(rules.keep_in_touch_channels, contact.prefers, reachable(contact))
     if interval is None or channel is None:
         _delete(tx, pending)
         return None
-    last = last or last_contacted_on(tx, contact_id) or contact.created_on
+    last = last or last_contacted_on(tx, contact.id) or contact.created_on
     due = rules.calendar.apply(last, interval)
     if pending:
         _delete(tx, pending[1:])
@@ -442,30 +340,22 @@ def refresh_keep_in_touch_tx(
         if (kept.due_on, kept.channel) == (due, channel):
             return kept
         return _update(tx, kept, due_on=due, channel=channel)
-    row = FollowUpRow(
-        0, contact_id, None, KEEP_IN_TOUCH, rules.keep_in_touch_purpose, channel, due,
-        Priority.NORMAL, Status.PENDING.value, None, None, 0, False, None, today,
-    )  # fmt: skip
-    values = dataclasses.asdict(row)
-    del values["id"]
-    new_id = tx.insert(
-        f"INSERT INTO followup ({', '.join(values)}) "
-        f"VALUES ({', '.join(':' + name for name in values)}) RETURNING id",
-        values,
+    return _insert_followup(
+        tx,
+        new_followup(
+            contact.id,
+            rule=KEEP_IN_TOUCH,
+            purpose=rules.keep_in_touch_purpose,
+            channel=channel,
+            due_on=due,
+            today=today,
+        ),
     )
-    return dataclasses.replace(row, id=new_id)
 
 
-def refresh_keep_in_touch(
-    session: Session,
-    contact: Contact,
-    rules: RuleSet,
-    today: dt.date,
-    last: dt.date | None = None,
-) -> FollowUpRow | None:
-    """``refresh_keep_in_touch_tx`` inside an ORM session."""
-    with SessionTx(session) as tx:
-        return refresh_keep_in_touch_tx(tx, contact, rules, today, last)
+def _delete(tx: Tx, followups: Sequence[FollowUpRow]) -> None:
+    for followup in followups:
+        tx.execute("DELETE FROM followup WHERE id = :id", {"id": followup.id})
 
 
 @dataclass
@@ -487,58 +377,38 @@ def check_outcome(outcome: str | None) -> str | None:
     return value
 
 
-def complete_tx(
+def complete(
     tx: Tx,
     followup_id: int,
     *,
     today: dt.date,
+    now: dt.datetime,
     rules: RuleSet,
     outcome: str | None = None,
     note: str | None = None,
 ) -> DoneResult:
     """Mark a follow-up done; ``no-answer`` applies the retry rule instead."""
     outcome = check_outcome(outcome)
-    followup = get_pending_tx(tx, followup_id)
-    contact = get_contact_tx(tx, followup.contact_id)
+    followup = get_pending(tx, followup_id)
+    contact = get_contact(tx, followup.contact_id)
     if outcome == Outcome.NO_ANSWER:
-        return retry_tx(tx, followup, contact, today=today, rules=rules, note=note)
+        return retry(tx, followup, contact, today=today, rules=rules, note=note)
     followup = _update(
         tx, followup, status=Status.DONE.value, outcome=outcome, completed_on=today,
         note=note or followup.note,
     )  # fmt: skip
-    tx.execute(
-        "INSERT INTO interaction (contact_id, kind, occurred_on, note, created_at) "
-        "VALUES (:contact, :kind, :on, :note, :at)",
-        {
-            "contact": contact.id,
-            "kind": CHANNEL_OUTREACH[Channel(followup.channel)].value,
-            "on": today,
-            "note": note or f"Follow-up #{followup.id}",
-            "at": now_utc(),
-        },
-    )
+    outreach = InteractionRow(
+        id=0, contact_id=contact.id, kind=CHANNEL_OUTREACH[Channel(followup.channel)].value,
+        occurred_on=today, amount_cents=None, items=None, note=note or f"Follow-up #{followup.id}",
+        source=None, external_id=None, fingerprint=None, created_at=now,
+    )  # fmt: skip
+    insert(tx, InteractionRow.TABLE, outreach.values())
     result = DoneResult(followup, contact)
-    result.keep_in_touch = refresh_keep_in_touch_tx(tx, contact, rules, today, last=today)
+    result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
     return result
 
 
-def complete(
-    session: Session,
-    followup_id: int,
-    *,
-    today: dt.date,
-    rules: RuleSet,
-    outcome: str | None = None,
-    note: str | None = None,
-) -> DoneResult:
-    """``complete_tx`` inside an ORM session."""
-    with SessionTx(session) as tx:
-        return complete_tx(
-            tx, followup_id, today=today, rules=rules, outcome=outcome, note=note
-        )  # fmt: skip
-
-
-def retry_tx(
+def retry(
     tx: Tx,
     followup: FollowUpRow,
     contact: ContactRow,
@@ -570,50 +440,22 @@ def retry_tx(
     return result
 
 
-def retry(
-    session: Session,
-    followup: FollowUp,
-    contact: Contact,
-    *,
-    today: dt.date,
-    rules: RuleSet,
-    note: str | None = None,
-) -> DoneResult:
-    """``retry_tx`` inside an ORM session, on the objects as changed so far (flushed first)."""
-    with SessionTx(session) as tx:
-        row = get_followup_tx(tx, followup.id)  # type: ignore[arg-type]
-        who = get_contact_tx(tx, contact.id)  # type: ignore[arg-type]
-        return retry_tx(tx, row, who, today=today, rules=rules, note=note)
-
-
-def snooze_tx(tx: Tx, followup_id: int, until: dt.date, *, today: dt.date) -> FollowUpRow:
+def snooze(tx: Tx, followup_id: int, until: dt.date, *, today: dt.date) -> FollowUpRow:
     if until < today:
         raise InvalidInput(f"{until.isoformat()} is in the past; snooze to today or later.")
-    return _update(tx, get_pending_tx(tx, followup_id), due_on=until)
+    return _update(tx, get_pending(tx, followup_id), due_on=until)
 
 
-def snooze(session: Session, followup_id: int, until: dt.date, *, today: dt.date) -> FollowUpRow:
-    with SessionTx(session) as tx:
-        return snooze_tx(tx, followup_id, until, today=today)
-
-
-def skip_tx(tx: Tx, followup_id: int, *, today: dt.date, reason: str | None = None) -> FollowUpRow:
-    followup = get_pending_tx(tx, followup_id)
+def skip(tx: Tx, followup_id: int, *, today: dt.date, reason: str | None = None) -> FollowUpRow:
+    followup = get_pending(tx, followup_id)
     return _update(
         tx, followup, status=Status.SKIPPED.value, completed_on=today,
         note=reason or followup.note,
     )  # fmt: skip
 
 
-def skip(
-    session: Session, followup_id: int, *, today: dt.date, reason: str | None = None
-) -> FollowUpRow:
-    with SessionTx(session) as tx:
-        return skip_tx(tx, followup_id, today=today, reason=reason)
-
-
 def schedule(
-    session: Session,
+    tx: Tx,
     ref: str,
     due: dt.date,
     *,
@@ -621,35 +463,12 @@ def schedule(
     channel: str | None = None,
     purpose: str | None = None,
     priority: int = Priority.NORMAL,
-    rule: str = MANUAL,
     note: str | None = None,
-) -> FollowUp:
-    """A one-off follow-up the owner asks for (or the call script does)."""
-    from followup_cli.contacts import resolve
-
+) -> FollowUpRow:
+    """A one-off follow-up the owner asks for, by the channel given or the one they prefer."""
     if due < today:
         raise InvalidInput(f"{due.isoformat()} is in the past; schedule for today or later.")
-    contact = resolve(session, ref)
-    return schedule_for(
-        session, contact, due, today=today, channel=channel, purpose=purpose,
-        priority=priority, rule=rule, note=note,
-    )  # fmt: skip
-
-
-def schedule_for(
-    session: Session,
-    contact: Contact,
-    due: dt.date,
-    *,
-    today: dt.date,
-    channel: str | None = None,
-    purpose: str | None = None,
-    priority: int = Priority.NORMAL,
-    rule: str = MANUAL,
-    note: str | None = None,
-) -> FollowUp:
-    from followup_cli.models import FollowUp
-
+    contact = resolve(tx, ref)
     usable = reachable(contact)
     if channel is not None:
         channel = check_channel(channel)
@@ -659,42 +478,54 @@ def schedule_for(
         channel = choose_channel([PREFERRED], contact.prefers, usable)
         if channel is None:
             raise Conflict(f"Cannot schedule: {unreachable_reason(contact)}.")
-    followup = FollowUp(
-        contact_id=contact.id,  # type: ignore[arg-type]
-        rule=rule,
-        purpose=(purpose or "Follow-up {action}").strip(),
-        channel=channel,
-        due_on=due,
-        priority=priority,
-        note=note,
-        created_on=today,
-    )
-    session.add(followup)
-    session.flush()
-    return followup
+    followup = new_followup(
+        contact.id, rule=MANUAL, purpose=(purpose or "Follow-up {action}").strip(),
+        channel=channel, due_on=due, today=today, priority=priority, note=note,
+    )  # fmt: skip
+    return _insert_followup(tx, followup)
+
+
+def schedule_consequence(
+    tx: Tx,
+    contact: ContactRow,
+    rule: CadenceRule,
+    base: dt.date,
+    *,
+    rules: RuleSet,
+    today: dt.date,
+    note: str | None = None,
+) -> FollowUpRow:
+    """One follow-up a call's answer leads to (``calls``), planned like every other: by the
+    one planner, on the owner's calendar. Conflict if the contact cannot be reached by it."""
+    from followup_cli.scheduling import plan_one
+
+    planned = plan_one(rule, reach_of(contact), base, rules.calendar, today)
+    saved = save_plan(tx, contact, [planned], today, note=note)
+    if not saved.scheduled:
+        if len(rule.channels) == 1 and rule.channels[0] != PREFERRED:
+            channel = rule.channels[0]
+            raise Conflict(f"Cannot schedule by {channel}: {unreachable_reason(contact, channel)}.")
+        raise Conflict(f"Cannot schedule: {unreachable_reason(contact)}.")
+    return saved.scheduled[0]
 
 
 def add_contact_scheduled(
-    session: Session, data: ContactCreate, *, today: dt.date, rules: RuleSet, region: str = "US"
-) -> tuple[Contact, FollowUpRow | None]:
+    tx: Tx, data: ContactCreate, *, today: dt.date, rules: RuleSet, region: str = "US"
+) -> tuple[ContactRow, FollowUpRow | None]:
     """Add a contact and, if it has a keep-in-touch interval, its first check-in."""
-    from followup_cli.contacts import add_contact
-
-    contact = add_contact(session, data, today=today, region=region)
-    return contact, refresh_keep_in_touch(session, contact, rules, today)
+    contact = add_contact(tx, data, today=today, region=region)
+    return contact, refresh_keep_in_touch(tx, contact, rules, today)
 
 
 def edit_contact_scheduled(
-    session: Session,
+    tx: Tx,
     ref: str,
-    update: ContactUpdate,
+    changes: ContactUpdate,
     *,
     today: dt.date,
     rules: RuleSet,
     region: str = "US",
-) -> tuple[Contact, list[str], FollowUpRow | None]:
+) -> tuple[ContactRow, list[str], FollowUpRow | None]:
     """Edit a contact; a changed interval, tag or channel moves its keep-in-touch check-in."""
-    from followup_cli.contacts import edit_contact
-
-    contact, changed = edit_contact(session, ref, update, region=region)
-    return contact, changed, refresh_keep_in_touch(session, contact, rules, today)
+    contact, changed = edit_contact(tx, ref, changes, region=region)
+    return contact, changed, refresh_keep_in_touch(tx, contact, rules, today)

@@ -30,7 +30,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_json_string
@@ -40,21 +40,16 @@ from typing import IO, TYPE_CHECKING, Any
 from followup_cli.enums import Channel, InteractionKind, Status
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.privacy import suppression_hash
-from followup_cli.scheduling import RuleSet, choose_channel, reachable_channels
+from followup_cli.scheduling import Reach, RuleSet, opted_out_set, plan_followups
 from followup_cli.values import (
     EMAIL_RE,
     normalize_email,
     parse_amount,
     phone_key,
-    split_csv_set,
 )
 
 if TYPE_CHECKING:
-    import sqlite3
-
-    from sqlalchemy.engine import Connection
-
-    from followup_cli.db import Database
+    from followup_cli.store import Database, Tx
 
 FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
 REQUIRED = ("order_id", "date")
@@ -419,7 +414,7 @@ def _records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[st
 
 
 def _stage(
-    conn: Connection,
+    tx: Tx,
     source: _Input,
     encoding: str,
     options: ImportOptions,
@@ -431,13 +426,13 @@ def _stage(
     fmt = options.format or ("jsonl" if source.label.endswith((".jsonl", ".ndjson")) else "csv")
     stream = io.TextIOWrapper(source.binary, encoding=encoding, newline="")
     try:
-        return _stage_rows(conn, source, stream, fmt, options, today, progress)
+        return _stage_rows(tx, source, stream, fmt, options, today, progress)
     finally:
         stream.detach()  # keep the file open: a second attempt re-reads it
 
 
 def _stage_rows(
-    conn: Connection,
+    tx: Tx,
     source: _Input,
     stream: IO[str],
     fmt: str,
@@ -456,7 +451,6 @@ def _stage_rows(
     signature = "csv-" + hashlib.sha1("|".join(_norm_header(h) for h in header).encode()).hexdigest()[:8]  # fmt: skip
     validate = _Validator(columns, options, today)
     rows = 0
-    insert = _inserter(conn, "import_row", ROW_COLUMNS)
     for line, cells in records:
         assert cells is not None
         rows += 1
@@ -466,11 +460,11 @@ def _stage_rows(
             rejects.append(Reject(line, str(exc).rstrip("."), cells))
             continue
         if len(batch) >= _BATCH:
-            insert(batch)
+            tx.insert_rows("import_row", ROW_COLUMNS, batch)
             batch.clear()
             if progress is not None:
                 progress(source.binary.tell(), source.size)
-    insert(batch)
+    tx.insert_rows("import_row", ROW_COLUMNS, batch)
     if progress is not None:  # all read: what follows is the write
         progress(source.size, source.size)
     return _Staged(header, signature, rows, rejects)
@@ -633,83 +627,21 @@ CONTACT_OF_SALE = (
     "COALESCE(s.contact_id, (SELECT p.contact_id FROM import_person p"
     " WHERE p.line = COALESCE(s.person_line, s.line)))"
 )
-INTERACTIONS_SQL = (
-    "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
-    f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
-    " s.occurred_on, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint, :now"
-    " FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
-)
 
 
-def _cursor(conn: Connection) -> sqlite3.Cursor | None:
-    """A cursor of the driver's own connection on SQLite (the bulk paths skip SQLAlchemy's
-    per-row parameter handling, which costs more than SQLite's work); None elsewhere."""
-    if not _is_sqlite(conn):
-        return None
-    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr,no-any-return]
-
-
-def _inserter(
-    conn: Connection, table: str, columns: Sequence[str]
-) -> Callable[[list[tuple[Any, ...]]], None]:
-    """Bulk insert of plain tuples: qmark executemany on SQLite, SQLAlchemy Core elsewhere."""
-    cursor = _cursor(conn)
-    if cursor is not None:
-        statement = (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        )
-
-        def insert(rows: list[tuple[Any, ...]]) -> None:
-            if rows:
-                cursor.executemany(statement, rows)
-
-        return insert
-    from sqlalchemy import text as sql
-
-    text = sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+def interactions_sql(occurred_on: str) -> str:
+    """The new sales, in file order; ``occurred_on`` is the staged text as a date."""
+    return (
+        "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
+        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
+        f" {occurred_on}, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint,"
+        " :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
     )
 
-    def insert_core(rows: list[tuple[Any, ...]]) -> None:
-        if rows:  # SQLAlchemy treats an empty parameter list as one empty row
-            conn.execute(text, [dict(zip(columns, row, strict=True)) for row in rows])
 
-    return insert_core
-
-
-def _insert(
-    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    _inserter(conn, table, columns)(rows)
-
-
-def _select(conn: Connection, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """A (small) read as a list of plain tuples."""
-    return list(_iter_select(conn, statement, params))
-
-
-def _iter_select(
-    conn: Connection, statement: str, params: dict[str, Any]
-) -> Iterator[tuple[Any, ...]]:
-    """A read as plain tuples, row by row (on SQLite without SQLAlchemy's Row objects)."""
-    cursor = _cursor(conn)
-    if cursor is not None:
-        try:
-            yield from cursor.execute(statement, params)
-        finally:
-            cursor.close()
-        return
-    from sqlalchemy import text as sql
-
-    for row in conn.execute(sql(statement).execution_options(stream_results=True), params):
-        yield tuple(row)  # a server-side cursor: PostgreSQL sends rows as they are read
-
-
-def _create_stage(conn: Connection) -> None:
-    from sqlalchemy import text as sql
-
+def _create_stage(tx: Tx) -> None:
     for statement in (*DROP_STAGE, *STAGE_DDL):
-        conn.execute(sql(statement))
+        tx.execute(statement)
 
 
 def _fingerprint(sale: dict[str, Any]) -> str:
@@ -736,29 +668,22 @@ def _fingerprint_of(
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _group_sales(conn: Connection) -> int:
+def _group_sales(tx: Tx) -> int:
     """Rows sharing an order id become one sale: first non-empty value of each field, the
     distinct items joined in file order, the total taken once. Returns exact duplicate rows.
 
     Most orders are one row, and stay in import_row; only orders spanning several rows are
     read back (in order id order, a page at a time) and merged into import_merged in Python.
     """
-    from sqlalchemy import text as sql
-
-    conn.execute(
-        sql(
-            "INSERT INTO import_multi (order_id) SELECT order_id FROM import_row"
-            " GROUP BY order_id HAVING COUNT(*) > 1"
-        )
+    tx.execute(
+        "INSERT INTO import_multi (order_id) SELECT order_id FROM import_row"
+        " GROUP BY order_id HAVING COUNT(*) > 1"
     )
-    conn.execute(
-        sql(
-            f"INSERT INTO import_multi_row (seq, {_COPIED}) SELECT ROW_NUMBER() OVER"
-            f" (ORDER BY order_id, line), {_COPIED} FROM import_row"
-            " WHERE order_id IN (SELECT order_id FROM import_multi)"
-        )
+    tx.execute(
+        f"INSERT INTO import_multi_row (seq, {_COPIED}) SELECT ROW_NUMBER() OVER"
+        f" (ORDER BY order_id, line), {_COPIED} FROM import_row"
+        " WHERE order_id IN (SELECT order_id FROM import_multi)"
     )
-    insert = _inserter(conn, "import_merged", ROW_COLUMNS)
     keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
     duplicates = 0
     batch: list[tuple[Any, ...]] = []
@@ -772,14 +697,13 @@ def _group_sales(conn: Connection) -> int:
         current["fingerprint"] = _fingerprint(current)
         batch.append(tuple(current[c] for c in ROW_COLUMNS))
         if len(batch) >= _BATCH:
-            insert(batch)
+            tx.insert_rows("import_merged", ROW_COLUMNS, batch)
             batch.clear()
 
     after = 0
     columns = ROW_COLUMNS[:-1]
     while True:  # paged, so memory stays flat however big the file
-        rows = _select(
-            conn,
+        rows = tx.rows(
             f"SELECT seq, {', '.join(columns)} FROM import_multi_row WHERE seq > :after"
             " ORDER BY seq LIMIT :limit",
             {"after": after, "limit": _BATCH},
@@ -807,7 +731,7 @@ def _group_sales(conn: Connection) -> int:
                 items.append(record["items"])
     if current is not None:
         flush()
-    insert(batch)
+    tx.insert_rows("import_merged", ROW_COLUMNS, batch)
     return duplicates
 
 
@@ -822,7 +746,7 @@ def run_import(
     options: ImportOptions,
     rules: RuleSet,
     today: dt.date,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import one file of sales in one transaction; see the module docstring."""
@@ -846,13 +770,9 @@ def _run(
     options: ImportOptions,
     rules: RuleSet,
     today: dt.date,
-    now: dt.datetime | None,
+    now: dt.datetime,
     progress: ProgressCallback | None,
 ) -> ImportSummary:
-    from sqlalchemy.exc import OperationalError
-
-    from followup_cli.db import translate_operational_error
-
     encodings = ["utf-8-sig", "cp1252"] if options.encoding == "auto" else [options.encoding]
     try:
         codecs.lookup(encodings[0])
@@ -860,17 +780,16 @@ def _run(
         raise InvalidInput(
             f"Unknown encoding {options.encoding!r}; try utf-8, cp1252 or latin-1."
         ) from None
-    engine = db.engine
-    with engine.connect() as conn, _big_cache(conn):
+    with db.connect(bulk=True) as conn:
         try:
-            conn.execution_options(followup_readonly=True)  # staging: TEMP tables only
             staged: _Staged | None = None
             note = None
             for attempt, encoding in enumerate(encodings):
-                with conn.begin():
-                    _create_stage(conn)
+                # Staging writes TEMP tables only: a read transaction, no write lock yet.
+                with conn.transaction(write=False) as tx:
+                    _create_stage(tx)
                     try:
-                        staged = _stage(conn, source, encoding, options, today, progress)
+                        staged = _stage(tx, source, encoding, options, today, progress)
                     except UnicodeDecodeError:
                         line = _bad_line(source.binary, encoding)
                         if attempt + 1 < len(encodings):
@@ -885,7 +804,7 @@ def _run(
                             "Save it as CSV UTF-8, or say its encoding, e.g. --encoding "
                             "cp1252 or --encoding latin-1. Nothing was imported."
                         ) from None
-                    duplicates = _group_sales(conn)
+                    duplicates = _group_sales(tx)
                     break
             assert staged is not None
             used = encoding
@@ -903,65 +822,15 @@ def _run(
                 path = options.rejects or _default_rejects(source)
                 _write_rejects(path, staged.header, staged.rejects)
                 summary.rejects_path = str(path)
-            conn.execution_options(followup_readonly=False)
-            transaction = conn.begin()  # BEGIN IMMEDIATE: waits politely for another writer
-            try:
-                _write(conn, summary, rules, today, now or dt.datetime.now(dt.UTC))
-                if options.dry_run:
-                    transaction.rollback()
-                else:
-                    transaction.commit()
-            except BaseException:
-                if transaction.is_active:
-                    transaction.rollback()
-                raise
-        except OperationalError as exc:
-            raise translate_operational_error(exc) from exc
+            # BEGIN IMMEDIATE (an advisory lock on PostgreSQL): waits politely for another
+            # writer; a dry run rolls it all back.
+            with conn.transaction(commit=not options.dry_run, exclusive=True) as tx:
+                _write(tx, summary, rules, today, now)
         finally:
-            _drop_stage(conn)
+            with suppress(Exception), conn.transaction(write=False) as tx:
+                for statement in DROP_STAGE:  # a pooled PostgreSQL connection outlives us
+                    tx.execute(statement)
     return summary
-
-
-IMPORT_CACHE_KIB = 65536
-IMPORT_TEMP_CACHE_KIB = 8192
-
-
-@contextmanager
-def _big_cache(conn: Connection) -> Iterator[None]:
-    """A 64 MiB page cache while importing (SQLite's default is 2 MiB): matching 100k sales
-    against 200k contacts and adding follow-ups to a 1M-row table touches pages all over the
-    indexes, and re-reading them from the OS dominated the write. The TEMP tables are read in
-    order and need little."""
-    if not _is_sqlite(conn):
-        yield
-        return
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    (previous,) = raw.execute("PRAGMA main.cache_size").fetchone()
-    (previous_temp,) = raw.execute("PRAGMA temp.cache_size").fetchone()
-    raw.execute(f"PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}")
-    raw.execute(f"PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        try:
-            raw.execute(f"PRAGMA main.cache_size = {int(previous)}")
-            raw.execute(f"PRAGMA temp.cache_size = {int(previous_temp)}")
-        except Exception:  # the connection is being invalidated anyway
-            pass
-
-
-def _drop_stage(conn: Connection) -> None:
-    from sqlalchemy import text as sql
-
-    try:
-        if conn.in_transaction():
-            conn.rollback()
-        for statement in DROP_STAGE:
-            conn.execute(sql(statement))
-        conn.commit()
-    except Exception:  # the connection is going away anyway; TEMP tables go with it
-        conn.invalidate()
 
 
 def _source_name(options: ImportOptions, signature: str) -> str:
@@ -997,68 +866,55 @@ def _write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None
         ) from None
 
 
-def _is_sqlite(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
-
-
 def _write(
-    conn: Connection, summary: ImportSummary, rules: RuleSet, today: dt.date, now: dt.datetime
+    tx: Tx, summary: ImportSummary, rules: RuleSet, today: dt.date, now: dt.datetime
 ) -> None:
     """The write transaction: a handful of set-based statements."""
-    from sqlalchemy import text as sql
-
-    sqlite = _is_sqlite(conn)
-
-    def run(statement: str, **params: Any) -> Any:
-        return conn.execute(sql(statement), params)
-
-    if not sqlite:
-        run("SELECT pg_advisory_xact_lock(7411)")  # one import at a time on PostgreSQL
-    run(SALES_SQL, source=summary.source)
-    summary.suppressed = _suppress(conn)
-    old, same, no_contact = run(
+    tx.execute(SALES_SQL, {"source": summary.source})
+    summary.suppressed = _suppress(tx)
+    counts = tx.one(
         "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
         " THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0) FROM import_sale"
-    ).one()
+    )
+    assert counts is not None
+    old, same, no_contact = counts
     summary.already_imported, summary.skipped_no_contact = int(same), int(no_contact)
     summary.changed = int(old) - int(same)
     if summary.changed:
-        changed = run(
+        changed = tx.rows(
             "SELECT order_id FROM import_sale WHERE state = 'old'"
             " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint)"
             " ORDER BY line LIMIT :limit",
-            limit=MAX_CHANGED_LISTED,
-        ).all()
+            {"limit": MAX_CHANGED_LISTED},
+        )
         summary.changed_orders = [r[0] for r in changed]
-    _resolve_contacts(conn, summary, today)
+    _resolve_contacts(tx, summary, today)
     summary.matched_contacts = int(
-        run(
+        tx.value(
             "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
             " WHERE state = 'new' AND contact_id IS NOT NULL"
-        ).scalar_one()
+        )
     )
-    (before,) = run("SELECT COALESCE(MAX(id), 0) FROM interaction").one()
-    summary.sales_imported = run(
-        INTERACTIONS_SQL.replace("s.occurred_on,", "CAST(s.occurred_on AS DATE),")
-        if not sqlite
-        else INTERACTIONS_SQL,
-        kind=InteractionKind.SALE.value,
-        source=summary.source,
-        now=_stamp(now, sqlite),
-    ).rowcount
+    before = int(tx.value("SELECT COALESCE(MAX(id), 0) FROM interaction"))
+    summary.sales_imported = tx.execute(
+        interactions_sql(tx.date_of("s.occurred_on")),
+        {"kind": InteractionKind.SALE.value, "source": summary.source, "now": now},
+    )
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
     # Only contacts that existed before the import can have any.
-    run(BOUGHT_SQL)
-    summary.prospect_followups_dropped = run(
+    tx.execute(BOUGHT_SQL)
+    summary.prospect_followups_dropped = tx.execute(
         PROSPECTS_SQL,
-        skipped=Status.SKIPPED.value,
-        pending=Status.PENDING.value,
-        today=today.isoformat() if sqlite else today,
-        true=True,
-    ).rowcount
-    _schedule(conn, summary, rules, today, int(before), now)
+        {
+            "skipped": Status.SKIPPED.value,
+            "pending": Status.PENDING.value,
+            "today": today,
+            "true": True,
+        },
+    )
+    _schedule(tx, summary, rules, today, before, now)
 
 
 # Each existing contact's first sale in the file, keyed by contact: the prospect update
@@ -1077,26 +933,17 @@ PROSPECTS_SQL = (
 )
 
 
-def _stamp(now: dt.datetime, sqlite: bool) -> Any:
-    """created_at as each database stores it (SQLAlchemy's format on SQLite)."""
-    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
-
-
-def _suppress(conn: Connection) -> int:
+def _suppress(tx: Tx) -> int:
     """Sales of forgotten people (their email or phone hash is in `suppression`) are skipped.
 
     The hashes cost more than the rest of a row, so they are computed only when somebody has
     been forgotten, and only for the sales that would otherwise be imported."""
-    from sqlalchemy import text as sql
-
-    if conn.execute(sql("SELECT 1 FROM suppression LIMIT 1")).first() is None:
+    if tx.one("SELECT 1 FROM suppression LIMIT 1") is None:
         return 0
-    conn.execute(sql(HASH_DDL))
-    insert = _inserter(conn, "import_hash", ("line", "email_hash", "phone_hash"))
+    tx.execute(HASH_DDL)
     after = 0
     while True:
-        rows = _select(
-            conn,
+        rows = tx.rows(
             "SELECT line, email, phone_key FROM import_sale WHERE state = 'new' AND line > :after"
             " ORDER BY line LIMIT :limit",
             {"after": after, "limit": _BATCH},
@@ -1104,7 +951,9 @@ def _suppress(conn: Connection) -> int:
         if not rows:
             break
         after = rows[-1][0]
-        insert(
+        tx.insert_rows(
+            "import_hash",
+            ("line", "email_hash", "phone_hash"),
             [
                 (
                     line,
@@ -1112,9 +961,9 @@ def _suppress(conn: Connection) -> int:
                     suppression_hash("phone", key) if key else None,
                 )
                 for line, email, key in rows
-            ]
+            ],
         )
-    return int(conn.execute(sql(SUPPRESSED_SQL)).rowcount)
+    return tx.execute(SUPPRESSED_SQL)
 
 
 @dataclass
@@ -1143,8 +992,7 @@ class _Contacts:
     memory and time grow with the repeat customers of the file, not with its size.
     """
 
-    def __init__(self, conn: Connection, summary: ImportSummary) -> None:
-        self.conn = conn
+    def __init__(self, summary: ImportSummary) -> None:
         self.summary = summary
         self.reported: set[tuple[int, str, str]] = set()
         self.named: set[int] = set()
@@ -1211,28 +1059,23 @@ LINKED = (
 )
 
 
-def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) -> None:
+def _resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
     """Every new sale's contact (see ``_Contacts``); creates the new ones, fills gaps."""
-    from sqlalchemy import text as sql
-
     for statement in LINKED_DDL:
-        conn.execute(sql(statement))
-    contacts = _Contacts(conn, summary)
+        tx.execute(statement)
+    contacts = _Contacts(summary)
     # A row on its own with no contact is a new person of its own.
-    conn.execute(
-        sql(
-            "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
-            " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
-            " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
-            " THEN 'email' ELSE 'phone' END) FROM import_sale s"
-            f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
-        )
+    tx.execute(
+        "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
+        " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
+        " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
+        " THEN 'email' ELSE 'phone' END) FROM import_sale s"
+        f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
     )
     # A row on its own matched to an existing contact: no other row offers its details. Its
     # email is nobody else's (it would have matched that contact first); its phone may be
     # another contact's, read in the same query (k).
-    for cid, cname, cemail, ckey, line, name, email, phone, key, order, holder in _iter_select(
-        conn,
+    for cid, cname, cemail, ckey, line, name, email, phone, key, order, holder in tx.iter(
         "SELECT c.id, c.name, c.email, c.phone_key, s.line, s.name, s.email, s.phone,"
         " s.phone_key, s.order_id, k.id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
         " LEFT JOIN contact k ON k.phone_key = s.phone_key"
@@ -1248,36 +1091,29 @@ def _resolve_contacts(conn: Connection, summary: ImportSummary, today: dt.date) 
         contacts.offer(owner, line, row, email_free=True, key_free=holder is None)
     singles = contacts.listed
     contacts.listed = []
-    _walk_linked(conn, contacts)
+    _walk_linked(tx, contacts)
     listed = sorted(singles + contacts.listed, key=lambda item: item[0])
     summary.conflicts = [conflict for _, conflict in listed[:MAX_CONFLICTS_LISTED]]
     summary.conflicting_names = len(contacts.named)
-    _update_many(
-        conn, "UPDATE contact SET email = :e WHERE id = :id",
+    tx.executemany(
+        "UPDATE contact SET email = :e WHERE id = :id",
         [{"e": e, "id": cid} for cid, e in contacts.emails.items()],
-    )  # fmt: skip
-    _update_many(
-        conn, "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
-        [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
-    )  # fmt: skip
-    sqlite = _is_sqlite(conn)
-    summary.new_contacts = int(
-        conn.execute(
-            sql(
-                "INSERT INTO contact (name, email, phone, phone_key, prefers, tags,"
-                " phone_invalid, do_not_contact, opted_out_channels, created_on)"
-                " SELECT name, email, phone, phone_key, prefers, '', :false, :false, '', :today"
-                " FROM import_person ORDER BY line"
-            ),
-            {"false": False, "today": today.isoformat() if sqlite else today},
-        ).rowcount
     )
-    conn.execute(
-        sql(
-            "UPDATE import_person SET contact_id = COALESCE("
-            "(SELECT c.id FROM contact c WHERE c.email = import_person.email),"
-            " (SELECT c.id FROM contact c WHERE c.phone_key = import_person.phone_key))"
-        )
+    tx.executemany(
+        "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
+        [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
+    )
+    summary.new_contacts = tx.execute(
+        "INSERT INTO contact (name, email, phone, phone_key, prefers, tags,"
+        " phone_invalid, do_not_contact, opted_out_channels, created_on)"
+        " SELECT name, email, phone, phone_key, prefers, '', :false, :false, '', :today"
+        " FROM import_person ORDER BY line",
+        {"false": False, "today": today},
+    )
+    tx.execute(
+        "UPDATE import_person SET contact_id = COALESCE("
+        "(SELECT c.id FROM contact c WHERE c.email = import_person.email),"
+        " (SELECT c.id FROM contact c WHERE c.phone_key = import_person.phone_key))"
     )
 
 
@@ -1290,10 +1126,10 @@ WALK_SQL = (
 )
 
 
-def _walk_linked(conn: Connection, contacts: _Contacts) -> None:
+def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
     """The linked rows, one at a time in file order (see ``_Contacts``). Each row arrives with
     the existing contacts that hold its email and its phone, read in the same query."""
-    rows = _iter_select(conn, WALK_SQL, {})
+    rows = tx.iter(WALK_SQL)
     by_email: dict[str, _Owner] = {}  # every email seen so far, with who holds it
     by_key: dict[str, _Owner] = {}
     existing: dict[int, _Owner] = {}
@@ -1330,14 +1166,12 @@ def _walk_linked(conn: Connection, contacts: _Contacts) -> None:
         if key and owner.key == key:
             by_key[key] = owner
         owners.append({"line": line, "cid": owner.cid, "person": owner.line})
-    _insert(
-        conn,
+    tx.insert_rows(
         "import_person",
         ("line", "name", "email", "phone", "phone_key", "prefers"),
         [(p.line, p.name, p.email, p.phone, p.key, p.prefers) for p in people],
     )
-    _update_many(
-        conn,
+    tx.executemany(
         "UPDATE import_sale SET contact_id = :cid, person_line = :person WHERE line = :line",
         owners,
     )
@@ -1347,45 +1181,48 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def _update_many(conn: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    cursor = _cursor(conn)
-    if cursor is not None:
-        try:
-            cursor.executemany(statement, rows)
-        finally:
-            cursor.close()
-        return
-    from sqlalchemy import text as sql
-
-    conn.execute(sql(statement), rows)
-
-
+# What decides a contact's channels (``scheduling.Reach``), read as plain values: whether they
+# have an email and a phone on file, not the details themselves, so a night's sales fall into
+# a handful of profiles.
 _PROFILE = (
     "COALESCE(c.prefers, '')",
     "CASE WHEN c.email IS NOT NULL AND c.email <> '' THEN 1 ELSE 0 END",
-    "CASE WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.phone_invalid THEN 1 ELSE 0 END",
+    "CASE WHEN c.phone IS NOT NULL AND c.phone <> '' THEN 1 ELSE 0 END",
+    "CASE WHEN c.phone_invalid THEN 1 ELSE 0 END",
     "CASE WHEN c.do_not_contact THEN 1 ELSE 0 END",
     "COALESCE(c.opted_out_channels, '')",
 )
-# A contact's reach profile as one string, so the follow-up insert finds its channel with one
-# index lookup (joining on the five parts made SQLite try every profile for every sale).
+# The profile as one string, so the follow-up insert finds its channel with one index lookup
+# (joining on the parts made SQLite try every profile for every sale).
 _PROFILE_KEY = " || '|' || ".join(_PROFILE)
 
 
-def _profile_key(prefers: str, has_email: int, has_phone: int, dnc: int, opted: str) -> str:
+def _profile_key(profile: Sequence[Any]) -> str:
     """What ``_PROFILE_KEY`` evaluates to in SQL."""
-    return f"{prefers}|{has_email}|{has_phone}|{dnc}|{opted}"
+    return "|".join(str(part) for part in profile)
 
 
-def _new_sales(sqlite: bool) -> str:
-    """The sales just inserted (ids above ``:before``) with their contacts. On SQLite nobody
-    else can have written meanwhile (the transaction holds the write lock) and the id range
-    alone keeps the scan in id order; on PostgreSQL another session may add a sale meanwhile
-    (`log sale`), so the source and this import's timestamp are checked too."""
-    where = "i.id > :before" + ("" if sqlite else " AND i.source = :source AND i.created_at = :now")
-    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id WHERE {where}"
+def _reach(profile: Sequence[Any]) -> Reach:
+    prefers, has_email, has_phone, phone_invalid, dnc, opted = profile
+    return Reach(
+        prefers=prefers,
+        has_email=bool(has_email),
+        has_phone=bool(has_phone),
+        phone_invalid=bool(phone_invalid),
+        do_not_contact=bool(dnc),
+        opted_out=opted_out_set(opted),
+    )
+
+
+def _new_sales(sole_writer: bool, joins: str = "") -> str:
+    """The sales just inserted (ids above ``:before``) with their contacts. When the
+    transaction is the only writer (SQLite's write lock) the id range alone finds them and
+    keeps the scan in id order; otherwise (PostgreSQL) another session may log a sale
+    meanwhile, so the source and this import's timestamp are checked too."""
+    where = "i.id > :before" + (
+        "" if sole_writer else " AND i.source = :source AND i.created_at = :now"
+    )
+    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"
 
 
 SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
@@ -1398,111 +1235,94 @@ SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the 
 )
 
 
-def followups_sql(sqlite: bool) -> str:
+def followups_sql(sole_writer: bool) -> str:
     """Every follow-up of the new sales in one INSERT ... SELECT: the due date by the sale's
     date, the channel by the contact's reach profile, both looked up by key."""
-    joins = (
-        " JOIN import_due d ON d.occurred_on = i.occurred_on"
-        f" JOIN import_reach r ON r.profile = {_PROFILE_KEY} AND r.rule_no = d.rule_no"
-        " JOIN import_rule u ON u.rule_no = d.rule_no WHERE"
-    )
     return (
         "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
         " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
         " SELECT i.contact_id, i.id, u.rule, u.purpose, r.channel, d.due_on, u.priority,"
         " :pending, NULL, NULL, 0, u.until_sale, NULL, :today"
-        + _new_sales(sqlite).replace(" WHERE", joins)
+        + _new_sales(
+            sole_writer,
+            " JOIN import_due d ON d.occurred_on = i.occurred_on"
+            f" JOIN import_reach r ON r.profile = {_PROFILE_KEY} AND r.rule_no = d.rule_no"
+            " JOIN import_rule u ON u.rule_no = d.rule_no",
+        )
         + " ORDER BY i.id, d.rule_no"
     )
 
 
 def _schedule(
-    conn: Connection,
+    tx: Tx,
     summary: ImportSummary,
     rules: RuleSet,
     today: dt.date,
     before: int,
     now: dt.datetime,
 ) -> None:
-    """The sale cadence rules, exactly as followups.apply_rules computes them, set-based.
+    """The sale cadence rules, planned by ``scheduling.plan_followups`` (as for `log sale`)
+    and inserted set-based.
 
-    The channel depends only on a contact's reach profile (preferred channel, has an email,
-    has a usable phone, do-not-contact, opted-out channels) and the due date only on the sale
+    The channel depends only on a contact's reach profile and the due date only on the sale
     date. One grouped read of the new sales gives the few distinct (date, profile) pairs and
-    their counts; Python computes channels and due dates for those (and the late and
-    unreachable counts), and ``followups_sql`` inserts the follow-ups joined against them.
+    their counts; the planner plans each pair once, and ``followups_sql`` inserts the
+    follow-ups joined against the channels and dates it chose.
     """
-    from sqlalchemy import text as sql
-
     sale_rules = rules.for_kind(InteractionKind.SALE)
     if not sale_rules:
         return
-    sqlite = _is_sqlite(conn)
-    params = {"before": before, "source": summary.source, "now": _stamp(now, sqlite)}
+    params = {"before": before, "source": summary.source, "now": now}
     # Counted in Python, not with GROUP BY: a sort of a million sales would hold tens of MB.
     groups = Counter(
-        _iter_select(
-            conn, f"SELECT i.occurred_on, {', '.join(_PROFILE)}{_new_sales(sqlite)}", params
-        )
+        tx.iter(f"SELECT i.occurred_on, {', '.join(_PROFILE)}{_new_sales(tx.sole_writer)}", params)
     )
     reach: dict[str, list[str | None]] = {}
     due: dict[Any, list[dt.date]] = {}
-    for (day, prefers, has_email, has_phone, dnc, opted), count in groups.items():
-        key = _profile_key(prefers, has_email, has_phone, dnc, opted)
-        channels = reach.get(key)
-        if channels is None:
-            usable = reachable_channels(
-                email="x" if has_email else None,
-                phone="x" if has_phone else None,
-                phone_invalid=False,
-                do_not_contact=bool(dnc),
-                opted_out=split_csv_set(opted),
-            )
-            channels = [choose_channel(r.channels, prefers, usable) for r in sale_rules]
-            reach[key] = channels
-        dates = due.get(day)
-        if dates is None:
-            sold = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
-            due[day] = dates = [rules.calendar.apply(sold, r.after) for r in sale_rules]
-        for channel, on in zip(channels, dates, strict=True):
-            if channel is None:
+    for (day, *profile), count in groups.items():
+        sold = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+        plan = plan_followups(_reach(profile), InteractionKind.SALE, sold, rules, today)
+        reach.setdefault(_profile_key(profile), [p.channel for p in plan])
+        due.setdefault(day, [p.due_on for p in plan])
+        for planned in plan:
+            if planned.channel is None:
                 summary.followups_not_scheduled += count
-            elif on < today:
+            elif planned.late:
                 summary.followups_late += count
     for statement in SCHEDULE_DDL:
-        conn.execute(sql(statement))
-
-    def day_value(day: dt.date) -> Any:
-        return day.isoformat() if sqlite else day
-
-    _insert(
-        conn,
-        "import_reach",
-        ("profile", "rule_no", "channel"),
+        tx.execute(statement)
+    tx.executemany(
+        "INSERT INTO import_reach (profile, rule_no, channel) VALUES (:profile, :rule, :channel)",
         [
-            (key, number, channel)
+            {"profile": key, "rule": number, "channel": channel}
             for key, channels in reach.items()
             for number, channel in enumerate(channels)
             if channel is not None
         ],
     )
-    _insert(
-        conn,
-        "import_due",
-        ("occurred_on", "rule_no", "due_on"),
+    tx.executemany(
+        "INSERT INTO import_due (occurred_on, rule_no, due_on) VALUES (:day, :rule, :due)",
         [
-            (day, number, day_value(max(on, today)))
+            {"day": day, "rule": number, "due": on}
             for day, dates in due.items()
             for number, on in enumerate(dates)
         ],
     )
-    _insert(
-        conn,
-        "import_rule",
-        ("rule_no", "rule", "purpose", "priority", "until_sale"),
-        [(n, r.name, r.purpose, r.priority, r.until_sale) for n, r in enumerate(sale_rules)],
+    tx.executemany(
+        "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale)"
+        " VALUES (:rule, :name, :purpose, :priority, :until_sale)",
+        [
+            {
+                "rule": n,
+                "name": r.name,
+                "purpose": r.purpose,
+                "priority": r.priority,
+                "until_sale": r.until_sale,
+            }
+            for n, r in enumerate(sale_rules)
+        ],
     )
-    summary.followups_scheduled += conn.execute(
-        sql(followups_sql(sqlite)),
-        {**params, "pending": Status.PENDING.value, "today": day_value(today)},
-    ).rowcount
+    summary.followups_scheduled += tx.execute(
+        followups_sql(tx.sole_writer),
+        {**params, "pending": Status.PENDING.value, "today": today},
+    )

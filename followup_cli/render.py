@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.contacts import ContactHistory
     from followup_cli.followups import DoneResult, LogResult, Scheduling
-    from followup_cli.models import Contact, FollowUp
     from followup_cli.scheduling import RuleSet
+    from followup_cli.store.rows import ContactRow, FollowUpRow
 
 console = Console(highlight=False, soft_wrap=False)
 
@@ -41,7 +41,7 @@ def upcoming(items: Sequence[AgendaItem], days: int) -> None:
     console.print(table)
 
 
-def followup_line(followup: FollowUp, contact_name: str | None = None) -> str:
+def followup_line(followup: FollowUpRow, contact_name: str | None = None) -> str:
     from followup_cli.scheduling import purpose_for
 
     who = f" with {contact_name}" if contact_name else ""
@@ -100,7 +100,7 @@ def done(result: DoneResult) -> None:
         console.print(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
 
 
-def contacts(rows: Sequence[Contact]) -> None:
+def contacts(rows: Sequence[ContactRow]) -> None:
     if not rows:
         console.print("No contacts yet. Add one with `followup contact add NAME --phone ...`.")
         return
@@ -122,7 +122,7 @@ def contacts(rows: Sequence[Contact]) -> None:
     console.print(table)
 
 
-def contact_json(c: Contact) -> dict[str, Any]:
+def contact_json(c: ContactRow) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.name,

@@ -21,19 +21,18 @@ Definitions (docs/exports-and-reports.md repeats them for the owner):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from followup_cli.agenda import as_date
-from followup_cli.enums import ALL_STATUSES
+from followup_cli.enums import ALL_STATUSES, OUTREACH_KINDS
 from followup_cli.errors import InvalidInput
+from followup_cli.store.rows import as_date
 
-Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+if TYPE_CHECKING:
+    from followup_cli.store import Tx
 
 DEFAULT_DAYS = 30
 LABELS = ("positive", "neutral", "negative")
-OUTREACH_KINDS = "('call', 'email', 'text', 'mail', 'meeting')"
 DO_BETTER_STEP = "do_better"
 
 
@@ -251,7 +250,7 @@ GROUP BY {_bucket("r.created_on")}
 """
 
 
-def summary(rows: Rows, report_period: Period, today: dt.date) -> Summary:
+def summary(tx: Tx, report_period: Period, today: dt.date) -> Summary:
     """The figures for ``report_period`` and the period of the same length before it."""
     previous_period = report_period.previous()
     params = {
@@ -263,7 +262,7 @@ def summary(rows: Rows, report_period: Period, today: dt.date) -> Summary:
     }
     figures = {1: Figures(), 0: Figures()}
     by_channel: dict[tuple[int, str], list[int]] = {}
-    for status, due_on, channel, count, on_time, attempts, reached in rows(FOLLOWUP_SQL, params):
+    for status, due_on, channel, count, on_time, attempts, reached in tx.rows(FOLLOWUP_SQL, params):
         day = as_date(due_on)
         cur = 1 if day >= report_period.since else 0
         f = figures[cur].followups
@@ -284,12 +283,12 @@ def summary(rows: Rows, report_period: Period, today: dt.date) -> Summary:
             f.overdue += count
     for (cur, channel), (due, done, tries, reached) in by_channel.items():
         figures[cur].channels[channel] = ChannelFigures(channel, due, done, tries, reached)
-    for cur, *counts in rows(CALL_SQL, params):
+    for cur, *counts in tx.rows(CALL_SQL, params):
         figures[int(cur)].calls = CallFigures(*(int(n or 0) for n in counts))
-    for cur, label, count in rows(ANSWER_SQL, params):
+    for cur, label, count in tx.rows(ANSWER_SQL, params):
         if label in LABELS:
             figures[int(cur)].answers[label] = int(count)
-    for cur, added, bought in rows(REFERRAL_SQL, params):
+    for cur, added, bought in tx.rows(REFERRAL_SQL, params):
         figures[int(cur)].referrals = int(added)
         figures[int(cur)].referrals_bought = int(bought or 0)
     for fig in figures.values():
@@ -363,14 +362,14 @@ LIMIT :limit
 """
 
 
-def silence(rows: Rows, today: dt.date, days: int = DEFAULT_DAYS, limit: int = 50) -> SilenceReport:
+def silence(tx: Tx, today: dt.date, days: int = DEFAULT_DAYS, limit: int = 50) -> SilenceReport:
     """Customers with a sale or visit in the last ``days`` days (today included) and no
     completed follow-up or logged outreach since: most valuable (sales in the window) first.
     Contacts who asked not to be contacted are left out."""
     if days < 1:
         raise InvalidInput("--days must be at least 1.")
     since = today - dt.timedelta(days=days - 1)
-    result = rows(SILENCE_SQL, {"since": since, "today": today, "limit": limit})
+    result = tx.rows(SILENCE_SQL, {"since": since, "today": today, "limit": limit})
     people = [
         Silent(int(r[0]), r[1], r[2], r[3], r[4], as_date(r[5]), int(r[6]), int(r[7]), int(r[8]))
         for r in result
@@ -413,7 +412,7 @@ FEEDBACK_LABELS = ("negative", "neutral")
 
 
 def feedback(
-    rows: Rows, *, label: str | None = None, since: dt.date | None = None, limit: int = 50
+    tx: Tx, *, label: str | None = None, since: dt.date | None = None, limit: int = 50
 ) -> list[Feedback]:
     """Answers to "What could we do better?" and every negative answer, newest first.
 
@@ -430,7 +429,7 @@ def feedback(
     where_since = ""
     if since is not None:
         where_since, params["since"] = " AND l.called_on >= :since", since
-    result = rows(FEEDBACK_SQL.format(which=which, since=where_since), params)
+    result = tx.rows(FEEDBACK_SQL.format(which=which, since=where_since), params)
     return [
         Feedback(int(r[0]), int(r[1]), r[2], as_date(r[3]), r[4], r[5], r[6], r[7]) for r in result
     ]

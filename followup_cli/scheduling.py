@@ -1,15 +1,20 @@
-"""Cadence rules, working days and the dates people type. Pure: ``today`` is always passed in."""
+"""The one cadence planner, working days, channels and who can be reached.
+
+Pure functions of their arguments: ``today`` is always passed in, nothing reads the clock or
+the database. ``log``, the call's consequences and the import all plan their follow-ups with
+``plan_followups``; every channel decision goes through ``Reach``.
+Loading rules files lives in ``rules``; dates as people type them in ``when``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from followup_cli.enums import Channel, InteractionKind, Priority
+from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
 
 Unit = Literal["d", "w", "m", "y", "wd"]
@@ -47,7 +52,8 @@ _OFFSET_RE = re.compile(
 )
 
 
-def _unit(word: str) -> Unit:
+def unit_of(word: str) -> Unit:
+    """The unit of an offset as written: ``wd``, ``workdays``, ``weeks``, ``mo`` ..."""
     word = word.lower().replace(" ", "")
     if word.startswith(("wd", "work")):
         return "wd"
@@ -67,7 +73,7 @@ def parse_offset(text: str) -> Offset:
         raise InvalidInput(
             f"{text!r} is not a length of time; use e.g. 2d, 1w, 3m or 1wd (working days)."
         )
-    return Offset(int(match.group(1)), _unit(match.group(2)))
+    return Offset(int(match.group(1)), unit_of(match.group(2)))
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,28 @@ class WorkCalendar:
         for _ in range(count):
             day = self.roll_forward(day + dt.timedelta(days=1))
         return day
+
+    def subtract_working_days(self, day: dt.date, count: int) -> dt.date:
+        for _ in range(count):
+            day -= dt.timedelta(days=1)
+            for _ in range(800):
+                if self.is_working_day(day):
+                    break
+                day -= dt.timedelta(days=1)
+        return day
+
+    def shift(self, day: dt.date, offset: Offset, *, backwards: bool = False) -> dt.date:
+        """``day`` moved by ``offset`` exactly (working days counted on this calendar), not
+        rolled to a working day: how far a window reaches, or what ``+3d`` typed means."""
+        from dateutil.relativedelta import relativedelta
+
+        if offset.unit == "wd":
+            if backwards:
+                return self.subtract_working_days(day, offset.amount)
+            return self.add_working_days(day, offset.amount)
+        n = -offset.amount if backwards else offset.amount
+        units = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+        return day + relativedelta(**{units[offset.unit]: n})  # type: ignore[arg-type]
 
     def apply(self, base: dt.date, offset: Offset) -> dt.date:
         """``base`` moved by ``offset``, rolled forward to a working day."""
@@ -145,182 +173,57 @@ class RuleSet:
         return [rule for rule in self.rules if kind in rule.on]
 
 
-def rules_path() -> Path:
-    from followup_cli.config import app_dir
-
-    return app_dir() / "rules.toml"
-
-
-def default_rules_text() -> str:
-    from importlib.resources import files
-
-    return files("followup_cli").joinpath("default_rules.toml").read_text(encoding="utf-8")
+# Which contact detail each channel needs (None: none, a note or a visit can always be made).
+CHANNEL_NEEDS: Mapping[str, str | None] = {
+    Channel.PHONE.value: "phone",
+    Channel.TEXT.value: "phone",
+    Channel.EMAIL.value: "email",
+    Channel.MAIL.value: None,
+    Channel.VISIT.value: None,
+}
 
 
-def load_rules(path: Path | None = None) -> RuleSet:
-    """The owner's ``rules.toml`` if there is one, else the built-in defaults."""
-    import tomllib
+@dataclass(frozen=True)
+class Reach:
+    """Everything that decides how a contact can be reached: the one definition of it.
 
-    from followup_cli.config import read_toml
+    ``contact_reach`` builds it from a contact; the import builds it from the few columns of
+    its grouped query, so both decide alike.
+    """
 
-    path = path or rules_path()
-    data = read_toml(path)
-    if data is not None:
-        return parse_rules(data, str(path))
-    return parse_rules(tomllib.loads(default_rules_text()), "built-in defaults")
+    prefers: str
+    has_email: bool
+    has_phone: bool
+    phone_invalid: bool = False
+    do_not_contact: bool = False
+    opted_out: frozenset[str] = frozenset()
 
+    def consents_to(self, channel: str) -> bool:
+        """They have not asked us to stop (at all, or in this channel)."""
+        return not self.do_not_contact and channel not in self.opted_out
 
-def _offset(value: Any, where: str) -> Offset:
-    if not isinstance(value, str):
-        raise ConfigError(f'{where} must be text like "2d", "1w" or "1wd".')
-    try:
-        return parse_offset(value)
-    except InvalidInput as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _channels(value: Any, where: str, allow_preferred: bool = True) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    allowed = (*CHANNELS, PREFERRED) if allow_preferred else CHANNELS
-    if not isinstance(items, list) or not items:
-        raise ConfigError(f"{where} must be a channel or a list of channels.")
-    for item in items:
-        if item not in allowed:
-            raise ConfigError(
-                f"{where}: unknown channel {item!r}; use one of {', '.join(allowed)}."
-            )
-    return tuple(items)
+    def channels(self) -> set[str]:
+        """Channels they can be reached by: they have the details and consent to it."""
+        details = {"email": self.has_email, "phone": self.has_phone and not self.phone_invalid}
+        return {
+            channel
+            for channel, need in CHANNEL_NEEDS.items()
+            if (need is None or details[need]) and self.consents_to(channel)
+        }
 
 
-def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: [{key}] must be a table.")
-    return value
+def opted_out_set(text: str | None) -> frozenset[str]:
+    """The stored form of opted-out channels (comma-separated) as a set."""
+    return frozenset(part for part in (text or "").split(",") if part)
 
 
-def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
-    """Validate a parsed rules file; every error names the file, the rule and the fix."""
-    known = {"calendar", "retry", "outreach", "keep_in_touch", "rule"}
-    unknown = set(data) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown section {sorted(unknown)[0]!r}.")
-
-    cal = _table(data, "calendar", where)
-    days = cal.get("working_days", list(WEEKDAYS[:5]))
-    if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
-        raise ConfigError(
-            f"{where}: calendar.working_days must list days among {', '.join(WEEKDAYS)}."
-        )
-    holidays: set[dt.date] = set()
-    for value in cal.get("holidays", []):
-        try:
-            holidays.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: holiday {value!r} is not a YYYY-MM-DD date.") from None
-    calendar = WorkCalendar(frozenset(WEEKDAYS.index(d) for d in days), frozenset(holidays))
-
-    retry_data = _table(data, "retry", where)
-    attempts = retry_data.get("max_attempts", 3)
-    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 20:
-        raise ConfigError(f"{where}: retry.max_attempts must be a whole number from 1 to 20.")
-    retry = RetryPolicy(
-        after=_offset(retry_data.get("after", "2wd"), f"{where}: retry.after"),
-        max_attempts=attempts,
-        fallback=_channels(
-            retry_data.get("fallback", ["email", "text", "mail"]),
-            f"{where}: retry.fallback",
-            allow_preferred=False,
-        ),
+def consent_sql(contact: str, channel: str) -> str:
+    """``Reach.consents_to`` as a SQL condition, for queries that filter many follow-ups at
+    once (the agenda): ``contact`` is the contact table's alias, ``channel`` an expression."""
+    return (
+        f"NOT {contact}.do_not_contact AND (',' || {contact}.opted_out_channels || ',')"
+        f" NOT LIKE ('%,' || {channel} || ',%')"
     )
-
-    outreach = _table(data, "outreach", where)
-    window = _offset(outreach.get("completes_within", "3d"), f"{where}: outreach.completes_within")
-
-    kit = _table(data, "keep_in_touch", where)
-    tags = kit.get("tags", {})
-    if not isinstance(tags, dict):
-        raise ConfigError(f'{where}: keep_in_touch.tags must be a table like {{ vip = "30d" }}.')
-    tag_offsets = {
-        str(tag).lower(): _offset(v, f"{where}: keep_in_touch.tags.{tag}")
-        for tag, v in tags.items()
-    }
-
-    raw_rules = data.get("rule", [])
-    if not isinstance(raw_rules, list):
-        raise ConfigError(f"{where}: rules are written as [[rule]] tables.")
-    rules: list[CadenceRule] = []
-    names: set[str] = set()
-    kinds = {k.value for k in InteractionKind}
-    rule_keys = {"name", "on", "after", "channel", "purpose", "priority", "until_sale"}
-    for index, raw in enumerate(raw_rules, start=1):
-        label = f"{where}: rule {index}"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{label} must be a table.")
-        name = raw.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f'{label} needs a name, e.g. name = "sale-thank-you".')
-        label = f"{where}: rule {name!r}"
-        if name in names:
-            raise ConfigError(f"{label} is defined twice; rule names must be unique.")
-        names.add(name)
-        extra = set(raw) - rule_keys
-        if extra:
-            raise ConfigError(f"{label}: unknown key {sorted(extra)[0]!r}.")
-        on = [raw.get("on")] if isinstance(raw.get("on"), str) else raw.get("on")
-        if not isinstance(on, list) or not on or any(k not in kinds for k in on):
-            raise ConfigError(f"{label}: 'on' must be one or more of {', '.join(sorted(kinds))}.")
-        if "after" not in raw:
-            raise ConfigError(f'{label} needs after = "2d" (how long after the interaction).')
-        purpose = raw.get("purpose")
-        if not isinstance(purpose, str) or not purpose.strip():
-            raise ConfigError(f'{label} needs a purpose, e.g. purpose = "Thank-you {{action}}".')
-        priority = raw.get("priority", "normal")
-        if priority not in ("normal", "high"):
-            raise ConfigError(f'{label}: priority must be "normal" or "high".')
-        until_sale = raw.get("until_sale", False)
-        if not isinstance(until_sale, bool):
-            raise ConfigError(f"{label}: until_sale must be true or false.")
-        rules.append(
-            CadenceRule(
-                name=name,
-                on=tuple(on),
-                after=_offset(raw["after"], f"{label}: after"),
-                channels=_channels(raw.get("channel", PREFERRED), f"{label}: channel"),
-                purpose=purpose.strip(),
-                priority=Priority.HIGH if priority == "high" else Priority.NORMAL,
-                until_sale=until_sale,
-            )
-        )
-    return RuleSet(
-        rules=tuple(rules),
-        calendar=calendar,
-        retry=retry,
-        outreach_window=window,
-        keep_in_touch_tags=tag_offsets,
-        keep_in_touch_channels=_channels(kit.get("channel", PREFERRED), f"{where}: keep_in_touch"),
-        keep_in_touch_purpose=str(kit.get("purpose", "Keep-in-touch {action}")),
-        source=where,
-    )
-
-
-def reachable_channels(
-    *,
-    email: str | None,
-    phone: str | None,
-    phone_invalid: bool,
-    do_not_contact: bool,
-    opted_out: Iterable[str],
-) -> set[str]:
-    """Channels a contact can be reached by: they have the details and did not opt out."""
-    if do_not_contact:
-        return set()
-    usable = {Channel.MAIL.value, Channel.VISIT.value}
-    if email:
-        usable.add(Channel.EMAIL.value)
-    if phone and not phone_invalid:
-        usable |= {Channel.PHONE.value, Channel.TEXT.value}
-    return usable - set(opted_out)
 
 
 def choose_channel(spec: Iterable[str], prefers: str, reachable: set[str]) -> str | None:
@@ -341,116 +244,35 @@ def purpose_for(template: str, channel: str) -> str:
     return template.replace("{action}", ACTION_WORD.get(Channel(channel), channel))
 
 
-# ---------------------------------------------------------------------------------------------
-# Dates as people type them
+@dataclass(frozen=True)
+class Planned:
+    """One follow-up a rule asks for: its channel (None if the contact cannot be reached by
+    any channel of the rule) and due date (today if the date had passed: ``late``)."""
 
-WHEN_EXAMPLES = "2026-12-01, today, tomorrow, monday, next friday, in 3 days, +2w or dec 1"
-_WEEKDAY_NAMES = {
-    **{name: i for i, name in enumerate(WEEKDAYS)},
-    **{
-        name: i
-        for i, name in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
-    },
-    "tues": 1,
-    "wednes": 2,
-    "thur": 3,
-    "thurs": 3,
-}
-_RELATIVE_RE = re.compile(
-    r"^(?:(?P<sign>[+-])|in\s+)?(?P<n>\d{1,4})\s*(?P<unit>wd|workdays?|working\s*days?|d|days?|"
-    r"w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)(?P<ago>\s+ago)?$"
-)
-_WEEKDAY_RE = re.compile(r"^(?:(?P<which>next|this|last|on|coming)\s+)?(?P<day>[a-z]+)$")
+    rule: CadenceRule
+    channel: str | None
+    due_on: dt.date
+    late: bool
 
 
-def parse_when(text: str, today: dt.date, *, future: bool = True) -> dt.date:
-    """Turn what the owner typed into a date, relative to ``today``.
-
-    ``future`` says which way an incomplete date leans: ``snooze 12 dec 1`` means the next
-    Dec 1, ``log sale Ann --on dec 1`` the last one.
-    """
-    raw = text
-    text = " ".join(str(text).strip().lower().split())
-    if not text:
-        raise _bad_date(raw)
-    if text in ("today", "now"):
-        return today
-    if text == "tomorrow":
-        return today + dt.timedelta(days=1)
-    if text == "yesterday":
-        return today - dt.timedelta(days=1)
-    if text in ("next week", "next month", "next year"):
-        text = "+1" + text.split()[1][0]
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return _checked(dt.date.fromisoformat(text), raw)
-        match = _RELATIVE_RE.match(text)
-        if match:
-            offset = Offset(int(match.group("n")), _unit(match.group("unit")))
-            backwards = match.group("sign") == "-" or bool(match.group("ago"))
-            return _checked(_shift(today, offset, backwards), raw)
-        match = _WEEKDAY_RE.match(text)
-        if match and match.group("day") in _WEEKDAY_NAMES:
-            weekday = _WEEKDAY_NAMES[match.group("day")]
-            if match.group("which") == "last" or (not future and match.group("which") is None):
-                delta = (today.weekday() - weekday) % 7 or 7
-                return today - dt.timedelta(days=delta)
-            delta = (weekday - today.weekday()) % 7 or 7
-            return today + dt.timedelta(days=delta)
-        return _checked(_parse_calendar_date(text, today, future), raw)
-    except (ValueError, OverflowError):
-        raise _bad_date(raw) from None
+def plan_one(
+    rule: CadenceRule, reach: Reach, base: dt.date, calendar: WorkCalendar, today: dt.date
+) -> Planned:
+    """What ``rule`` schedules ``rule.after`` the day ``base`` for a contact of ``reach``."""
+    channel = choose_channel(rule.channels, reach.prefers, reach.channels())
+    due = calendar.apply(base, rule.after)
+    return Planned(rule, channel, max(due, today), due < today)
 
 
-def _shift(day: dt.date, offset: Offset, backwards: bool) -> dt.date:
-    from dateutil.relativedelta import relativedelta
-
-    n = -offset.amount if backwards else offset.amount
-    if offset.unit == "wd":
-        calendar = WorkCalendar()
-        if not backwards:
-            return calendar.add_working_days(day, offset.amount)
-        for _ in range(offset.amount):
-            day -= dt.timedelta(days=1)
-            while not calendar.is_working_day(day):
-                day -= dt.timedelta(days=1)
-        return day
-    units = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
-    return day + relativedelta(**{units[offset.unit]: n})  # type: ignore[arg-type]
+def plan_followups(
+    reach: Reach, kind: str, occurred_on: dt.date, rules: RuleSet, today: dt.date
+) -> list[Planned]:
+    """The one cadence planner: every follow-up the rules ask for after an interaction."""
+    return [
+        plan_one(rule, reach, occurred_on, rules.calendar, today) for rule in rules.for_kind(kind)
+    ]
 
 
-def _parse_calendar_date(text: str, today: dt.date, future: bool) -> dt.date:
-    """``dec 1``, ``1 december 2026``, ``12/01/2026``: dateutil, with guard rails.
-
-    dateutil happily reads ``1`` or ``5pm`` as today; we insist on a month name or a
-    date separator so a typo is refused instead of silently meaning today.
-    """
-    from dateutil import parser
-
-    has_month_name = re.search(r"[a-z]{3,}", text) is not None
-    has_separator = re.search(r"\d[/.\-]\d", text) is not None
-    if not (has_month_name or has_separator):
-        raise ValueError(text)
-    default = dt.datetime(today.year, today.month, today.day)
-    try:
-        parsed = parser.parse(text, default=default, fuzzy=False).date()
-    except (parser.ParserError, TypeError) as exc:
-        raise ValueError(text) from exc
-    if not re.search(r"\d{4}", text):  # no year given: lean the way the command wants
-        if future and parsed < today:
-            parsed = parsed.replace(year=parsed.year + 1)
-        elif not future and parsed > today:
-            parsed = parsed.replace(year=parsed.year - 1)
-    return parsed
-
-
-def _checked(day: dt.date, raw: str) -> dt.date:
-    if not 1900 <= day.year <= 2199:
-        raise _bad_date(raw)
-    return day
-
-
-def _bad_date(raw: str) -> InvalidInput:
-    return InvalidInput(f"Could not understand the date {raw!r}. Try {WHEN_EXAMPLES}.")
+def first_channel_spec(rule_channels: Sequence[str], prefers: str) -> str:
+    """The channel a rule asked for first, to say why it could not be used."""
+    return next((c for c in rule_channels if c != PREFERRED), prefers)

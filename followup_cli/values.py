@@ -13,6 +13,7 @@ from followup_cli.enums import Channel
 from followup_cli.errors import InvalidInput
 
 CHANNEL_NAMES = ", ".join(c.value for c in Channel)
+ID_RE = re.compile(r"^#?(\d{1,18})$")  # ``12`` or ``#12``; bounded: SQLite integers are 64-bit
 
 
 def check_channel(value: str, what: str = "channel") -> str:

@@ -9,7 +9,7 @@ import typer
 
 from followup_cli import config
 from followup_cli.cli import app
-from followup_cli.cli.common import database, today
+from followup_cli.cli.common import database, now, today
 
 db_app = typer.Typer(
     help="Where the database lives and its schema. Example: followup db path",
@@ -36,7 +36,7 @@ def db_status(ctx: typer.Context) -> None:
 
     Example: followup --db ~/shop.db db status
     """
-    from followup_cli.db import SCHEMA_REVISION, Database
+    from followup_cli.store import SCHEMA_REVISION, Database
 
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     db = Database(url)
@@ -59,7 +59,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     Example: followup db upgrade
     """
-    from followup_cli.db import SCHEMA_REVISION
+    from followup_cli.store import SCHEMA_REVISION
 
     database(ctx)
     typer.echo(f"The database is at schema {SCHEMA_REVISION}.")
@@ -101,7 +101,7 @@ def restore(
 
     Example: followup restore ~/Backups/followup-20261122-070000.db
     """
-    from followup_cli.db import Database, restore_backup
+    from followup_cli.store import Database, restore_backup
 
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     db = Database(url)
@@ -124,7 +124,7 @@ def rules_show(ctx: typer.Context) -> None:
     """Show the active cadence rules (run `followup rules init` to customise them)."""
     if ctx.invoked_subcommand is None:
         from followup_cli import render
-        from followup_cli.scheduling import load_rules
+        from followup_cli.rules import load_rules
 
         render.rules(load_rules())
 
@@ -141,7 +141,7 @@ def rules_init(
     """
     from followup_cli.errors import Conflict
     from followup_cli.files import write_private_text
-    from followup_cli.scheduling import default_rules_text, rules_path
+    from followup_cli.rules import default_rules_text, rules_path
 
     path = rules_path()
     if path.exists() and not force:
@@ -156,7 +156,7 @@ def rules_check() -> None:
 
     Example: followup rules check
     """
-    from followup_cli.scheduling import load_rules
+    from followup_cli.rules import load_rules
 
     rule_set = load_rules()
     typer.echo(f"{rule_set.source}: {len(rule_set.rules)} rules, all valid.")
@@ -168,7 +168,7 @@ def rules_path_command() -> None:
 
     Example: followup rules path
     """
-    from followup_cli.scheduling import rules_path
+    from followup_cli.rules import rules_path
 
     typer.echo(str(rules_path()))
 
@@ -219,9 +219,9 @@ def demo(
     followup --db "$(followup db path | sed 's/followup.db/demo.db/')" contact list
     """
     from followup_cli import agenda, plain, render
-    from followup_cli.db import Database
-    from followup_cli.demo import build_demo, clear_demo_database
-    from followup_cli.scheduling import load_rules
+    from followup_cli.demo import DEMO_MARK, build_demo, clear_demo_database
+    from followup_cli.rules import load_rules
+    from followup_cli.store import Database
 
     target = (path or config.app_dir() / "demo.db").expanduser()
     url = config.to_url(str(target))
@@ -233,14 +233,17 @@ def demo(
     clear_demo_database(target)
     db, _ = Database.open(url)
     day = today()
-    with db.session() as session:
-        counts = build_demo(session, today=day, rules=load_rules())
+    with db.transaction() as tx:
+        counts = build_demo(tx, today=day, now=now(), rules=load_rules())
+    db.set_file_mark(DEMO_MARK)
     render.console.print(
         f"Demo database {target}: {counts['contacts']} contacts, {counts['sales']} sales, "
         f"{counts['followups']} follow-ups.\n"
     )
-    items = agenda.due_today(db.rows, day)
-    plain.agenda(items, day, agenda.next_due(db.rows, day))
+    with db.reading() as tx:
+        items = agenda.due_today(tx, day)
+        next_due = agenda.next_due(tx, day)
+    plain.agenda(items, day, next_due)
     render.console.print(
         f'\nTry it: followup --db "{target}" contact show 1   (your own data stays in '
         "`followup db path`)"

@@ -73,15 +73,15 @@ def call(
     if answers is not None:
         if target is None:
             raise InvalidInput("--answers records one call: give the follow-up id, e.g. call 12.")
-        with db.session(write=False) as session:
-            fid = find_followup_id(session, target)
+        with db.reading() as tx:
+            fid = find_followup_id(tx, target)
         call_from_file(run, fid, answers)
         return
     if target is None:
         power_hour(run)
         return
-    with db.session(write=False) as session:
-        fid = find_followup_id(session, target)
+    with db.reading() as tx:
+        fid = find_followup_id(tx, target)
     call_one(run, fid)
 
 

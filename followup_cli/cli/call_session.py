@@ -15,17 +15,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from followup_cli.cli.common import rules, settings, today
+from followup_cli.cli.common import now, rules, settings, today
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from followup_cli.calls import CallContext, CallResult, Recorded
     from followup_cli.config import Settings
-    from followup_cli.db import Database
     from followup_cli.scheduling import RuleSet
-    from followup_cli.script import Script, Step
+    from followup_cli.script import Given, Script, Step
     from followup_cli.sentiment import Vocabulary
+    from followup_cli.store import Database
 
 LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
 LABEL_STYLE = {"positive": "green", "neutral": "yellow", "negative": "red"}
@@ -73,9 +73,9 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
         raise InvalidInput(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    with run.db.session() as session:
+    with run.db.transaction() as tx:
         result = record_answers_file(
-            session, followup_id, run.script, data, today=run.day, rules=run.rules,
+            tx, followup_id, run.script, data, today=run.day, now=now(), rules=run.rules,
             settings=run.settings, vocabulary=run.vocabulary,
         )  # fmt: skip
     for recorded in result.recorded:
@@ -88,7 +88,8 @@ def power_hour(run: CallRun) -> None:
     from followup_cli import agenda
     from followup_cli.errors import FollowupError, Interrupted
 
-    items = agenda.due_today(run.db.rows, run.day, channel="phone", currency=run.settings.currency)
+    with run.db.reading() as tx:
+        items = agenda.due_today(tx, run.day, channel="phone", currency=run.settings.currency)
     if not items:
         _print(f"No calls due today ({run.day.isoformat()}).")
         return
@@ -123,8 +124,8 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
     from followup_cli import calls
     from followup_cli.errors import Interrupted
 
-    with run.db.session(write=False) as session:
-        context = calls.prepare(session, followup_id, currency=run.settings.currency)
+    with run.db.reading() as tx:
+        context = calls.prepare(tx, followup_id, currency=run.settings.currency)
     _show_header(context)
     resume_id = None
     if context.resumable is not None:
@@ -137,23 +138,20 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
         except _STOP:
             raise Interrupted("Stopped before the call started; nothing changed.") from None
         resume_id = context.resumable.id if resume else None
-    with run.db.session() as session:
+    with run.db.transaction() as tx:
         started = calls.start_call(
-            session, followup_id, today=run.day, script_name=run.script.name,
+            tx, followup_id, today=run.day, now=now(), script_name=run.script.name,
             resume_call_id=resume_id,
         )  # fmt: skip
         call_id = started.id
-        given = calls.answers_of(session, call_id) if resume_id else {}  # type: ignore[arg-type]
-    assert call_id is not None
+        given = calls.answers_of(tx, call_id) if resume_id else {}
     values = calls.prompt_values(context, run.settings)
     try:
         result = _walk(run, call_id, values, given)
     except _STOP:
-        with run.db.session() as session:
-            calls.interrupt_call(session, call_id)
-            saved = len(calls.answers_of(session, call_id)) + len(
-                calls.referrals_of(session, call_id)
-            )
+        with run.db.transaction() as tx:
+            calls.interrupt_call(tx, call_id)
+            saved = len(calls.answers_of(tx, call_id)) + len(calls.referrals_of(tx, call_id))
         _print("")
         raise Interrupted(
             f"Call interrupted: {saved} answer{'s' if saved != 1 else ''} saved, follow-up "
@@ -163,7 +161,9 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
     return result
 
 
-def _walk(run: CallRun, call_id: int, values: dict[str, str], given: dict) -> CallResult:  # type: ignore[type-arg]
+def _walk(
+    run: CallRun, call_id: int, values: dict[str, str], given: dict[str, Given]
+) -> CallResult:
     from followup_cli import calls
     from followup_cli import script as sc
 
@@ -172,24 +172,25 @@ def _walk(run: CallRun, call_id: int, values: dict[str, str], given: dict) -> Ca
         _print(Text(f"\n{step.heading}", style="bold underline"))
         if step.kind == "referrals":
             _ask_referrals(run, call_id, step, question)
-            with run.db.session() as session:
+            with run.db.transaction() as tx:
                 recorded = calls.record_answer(
-                    session, call_id, step, "", question=question, today=run.day,
-                    settings=run.settings,
+                    tx, call_id, step, "", question=question, today=run.day, now=now(),
+                    rules=run.rules, settings=run.settings,
                 )  # fmt: skip
         else:
             answer, label, suggested = _ask_step(run, step, question, values)
-            with run.db.session() as session:
+            with run.db.transaction() as tx:
                 recorded = calls.record_answer(
-                    session, call_id, step, answer, question=question, today=run.day,
-                    label=label, suggested_label=suggested, settings=run.settings,
+                    tx, call_id, step, answer, question=question, today=run.day, now=now(),
+                    rules=run.rules, label=label, suggested_label=suggested,
+                    settings=run.settings,
                 )  # fmt: skip
         _show_recorded(recorded)
         if step.remind:
             _print(Panel(Text(sc.fill(step.remind, values)), title="Say", expand=False))
         given[step.key] = sc.Given(recorded.answer.answer, recorded.answer.label)
-    with run.db.session() as session:
-        return calls.finish_call(session, call_id, today=run.day, rules=run.rules)
+    with run.db.transaction() as tx:
+        return calls.finish_call(tx, call_id, today=run.day, now=now(), rules=run.rules)
 
 
 def _ask_step(
@@ -251,8 +252,8 @@ def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> Non
     from followup_cli.errors import InvalidInput
 
     _print(Panel(Text(question), title="Ask", expand=False))
-    with run.db.session(write=False) as session:
-        earlier = calls.referrals_of(session, call_id)
+    with run.db.reading() as tx:
+        earlier = calls.referrals_of(tx, call_id)
     for row in earlier:
         _print(Text(f"  already noted: {row.answer}"))
     while True:
@@ -268,9 +269,9 @@ def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> Non
                 break
             except InvalidInput as exc:
                 _print(Text(str(exc), style="red"))
-        with run.db.session() as session:
+        with run.db.transaction() as tx:
             recorded = calls.record_referral(
-                session, call_id, person, question=question, today=run.day, rules=run.rules,
+                tx, call_id, person, question=question, today=run.day, now=now(), rules=run.rules,
                 region=run.settings.phone_region,
             )  # fmt: skip
         if recorded.contact is not None:

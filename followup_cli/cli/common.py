@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import TYPE_CHECKING
 
 import typer
 
 from followup_cli import config
 from followup_cli.errors import InvalidInput
+from followup_cli.values import ID_RE
 
 if TYPE_CHECKING:
-    from followup_cli.db import Database
     from followup_cli.scheduling import RuleSet
-
-_ID_RE = re.compile(r"^#?(\d{1,18})$")
+    from followup_cli.store import Database
 
 
 def database(ctx: typer.Context) -> Database:
     """Open (create, or upgrade after a backup) the database this command works on."""
-    from followup_cli.db import Database
+    from followup_cli.store import Database
 
     obj = ctx.find_root().obj or {}
     cached = obj.get("database")
@@ -43,24 +41,29 @@ def today() -> dt.date:
     return config.today()
 
 
+def now() -> dt.datetime:
+    return config.now()
+
+
 def settings() -> config.Settings:
     return config.load_settings()
 
 
 def rules() -> RuleSet:
-    from followup_cli.scheduling import load_rules
+    from followup_cli.rules import load_rules
 
     return load_rules()
 
 
 def parse_id(value: str, what: str = "follow-up") -> int:
-    match = _ID_RE.match(value.strip())
+    match = ID_RE.match(value.strip())
     if not match:
         raise InvalidInput(f"{value!r} is not a {what} id; use a number like 12 or #12.")
     return int(match.group(1))
 
 
 def when(value: str, *, future: bool = True) -> dt.date:
-    from followup_cli.scheduling import parse_when
+    """A date as the owner typed it; ``+3wd`` counts the working days of their rules file."""
+    from followup_cli.when import parse_when
 
-    return parse_when(value, today(), future=future)
+    return parse_when(value, today(), future=future, calendar=rules().calendar)

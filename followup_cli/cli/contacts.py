@@ -80,9 +80,9 @@ def add(
         tags=",".join(tag or []), every_days=_every_days(every) or None,
     )  # fmt: skip
     db, conf = database(ctx), settings()
-    with db.session() as session:
+    with db.transaction() as tx:
         contact, kit = add_contact_scheduled(
-            session, data, today=today(), rules=rules(), region=conf.phone_region
+            tx, data, today=today(), rules=rules(), region=conf.phone_region
         )
     render.console.print(f"Added {contact.name} (#{contact.id}).")
     if kit is not None:
@@ -106,8 +106,8 @@ def list_(
     from followup_cli import render
     from followup_cli.contacts import list_contacts
 
-    with database(ctx).session(write=False) as session:
-        rows = list_contacts(session, search)
+    with database(ctx).reading() as tx:
+        rows = list_contacts(tx, search)
     if as_json:
         render.print_json([render.contact_json(c) for c in rows])
     elif not rows and search:
@@ -125,8 +125,8 @@ def show(ctx: typer.Context, ref: RefArgument) -> None:
     from followup_cli import render
     from followup_cli.contacts import history
 
-    with database(ctx).session(write=False) as session:
-        h = history(session, ref)
+    with database(ctx).reading() as tx:
+        h = history(tx, ref)
     render.history(h, settings().currency)
 
 
@@ -166,10 +166,10 @@ def edit(
         from followup_cli.errors import InvalidInput
 
         raise InvalidInput("Nothing to change; give an option such as --email or --every 90d.")
-    update = ContactUpdate.model_validate(fields)
-    with database(ctx).session() as session:
+    changes = ContactUpdate.model_validate(fields)
+    with database(ctx).transaction() as tx:
         contact, changed, kit = edit_contact_scheduled(
-            session, ref, update, today=today(), rules=rules(), region=settings().phone_region
+            tx, ref, changes, today=today(), rules=rules(), region=settings().phone_region
         )
     what = ", ".join(changed) if changed else "nothing changed"
     render.console.print(f"Updated {contact.name} (#{contact.id}): {what}.")
@@ -199,8 +199,8 @@ def opt_out(
     from followup_cli import render
     from followup_cli.contacts import consent_summary, set_opt_out
 
-    with database(ctx).session() as session:
-        contact = set_opt_out(session, ref, channel, undo=undo)
+    with database(ctx).transaction() as tx:
+        contact = set_opt_out(tx, ref, channel, undo=undo)
     render.console.print(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
 
 
@@ -220,13 +220,13 @@ def forget(
     from followup_cli.privacy import forget as forget_contact
 
     db = database(ctx)
-    with db.session(write=False) as session:
-        contact = resolve(session, ref)
+    with db.reading() as tx:
+        contact = resolve(tx, ref)
         who, contact_ref = describe(contact), f"#{contact.id}"
     if not yes:
         typer.confirm(f"Erase {who} and everything about them? This cannot be undone", abort=True)
-    with db.session() as session:
-        gone = forget_contact(session, contact_ref, today=today())
+    with db.transaction() as tx:
+        gone = forget_contact(tx, contact_ref, today=today())
     db.compact()
     render.console.print(
         f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "

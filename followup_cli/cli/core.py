@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli.cli import app
-from followup_cli.cli.common import database, parse_id, rules, settings, today, when
+from followup_cli.cli.common import database, now, parse_id, rules, settings, today, when
 
 ChannelOption = Annotated[
     str | None,
@@ -37,13 +37,13 @@ def today_command(
     """
     from followup_cli import agenda, plain
 
-    db = database(ctx)
     day, wanted, currency = today(), _channel(channel), settings().currency
-    items = agenda.due_today(db.rows, day, channel=wanted, currency=currency)
+    with database(ctx).reading() as tx:
+        items = agenda.due_today(tx, day, channel=wanted, currency=currency)
+        next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
     if as_json:
         plain.print_json([item.to_json() for item in items])
         return
-    next_due = None if items else agenda.next_due(db.rows, day, channel=wanted)
     plain.agenda(items, day, next_due)
 
 
@@ -59,10 +59,10 @@ def upcoming(
     """What is due after today. Example: followup upcoming --days 14"""
     from followup_cli import agenda, render
 
-    db = database(ctx)
-    items = agenda.upcoming(
-        db.rows, today(), days, channel=_channel(channel), currency=settings().currency
-    )
+    with database(ctx).reading() as tx:
+        items = agenda.upcoming(
+            tx, today(), days, channel=_channel(channel), currency=settings().currency
+        )
     if as_json:
         render.print_json([item.to_json() for item in items])
     else:
@@ -118,9 +118,9 @@ def log(
     occurred = when(on, future=False) if on else day
     cents = parse_amount(amount)
     db, rule_set = database(ctx), rules()
-    with db.session() as session:
+    with db.transaction() as tx:
         result = log_interaction(
-            session, ref, kind, on=occurred, today=day, rules=rule_set,
+            tx, ref, kind, on=occurred, today=day, now=now(), rules=rule_set,
             amount_cents=cents, note=note, external_id=external_ref,
         )  # fmt: skip
     render.log_result(result, settings().currency)
@@ -149,12 +149,14 @@ def done(
     (see `followup rules`).
     """
     from followup_cli import render
-    from followup_cli.followups import complete_tx
+    from followup_cli.followups import complete
 
     fid = parse_id(followup_id)
     db, rule_set = database(ctx), rules()
     with db.transaction() as tx:
-        result = complete_tx(tx, fid, today=today(), rules=rule_set, outcome=outcome, note=note)
+        result = complete(
+            tx, fid, today=today(), now=now(), rules=rule_set, outcome=outcome, note=note
+        )
     render.done(result)
 
 
@@ -171,11 +173,11 @@ def snooze(
 ) -> None:
     """Move a follow-up to a later day. Example: followup snooze 12 monday"""
     from followup_cli import render
-    from followup_cli.followups import snooze_tx
+    from followup_cli.followups import snooze as snooze_followup
 
     fid, new_due = parse_id(followup_id), when(until)
     with database(ctx).transaction() as tx:
-        followup = snooze_tx(tx, fid, new_due, today=today())
+        followup = snooze_followup(tx, fid, new_due, today=today())
     render.console.print(
         f"Snoozed {render.followup_line(followup)} to {render.day(followup.due_on)}."
     )
@@ -189,11 +191,11 @@ def skip(
 ) -> None:
     """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away" """
     from followup_cli import render
-    from followup_cli.followups import skip_tx
+    from followup_cli.followups import skip as skip_followup
 
     fid = parse_id(followup_id)
     with database(ctx).transaction() as tx:
-        followup = skip_tx(tx, fid, today=today(), reason=reason)
+        followup = skip_followup(tx, fid, today=today(), reason=reason)
     render.console.print(f"Skipped {render.followup_line(followup)}.")
 
 
@@ -214,9 +216,9 @@ def schedule(
     from followup_cli.followups import schedule as schedule_followup
 
     due_on = when(due)
-    with database(ctx).session() as session:
+    with database(ctx).transaction() as tx:
         followup = schedule_followup(
-            session, ref, due_on, today=today(), channel=channel, purpose=purpose
+            tx, ref, due_on, today=today(), channel=channel, purpose=purpose
         )
     render.console.print(
         f"Scheduled {render.followup_line(followup)} on {render.day(followup.due_on)}."

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli.cli import app
-from followup_cli.cli.common import database, settings, today, when
+from followup_cli.cli.common import database, now, settings, today, when
 from followup_cli.cli.contacts import RefArgument, contact_app
 
 if TYPE_CHECKING:
@@ -145,8 +145,6 @@ def export_command(
 
     Example: followup export sales --since "30 days ago" -o sales.csv --excel
     """
-    import datetime as dt
-
     from followup_cli import export
     from followup_cli.errors import InvalidInput
 
@@ -154,9 +152,10 @@ def export_command(
     if kind.strip().lower() == "ics":
         if since or until or excel:
             raise InvalidInput("ics takes --days and -o only; --since/--until/--excel are for CSV.")
-        data, count = export.agenda_calendar(
-            db, today(), days, stamp=dt.datetime.now(dt.UTC), currency=settings().currency
-        )
+        with db.reading() as tx:
+            data, count = export.agenda_calendar(
+                tx, today(), days, stamp=now(), currency=settings().currency
+            )
         _write_bytes(output, data)
         if output is not None:
             typer.echo(f"Wrote {count} follow-up(s) to {output}.", err=True)
@@ -164,8 +163,8 @@ def export_command(
     spec = export.get_kind(kind)
     start, end = _past(since), _past(until)
     export.check_period(start, end)
-    with _text_out(output) as out:
-        count = export.export_csv(db, spec, out, since=start, until=end, excel=excel)
+    with _text_out(output) as out, db.reading(mmap_bytes=export.EXPORT_MMAP_BYTES) as tx:
+        count = export.export_csv(tx, spec, out, since=start, until=end, excel=excel)
     if output is not None:
         typer.echo(f"Exported {count} {spec.name} row(s) to {output}.", err=True)
 
@@ -180,8 +179,8 @@ def contact_export(ctx: typer.Context, ref: RefArgument, output: OutputOption = 
 
     from followup_cli.export import contact_document
 
-    with database(ctx).session(write=False) as session:
-        document = contact_document(session, ref, exported_on=today())
+    with database(ctx).reading() as tx:
+        document = contact_document(tx, ref, exported_on=today())
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     with _text_out(output) as out:
         out.write(text)
@@ -221,7 +220,8 @@ def report_summary(
 
     day = today()
     chosen = reports.period(_past(since), _past(until), day)
-    result = reports.summary(database(ctx).rows, chosen, day)
+    with database(ctx).reading() as tx:
+        result = reports.summary(tx, chosen, day)
     if as_json:
         render.print_json(result.to_json())
     else:
@@ -245,7 +245,8 @@ def report_silence(
     """
     from followup_cli import render, reports
 
-    result = reports.silence(database(ctx).rows, today(), days, limit)
+    with database(ctx).reading() as tx:
+        result = reports.silence(tx, today(), days, limit)
     if as_json:
         render.print_json(result.to_json())
     else:
@@ -271,7 +272,8 @@ def report_feedback(
     """
     from followup_cli import render, reports
 
-    items = reports.feedback(database(ctx).rows, label=label, since=_past(since), limit=limit)
+    with database(ctx).reading() as tx:
+        items = reports.feedback(tx, label=label, since=_past(since), limit=limit)
     if as_json:
         render.print_json([item.to_json() for item in items])
         return

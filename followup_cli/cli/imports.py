@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli.cli import app
-from followup_cli.cli.common import database, rules, settings, today
+from followup_cli.cli.common import database, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
 
 if TYPE_CHECKING:
@@ -133,8 +133,9 @@ def import_command(
     db = database(ctx)
     with _progress_bar(show, file) as callback:
         summary = run_import(
-            db, file, options=options, rules=rules(), today=today(), progress=callback
-        )
+            db, file, options=options, rules=rules(), today=today(), now=now(),
+            progress=callback,
+        )  # fmt: skip
     if as_json:
         typer.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:

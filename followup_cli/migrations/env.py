@@ -30,7 +30,7 @@ if connection is not None:
     run(connection)
 else:  # `alembic revision --autogenerate` from a developer's shell
     from followup_cli.config import database_url
-    from followup_cli.db import make_engine
+    from followup_cli.store import make_engine
 
     with make_engine(database_url()).begin() as conn:
         run(conn)

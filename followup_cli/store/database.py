@@ -1,34 +1,33 @@
-"""Opening the database: engine, SQLite pragmas, transactions, migrations on open, backups.
+"""Opening the database: pragmas, transactions, migrations on open, backups.
 
 SQLite is set up for one owner and one nightly job writing the same file:
 - WAL, so readers never block the writer and the writer never blocks readers;
 - a busy timeout, so a second writer waits instead of failing with "database is locked";
 - every write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front,
   so two writers never deadlock upgrading a read lock (Python's sqlite3 legacy transaction
-  handling is switched off, as SQLAlchemy's SQLite dialect documentation describes);
-- sessions do not expire objects on commit, so rendering after a commit never opens a new
-  transaction behind the user's back.
+  handling is switched off: ``isolation_level=None``, and we issue BEGIN ourselves).
+SQLAlchemy is used for PostgreSQL and for Alembic's migrations only, never on SQLite's
+everyday path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from followup_cli.config import sqlite_path
 from followup_cli.errors import DatabaseError, InvalidInput
 from followup_cli.files import create_private
+from followup_cli.store.tx import PostgresTx, SqliteTx, Tx
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection as SAConnection
+    from sqlalchemy.engine import Engine
 
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
 # import (tests check it equals Alembic's head).
@@ -36,6 +35,11 @@ SCHEMA_REVISION = "0004"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
+# A big import touches index pages all over a 1M-row database: a 64 MiB page cache (SQLite's
+# default is 2 MiB) keeps them; the TEMP tables are read in order and need little.
+BULK_CACHE_KIB = 65536
+BULK_TEMP_CACHE_KIB = 8192
+IMPORT_LOCK = 7411  # PostgreSQL advisory lock: one import at a time
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,18 @@ def _writable(path: Path) -> bool:
     import os
 
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def file_mark(path: Path) -> int | None:
+    """The stamp ``Database.set_file_mark`` left on a SQLite file; None if it cannot be read."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return int(con.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
 
 
 def _sqlite_revision(path: Path) -> str | None:
@@ -201,100 +217,60 @@ class Database:
             ) from exc
 
     @contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error.
-
-        ``write=False`` begins a plain (deferred) transaction, so reports and exports never
-        take the write lock.
-        """
-        from sqlalchemy.exc import DataError, OperationalError
-        from sqlmodel import Session
-
-        bind = self.engine if write else self.engine.execution_options(followup_readonly=True)
-        session = Session(bind, expire_on_commit=False)
+    def connect(self, *, bulk: bool = False) -> Iterator[Connection]:
+        """One connection for several transactions in a row (the import stages its rows in
+        TEMP tables, then writes them, on the same connection). ``bulk`` gives SQLite the
+        large page cache a big import needs."""
+        if self.path is not None:
+            with _sqlite_connection(self.path, BUSY_TIMEOUT_MS, bulk=bulk) as con:
+                yield Connection(con, None)
+            return
         try:
-            yield session
-            session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise translate_operational_error(exc) from exc
-        except DataError as exc:  # PostgreSQL refuses some values SQLite stores (NUL bytes)
-            session.rollback()
-            raise InvalidInput(f"The database cannot store that value: {exc.orig}") from None
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+            with self.engine.connect() as conn:
+                yield Connection(None, conn)
+        except Exception as exc:
+            raise _translated(exc) from None
 
-    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """Run one read query written in portable SQL with ``:name`` parameters.
+    @contextmanager
+    def transaction(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Iterator[Tx]:
+        """One write transaction: committed on success, rolled back on any error.
 
-        On SQLite this goes straight through the standard ``sqlite3`` module: the agenda is
-        read many times a day, and skipping SQLAlchemy's import halves its start-up.
-        Dates come back as ISO text on SQLite and as dates elsewhere; callers accept both.
+        On SQLite it runs on the standard ``sqlite3`` module with ``BEGIN IMMEDIATE``, so
+        the everyday writes start without importing SQLAlchemy.
         """
-        return [row for batch in self.batches(sql, params) for row in batch]
+        if self.path is not None:
+            with (
+                _sqlite_connection(self.path, busy_timeout_ms) as con,
+                Connection(con, None).transaction() as tx,
+            ):
+                yield tx
+            return
+        with self.connect() as conn, conn.transaction() as tx:
+            yield tx
 
-    def batches(
-        self,
-        sql: str,
-        params: Mapping[str, Any],
-        batch_size: int = 5000,
-        *,
-        mmap_bytes: int = 0,
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """Stream one read query in batches, holding one batch in memory at a time.
-
-        ``mmap_bytes`` reads a SQLite file through a memory map of at most that size (faster
-        for large scans with random lookups; mapped pages count as resident memory).
+    @contextmanager
+    def reading(self, *, mmap_bytes: int = 0) -> Iterator[Tx]:
+        """A read transaction (a plain ``BEGIN``): reports and exports never take the write
+        lock. ``mmap_bytes`` reads a SQLite file through a memory map of at most that size
+        (faster for large scans with random lookups; mapped pages count as resident memory).
         """
         if self.path is not None:
             try:
-                con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+                con = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                )
             except sqlite3.Error as exc:
                 raise translate_operational_error(exc) from None
             try:
                 if mmap_bytes:
                     con.execute(f"PRAGMA mmap_size = {int(mmap_bytes)}")
-                cursor = con.execute(sql, _plain_params(params))
-                while batch := cursor.fetchmany(batch_size):
-                    yield batch
-            except sqlite3.Error as exc:
-                raise translate_operational_error(exc) from None
+                with Connection(con, None).transaction(write=False) as tx:
+                    yield tx
             finally:
                 con.close()
             return
-        from sqlalchemy import text
-
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
-                text(sql), dict(params)
-            )
-            for partition in result.partitions(batch_size):
-                yield [tuple(row) for row in partition]
-
-    @contextmanager
-    def transaction(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Iterator[Tx]:
-        """One write transaction for portable SQL with ``:name`` parameters (see ``Tx``).
-
-        Committed on success, rolled back on any error. On SQLite it runs on the standard
-        ``sqlite3`` module with the engine's pragmas and ``BEGIN IMMEDIATE``, so the everyday
-        writes (done, snooze, skip) start without importing SQLAlchemy.
-        """
-        if self.path is not None:
-            with _sqlite_transaction(self.path, busy_timeout_ms) as tx:
-                yield tx
-            return
-        from sqlalchemy.exc import DataError, OperationalError
-
-        try:
-            with self.engine.begin() as conn:
-                yield ConnectionTx(conn)
-        except OperationalError as exc:
-            raise translate_operational_error(exc) from exc
-        except DataError as exc:  # PostgreSQL refuses some values SQLite stores (NUL bytes)
-            raise InvalidInput(f"The database cannot store that value: {exc.orig}") from None
+        with self.connect() as conn, conn.transaction(write=False) as tx:
+            yield tx
 
     def backup_to(self, target: Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
@@ -331,158 +307,87 @@ class Database:
         except sqlite3.Error as exc:
             raise translate_operational_error(exc) from None
 
+    def set_file_mark(self, value: int) -> None:
+        """Stamp a SQLite file (``PRAGMA user_version``), e.g. as a demo that may be replaced."""
+        if self.path is not None:
+            with _sqlite_connection(self.path, BUSY_TIMEOUT_MS) as con:
+                con.execute(f"PRAGMA user_version = {int(value)}")
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
 
 
-def _plain(value: Any) -> Any:
-    """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value.isoformat() if isinstance(value, dt.date) else value
+class Connection:
+    """One open connection (sqlite3 or SQLAlchemy) that hands out transactions."""
 
-
-def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in (params or {}).items()}
-
-
-class Tx(Protocol):
-    """A write transaction running portable SQL with ``:name`` parameters.
-
-    Dates come back as ISO text on SQLite and as dates elsewhere; callers accept both.
-    ``insert`` runs an ``INSERT ... RETURNING id`` (SQLite 3.35+, PostgreSQL).
-    """
-
-    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
-
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
-
-    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
-
-
-class SqliteTx:
-    """``Tx`` on a standard-library sqlite3 connection inside ``BEGIN IMMEDIATE``."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection | None, conn: SAConnection | None) -> None:
         self._con = con
+        self._conn = conn
 
-    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._con.execute(sql, _plain_params(params)).fetchall()
-
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        return self._con.execute(sql, _plain_params(params)).rowcount
-
-    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        return int(self._con.execute(sql, _plain_params(params)).fetchall()[0][0])
+    @contextmanager
+    def transaction(
+        self, *, write: bool = True, commit: bool = True, exclusive: bool = False
+    ) -> Iterator[Tx]:
+        """A transaction: committed on success (rolled back if ``commit`` is false, for a dry
+        run), rolled back on any error. ``exclusive`` also takes the import lock on
+        PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` already is one)."""
+        if self._con is not None:
+            con = self._con
+            try:
+                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield SqliteTx(con)
+                except BaseException:
+                    if con.in_transaction:
+                        with suppress(sqlite3.Error):
+                            con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT" if commit else "ROLLBACK")
+            except sqlite3.Error as exc:
+                raise translate_operational_error(exc) from exc
+            return
+        assert self._conn is not None
+        conn = self._conn
+        try:
+            with conn.begin() as transaction:
+                tx = PostgresTx(conn)
+                if exclusive:
+                    tx.execute(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
+                yield tx
+                if not commit:
+                    transaction.rollback()
+        except Exception as exc:
+            raise _translated(exc) from None
 
 
 @contextmanager
-def _sqlite_transaction(path: Path, busy_timeout_ms: int) -> Iterator[Tx]:
+def _sqlite_connection(
+    path: Path, busy_timeout_ms: int, *, bulk: bool = False
+) -> Iterator[sqlite3.Connection]:
     try:
         con = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        _set_pragmas(con, busy_timeout_ms)
+        if bulk:
+            con.execute(f"PRAGMA main.cache_size = -{BULK_CACHE_KIB}")
+            con.execute(f"PRAGMA temp.cache_size = -{BULK_TEMP_CACHE_KIB}")
     except sqlite3.Error as exc:
         raise translate_operational_error(exc) from None
     try:
-        _set_pragmas(con, busy_timeout_ms)
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield SqliteTx(con)
-        except BaseException:
-            if con.in_transaction:
-                with suppress(sqlite3.Error):
-                    con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    except sqlite3.Error as exc:
-        raise translate_operational_error(exc) from exc
+        yield con
     finally:
         con.close()
 
 
-class _TextTx:
-    """``Tx`` over SQLAlchemy ``text()``; subclasses say which connection runs it."""
+def _translated(exc: Exception) -> Exception:
+    """A driver error from PostgreSQL as one line; anything else unchanged."""
+    from sqlalchemy.exc import DataError, OperationalError
 
-    _sqlite = False
-
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
-        raise NotImplementedError
-
-    def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        # sqlite3's default date adapter is deprecated: hand it text, as SQLAlchemy's types do
-        return _plain_params(params) if self._sqlite else dict(params or {})
-
-    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._run(sql, params)]
-
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        return int(self._run(sql, params).rowcount)
-
-    def insert(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        return int(self._run(sql, params).scalar_one())
-
-
-class ConnectionTx(_TextTx):
-    """``Tx`` on a SQLAlchemy connection already inside a transaction (``engine.begin()``)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._sqlite = conn.dialect.name == "sqlite"
-
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
-        from sqlalchemy import text
-
-        return self._conn.execute(text(sql), self._params(params))
-
-
-_CHANGES_ROWS = re.compile(r"\s*(?:UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
-
-
-class SessionTx(_TextTx):
-    """``Tx`` inside an open ORM session, so ORM callers share the SQL code paths.
-
-    Use it as a context manager. On entry it flushes the session, so the SQL sees every
-    pending ORM change. On a clean exit, objects of the tables it updated or deleted from are
-    re-read now (rows that are gone are expunged): sessions keep objects after commit, and a
-    lazily expired object would fail when rendered after the session closes.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._sqlite = session.connection().dialect.name == "sqlite"
-        self._changed: set[str] = set()
-
-    def __enter__(self) -> SessionTx:
-        self._session.flush()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None and self._changed:
-            self._reread()
-
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
-        from sqlalchemy import text
-
-        changes = _CHANGES_ROWS.match(sql)
-        if changes:
-            self._changed.add(changes.group(1).lower())
-        return self._session.connection().execute(text(sql), self._params(params))
-
-    def _reread(self) -> None:
-        from sqlalchemy import inspect
-
-        for obj in list(self._session.identity_map.values()):
-            table = getattr(type(obj), "__table__", None)
-            if table is None or table.name not in self._changed:
-                continue
-            key = inspect(obj).identity
-            if self._session.get(type(obj), key, populate_existing=True) is None:
-                self._session.expunge(obj)  # deleted by the SQL: keeps the values it had
+    if isinstance(exc, OperationalError):
+        return translate_operational_error(exc)
+    if isinstance(exc, DataError):  # PostgreSQL refuses some values SQLite stores (NUL bytes)
+        return InvalidInput(f"The database cannot store that value: {exc.orig}")
+    return exc
 
 
 def translate_operational_error(exc: Exception) -> DatabaseError:

@@ -1,0 +1,209 @@
+"""Row types: one frozen dataclass per table, the shape every query of that table returns.
+
+The fields are the table's columns in ``models.py`` (a test checks they stay equal), so a row
+read by ``SELECT {COLUMNS}`` becomes an object with ``from_row``. Values are converted from
+what the driver returns: SQLite gives dates as ISO text and booleans as 0/1, PostgreSQL
+gives ``date`` and ``bool``; the rest of the code only ever sees the Python types.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+if TYPE_CHECKING:
+    from followup_cli.store.tx import Params, Tx
+
+
+def as_date(value: Any) -> dt.date:
+    """A date read by SQL: ISO text on SQLite, a date elsewhere."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> dt.datetime:
+    """A timestamp read by SQL: SQLAlchemy's ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "int": int,
+    "int | None": _optional(int),
+    "bool": bool,
+    "dt.date": as_date,
+    "dt.date | None": _optional(as_date),
+    "dt.datetime": as_datetime,
+    "dt.datetime | None": _optional(as_datetime),
+    "str": _same,
+    "str | None": _same,
+}
+
+
+class Row:
+    """What every row type shares: its table, its column list, and reading a row."""
+
+    TABLE: ClassVar[str]
+    COLUMNS: ClassVar[str]  # "id, name, ..." in field order, for SELECT and INSERT
+    _convert: ClassVar[tuple[Callable[[Any], Any], ...]]
+
+    def __init_subclass__(cls, table: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.TABLE = table
+
+    @classmethod
+    def _setup(cls) -> None:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        cls.COLUMNS = ", ".join(f.name for f in fields)
+        cls._convert = tuple(_CONVERTERS[str(f.type)] for f in fields)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Self:
+        return cls(*(convert(v) for convert, v in zip(cls._convert, row, strict=True)))
+
+    @classmethod
+    def select(cls, alias: str = "") -> str:
+        """The column list, each prefixed with ``alias.`` for a join."""
+        if not alias:
+            return cls.COLUMNS
+        return ", ".join(f"{alias}.{name}" for name in cls.COLUMNS.split(", "))
+
+    def values(self) -> dict[str, Any]:
+        """Column -> value, without the id (what an INSERT writes)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        del data["id"]
+        return data
+
+    def replace(self, **changes: Any) -> Self:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class ContactRow(Row, table="contact"):
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    prefers: str
+    note: str | None
+    tags: str
+    every_days: int | None
+    phone_key: str | None
+    phone_invalid: bool
+    do_not_contact: bool
+    opted_out_channels: str
+    referred_by_id: int | None
+    created_on: dt.date
+
+
+@dataclass(frozen=True)
+class InteractionRow(Row, table="interaction"):
+    id: int
+    contact_id: int
+    kind: str
+    occurred_on: dt.date
+    amount_cents: int | None
+    items: str | None
+    note: str | None
+    source: str | None
+    external_id: str | None
+    fingerprint: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FollowUpRow(Row, table="followup"):
+    id: int
+    contact_id: int
+    interaction_id: int | None
+    rule: str
+    purpose: str
+    channel: str
+    due_on: dt.date
+    priority: int
+    status: str
+    outcome: str | None
+    completed_on: dt.date | None
+    attempts: int
+    until_sale: bool
+    note: str | None
+    created_on: dt.date
+
+
+@dataclass(frozen=True)
+class CallRow(Row, table="call_log"):
+    id: int
+    followup_id: int | None
+    contact_id: int
+    called_on: dt.date
+    started_at: dt.datetime
+    status: str
+    reach: str | None
+    outcome: str | None
+    would_recommend: str | None
+    review: str | None
+    referrals: int
+    script: str
+
+
+@dataclass(frozen=True)
+class AnswerRow(Row, table="call_answer"):
+    id: int
+    call_id: int
+    step: str
+    question: str
+    answer: str
+    label: str | None
+    suggested_label: str | None
+    overridden: bool
+    answered_at: dt.datetime
+
+
+ROW_TYPES: tuple[type[Row], ...] = (ContactRow, InteractionRow, FollowUpRow, CallRow, AnswerRow)
+for _type in ROW_TYPES:
+    _type._setup()
+
+
+R = TypeVar("R", bound=Row)
+
+
+def fetch(
+    tx: Tx, kind: type[R], where: str = "", params: Params = None, *, order: str = "id"
+) -> list[R]:
+    """Rows of ``kind``'s table matching ``where`` (SQL with ``:name`` parameters)."""
+    condition = f" WHERE {where}" if where else ""
+    sql = f"SELECT {kind.COLUMNS} FROM {kind.TABLE}{condition} ORDER BY {order}"
+    return [kind.from_row(row) for row in tx.rows(sql, params)]
+
+
+def get(tx: Tx, kind: type[R], row_id: int) -> R | None:
+    """One row by id, or None."""
+    found = fetch(tx, kind, "id = :id", {"id": row_id})
+    return found[0] if found else None
+
+
+def insert(tx: Tx, table: str, values: Mapping[str, Any]) -> int:
+    """INSERT one row of ``values`` (column -> value); its new id."""
+    names = ", ".join(values)
+    marks = ", ".join(":" + name for name in values)
+    return tx.insert(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)
+
+
+def update(tx: Tx, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
+    """UPDATE the columns of ``changes`` of one row."""
+    if changes:
+        assignments = ", ".join(f"{name} = :{name}" for name in changes)
+        tx.execute(f"UPDATE {table} SET {assignments} WHERE id = :id", {**changes, "id": row_id})

@@ -1,0 +1,201 @@
+"""The one database handle domain code takes: ``Tx``, a transaction running portable SQL.
+
+Two implementations, chosen by ``Database`` and never named by domain code:
+- ``SqliteTx`` on the standard library's ``sqlite3`` (the everyday commands start without
+  SQLAlchemy: the agenda and ``done`` are run many times a day);
+- ``PostgresTx`` on a SQLAlchemy connection over psycopg, for a team's shared database.
+Every dialect difference of a runtime query lives in this package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in (params or {}).items()}
+
+
+Params = Mapping[str, Any] | None
+
+
+class Tx(ABC):
+    """The one database handle domain code takes: a transaction running portable SQL.
+
+    SQL uses ``:name`` parameters. Dates come back as ISO text on SQLite and as dates on
+    PostgreSQL; the row types in ``store_rows`` accept both. A write transaction is committed
+    when its ``with`` block ends normally and rolled back on any error; a read transaction
+    (``Database.reading``) never takes the write lock. ``dialect`` is for the store layer's
+    own statements (the import's bulk paths); domain code never branches on it.
+    """
+
+    dialect: str
+    # True when no other session can write while this transaction is open (SQLite's
+    # BEGIN IMMEDIATE); PostgreSQL lets other sessions add rows meanwhile.
+    sole_writer: bool
+
+    @abstractmethod
+    def date_of(self, expr: str) -> str:
+        """SQL that reads ``expr`` (ISO text) as a date, as the table's DATE column takes it."""
+
+    @abstractmethod
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Every row of a (small) query."""
+
+    def one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = None) -> int:
+        """Run a statement; the number of rows it changed."""
+
+    def insert(self, sql: str, params: Params = None) -> int:
+        """Run an ``INSERT ... RETURNING id`` (SQLite 3.35+, PostgreSQL); the new id."""
+        return int(self.rows(sql, params)[0][0])
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One statement for each parameter mapping of ``rows``."""
+
+    @abstractmethod
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Bulk insert of plain tuples in ``columns`` order (the import's hot path)."""
+
+    @abstractmethod
+    def iter(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream a large query row by row, holding one batch in memory at a time."""
+
+    @abstractmethod
+    def batches(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Stream a large query in lists of at most ``batch_size`` rows."""
+
+
+class SqliteTx(Tx):
+    """``Tx`` on a standard-library sqlite3 connection (no SQLAlchemy on the everyday path)."""
+
+    dialect = "sqlite"
+    sole_writer = True
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    def date_of(self, expr: str) -> str:
+        return expr  # SQLite stores dates as ISO text already
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, _plain_params(params)).fetchall()
+
+    def execute(self, sql: str, params: Params = None) -> int:
+        return self._con.execute(sql, _plain_params(params)).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._con.executemany(sql, [_plain_params(row) for row in rows])
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if rows:  # qmark tuples: SQLite's cheapest bulk path
+            marks = ", ".join("?" * len(columns))
+            self._con.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
+    def iter(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        cursor = self._con.execute(sql, _plain_params(params))
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
+
+    def batches(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        cursor = self._con.execute(sql, _plain_params(params))
+        try:
+            while batch := cursor.fetchmany(batch_size):
+                yield batch
+        finally:
+            cursor.close()
+
+
+class PostgresTx(Tx):
+    """``Tx`` on a SQLAlchemy connection inside ``engine.begin()`` (psycopg underneath)."""
+
+    dialect = "postgresql"
+    sole_writer = False
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def date_of(self, expr: str) -> str:
+        return f"CAST({expr} AS DATE)"
+
+    def _run(self, sql: str, params: Params, **options: Any) -> Any:
+        from sqlalchemy import text
+
+        statement = text(sql).execution_options(**options) if options else text(sql)
+        return self._conn.execute(statement, dict(params or {}))
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._run(sql, params)]
+
+    def execute(self, sql: str, params: Params = None) -> int:
+        return int(self._run(sql, params).rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        from sqlalchemy import text
+
+        if rows:  # SQLAlchemy takes an empty parameter list as one empty row
+            self._conn.execute(text(sql), [dict(row) for row in rows])
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        names = ", ".join(":" + c for c in columns)
+        self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({names})",
+            [dict(zip(columns, row, strict=True)) for row in rows],
+        )
+
+    def iter(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        for row in self._run(sql, params, stream_results=True, yield_per=batch_size):
+            yield tuple(row)  # a server-side cursor: rows arrive as they are read
+
+    def batches(
+        self, sql: str, params: Params = None, batch_size: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        result = self._run(sql, params, stream_results=True, yield_per=batch_size)
+        for partition in result.partitions(batch_size):
+            yield [tuple(row) for row in partition]
