@@ -102,8 +102,26 @@ def main_callback(
         typer.echo(ctx.get_help())
 
 
-# Register the commands (each module adds its own to ``app``).
-from followup_cli.cli import admin, call, contacts, core, exports, imports  # noqa: E402,F401
+def _add_commands(root: typer.Typer) -> None:
+    """Every command, in the order `followup --help` lists them. Each module owns its own
+    ``typer.Typer()``; nothing registers itself by being imported."""
+    from followup_cli.cli import admin, call, contacts, core, exports, imports
+
+    root.add_typer(core.app)
+    root.add_typer(call.app)
+    root.add_typer(call.script_app, name="script")
+    root.add_typer(contacts.contact_app, name="contact")
+    contacts.contact_app.add_typer(exports.contact_commands)
+    root.add_typer(imports.app)
+    root.add_typer(exports.app)
+    root.add_typer(exports.report_app, name="report")
+    root.add_typer(admin.app)
+    root.add_typer(admin.rules_app, name="rules")
+    root.add_typer(admin.config_app, name="config")
+    root.add_typer(admin.db_app, name="db")
+
+
+_add_commands(app)
 
 
 def main() -> None:

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli import app
 from followup_cli.cli.common import database, now, today
+
+app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
+
 
 db_app = typer.Typer(
     help="Where the database lives and its schema. Example: followup db path",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(db_app, name="db")
 
 
 @db_app.command("path")
@@ -116,7 +117,6 @@ rules_app = typer.Typer(
     invoke_without_command=True,
     rich_markup_mode=None,
 )
-app.add_typer(rules_app, name="rules")
 
 
 @rules_app.callback()
@@ -178,7 +178,6 @@ config_app = typer.Typer(
     invoke_without_command=True,
     rich_markup_mode=None,
 )
-app.add_typer(config_app, name="config")
 
 
 @config_app.callback()

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from followup_cli.cli import app
 from followup_cli.cli.common import database
 
 if TYPE_CHECKING:
     from followup_cli.script import Script
+
+
+app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
 LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
 LABEL_STYLE = {"positive": "green", "neutral": "yellow", "negative": "red"}
@@ -94,7 +96,6 @@ script_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(script_app, name="script")
 
 
 def _warn(script: Script) -> None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.cli import app
 from followup_cli.cli.common import database, rules, settings, today
 
 contact_app = typer.Typer(
@@ -14,7 +13,6 @@ contact_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(contact_app, name="contact")
 
 RefArgument = Annotated[
     str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.cli import app
 from followup_cli.cli.common import database, now, parse_id, rules, settings, today, when
+
+app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
+
 
 ChannelOption = Annotated[
     str | None,

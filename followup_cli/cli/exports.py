@@ -16,14 +16,17 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from followup_cli.cli import app
 from followup_cli.cli.common import database, now, settings, today, when
-from followup_cli.cli.contacts import RefArgument, contact_app
+from followup_cli.cli.contacts import RefArgument
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from followup_cli.reports import Figures, SilenceReport, Summary
+
+
+app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
+contact_commands = typer.Typer(rich_markup_mode=None)  # `contact export`, added to the group
 
 SinceOption = Annotated[
     str | None,
@@ -169,7 +172,7 @@ def export_command(
         typer.echo(f"Exported {count} {spec.name} row(s) to {output}.", err=True)
 
 
-@contact_app.command("export")
+@contact_commands.command("export")
 def contact_export(ctx: typer.Context, ref: RefArgument, output: OutputOption = None) -> None:
     """Everything kept about one person, as JSON: for the customer who asks what you keep.
 
@@ -196,7 +199,6 @@ report_app = typer.Typer(
     invoke_without_command=True,
     rich_markup_mode=None,
 )
-app.add_typer(report_app, name="report")
 
 
 @report_app.callback(invoke_without_command=True)

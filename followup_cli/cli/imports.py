@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from followup_cli.cli import app
 from followup_cli.cli.common import database, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
 
 if TYPE_CHECKING:
     from followup_cli.importer import ImportSummary
+
+
+app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
 PROGRESS_MIN_BYTES = 1_000_000  # smaller files import faster than a bar can be drawn
 CONFLICTS_SHOWN = 20  # a file from a new till can differ on every name; the count says all
