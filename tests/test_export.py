@@ -19,12 +19,27 @@ from typer.testing import CliRunner
 
 from followup_cli import export
 from followup_cli.cli import app
-from followup_cli.db import Database
-from followup_cli.models import Answer, Call, Contact, FollowUp, Interaction
+from followup_cli.store import Database, Tx
+from followup_cli.store.rows import insert
 
 D = dt.date
 T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.UTC)
 DANGEROUS = ('=HYPERLINK("http://x","y")', "+1 555 0100", "@SUM(1)", "-2+3", "\tTab", "\rCR")
+
+# The columns the SQLModel schema gives a default, so each row below names only what matters.
+DEFAULTS: dict[str, dict[str, object]] = {
+    "contact": {"prefers": "phone", "tags": "", "phone_invalid": False,
+                "do_not_contact": False, "opted_out_channels": ""},
+    "interaction": {},
+    "followup": {"priority": 0, "status": "pending", "attempts": 0, "until_sale": False},
+    "call_log": {"status": "in-progress", "referrals": 0, "script": "default"},
+    "call_answer": {"overridden": False},
+}  # fmt: skip
+
+
+def _add(tx: Tx, table: str, **values: object) -> int:
+    return insert(tx, table, {**DEFAULTS[table], **values})
+
 
 HEADERS = {
     "contacts": "id,name,email,phone,prefers,do_not_contact,tags,referred_by,created_on,"
@@ -39,48 +54,40 @@ HEADERS = {
 
 
 @pytest.fixture
-def world(db: Database) -> Database:
-    with db.session() as s:
-        ann = Contact(name="Ann Lée", email="ann@example.com", phone="555-0100", tags="vip",
-                      created_on=D(2026, 10, 1))  # fmt: skip
-        s.add(ann)
-        s.flush()
-        bob = Contact(name="Bob", phone="+1 555 0100", referred_by_id=ann.id,
-                      do_not_contact=True, created_on=D(2026, 11, 2))  # fmt: skip
-        s.add(bob)
-        s.flush()
-        for i, name in enumerate(DANGEROUS):
-            s.add(Contact(name=name, email=f"x{i}@example.com", tags="-odd",
-                          created_on=D(2026, 11, 20)))  # fmt: skip
-        s.add(Interaction(contact_id=ann.id, kind="sale", occurred_on=D(2026, 11, 3),
-                          amount_cents=12950, items="=cmd|' /C calc'!A0", source="shopify",
-                          external_id="1001", created_at=T0))  # fmt: skip
-        s.add(Interaction(contact_id=bob.id, kind="sale", occurred_on=D(2026, 11, 10),
-                          amount_cents=-1250, items="refund", created_at=T0))  # fmt: skip
-        s.add(Interaction(contact_id=ann.id, kind="visit", occurred_on=D(2026, 11, 12),
-                          created_at=T0))  # fmt: skip
-        fu = FollowUp(contact_id=ann.id, rule="thank-you", purpose="Thank-you {action}",
-                      channel="phone", due_on=D(2026, 11, 5), status="done", outcome="positive",
-                      completed_on=D(2026, 11, 5), created_on=D(2026, 11, 3))  # fmt: skip
-        s.add(fu)
-        s.add(FollowUp(contact_id=ann.id, rule="manual", purpose="Check-in {action}",
-                       channel="email", due_on=D(2026, 11, 25), attempts=1,
-                       created_on=D(2026, 11, 3)))  # fmt: skip
-        s.flush()
-        call = Call(followup_id=fu.id, contact_id=ann.id, called_on=D(2026, 11, 5),
-                    started_at=T0, status="completed", reach="reached", outcome="positive",
-                    would_recommend="yes", review="agreed", referrals=1)  # fmt: skip
-        s.add(call)
-        s.flush()
-        s.add(Answer(call_id=call.id, step="do_better", question="What could we do better?",
-                     answer="=1+1 nothing", label="positive", overridden=True,
-                     answered_at=T0))  # fmt: skip
+def world(db: Database, tx: Tx) -> Database:
+    ann = _add(tx, "contact", name="Ann Lée", email="ann@example.com", phone="555-0100",
+               tags="vip", created_on=D(2026, 10, 1))  # fmt: skip
+    bob = _add(tx, "contact", name="Bob", phone="+1 555 0100", referred_by_id=ann,
+               do_not_contact=True, created_on=D(2026, 11, 2))  # fmt: skip
+    for i, name in enumerate(DANGEROUS):
+        _add(tx, "contact", name=name, email=f"x{i}@example.com", tags="-odd",
+             created_on=D(2026, 11, 20))  # fmt: skip
+    _add(tx, "interaction", contact_id=ann, kind="sale", occurred_on=D(2026, 11, 3),
+         amount_cents=12950, items="=cmd|' /C calc'!A0", source="shopify", external_id="1001",
+         created_at=T0)  # fmt: skip
+    _add(tx, "interaction", contact_id=bob, kind="sale", occurred_on=D(2026, 11, 10),
+         amount_cents=-1250, items="refund", created_at=T0)  # fmt: skip
+    _add(tx, "interaction", contact_id=ann, kind="visit", occurred_on=D(2026, 11, 12),
+         created_at=T0)  # fmt: skip
+    fu = _add(tx, "followup", contact_id=ann, rule="thank-you", purpose="Thank-you {action}",
+              channel="phone", due_on=D(2026, 11, 5), status="done", outcome="positive",
+              completed_on=D(2026, 11, 5), created_on=D(2026, 11, 3))  # fmt: skip
+    _add(tx, "followup", contact_id=ann, rule="manual", purpose="Check-in {action}",
+         channel="email", due_on=D(2026, 11, 25), attempts=1, created_on=D(2026, 11, 3))  # fmt: skip
+    call = _add(tx, "call_log", followup_id=fu, contact_id=ann, called_on=D(2026, 11, 5),
+                started_at=T0, status="completed", reach="reached", outcome="positive",
+                would_recommend="yes", review="agreed", referrals=1)  # fmt: skip
+    _add(tx, "call_answer", call_id=call, step="do_better", question="What could we do better?",
+         answer="=1+1 nothing", label="positive", overridden=True, answered_at=T0)  # fmt: skip
     return db
 
 
 def _export(db: Database, kind: str, **kw: object) -> list[list[str]]:
+    """The export as the CLI runs it, in a read transaction (PostgreSQL streams the rows
+    through a server-side cursor, which needs one)."""
     out = io.StringIO(newline="")
-    export.export_csv(db, export.get_kind(kind), out, **kw)  # type: ignore[arg-type]
+    with db.reading(mmap_bytes=export.EXPORT_MMAP_BYTES) as tx:
+        export.export_csv(tx, export.get_kind(kind), out, **kw)  # type: ignore[arg-type]
     return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
 
 
@@ -92,12 +99,11 @@ def test_columns_of_every_kind(world: Database, kind: str) -> None:
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
-def test_contacts_round_trip(world: Database) -> None:
+def test_contacts_round_trip(world: Database, tx: Tx) -> None:
     header, *rows = _export(world, "contacts")
-    db_rows = world.rows(  # portable: the same check runs on SQLite and PostgreSQL
+    db_rows = tx.rows(  # portable: the same check runs on SQLite and PostgreSQL
         "SELECT id, name, email, phone, prefers, do_not_contact, tags, referred_by_id, "
-        "created_on FROM contact ORDER BY id",
-        {},
+        "created_on FROM contact ORDER BY id"
     )
     assert len(rows) == len(db_rows) == 8
     for row, expected in zip(rows, db_rows, strict=True):
@@ -198,11 +204,12 @@ def test_export_streams_in_constant_memory(db: Database, tmp_path: Path) -> None
     script = (
         "import resource, sys\n"
         "from followup_cli import export\n"
-        "from followup_cli.db import Database\n"
+        "from followup_cli.store import Database\n"
         "db = Database(sys.argv[1])\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "with open(sys.argv[2], 'w', encoding='utf-8', newline='') as out:\n"
-        "    count = export.export_csv(db, export.get_kind('followups'), out)\n"
+        "with open(sys.argv[2], 'w', encoding='utf-8', newline='') as out, \\\n"
+        "        db.reading(mmap_bytes=export.EXPORT_MMAP_BYTES) as tx:\n"
+        "    count = export.export_csv(tx, export.get_kind('followups'), out)\n"
         "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "print(count, (after - before) * 1024)\n"
     )
@@ -231,31 +238,27 @@ def test_bad_kind() -> None:
 
 
 @pytest.fixture
-def agenda_db(db: Database) -> Database:
-    with db.session() as s:
-        ann = Contact(
-            name="Ann", phone="555-0100", email="ann@example.com", created_on=D(2026, 1, 1)
-        )
-        out = Contact(name="Opted Out", phone="555-0101", do_not_contact=True,
-                      created_on=D(2026, 1, 1))  # fmt: skip
-        nophone = Contact(name="No Phone", phone="555-0102", opted_out_channels="phone",
-                          created_on=D(2026, 1, 1))  # fmt: skip
-        s.add_all([ann, out, nophone])
-        s.flush()
-        for cid, channel, due in [
-            (ann.id, "phone", D(2026, 11, 20)),  # overdue: shown today
-            (ann.id, "email", D(2026, 11, 30)),
-            (ann.id, "text", D(2026, 12, 20)),  # beyond 14 days
-            (out.id, "phone", D(2026, 11, 24)),
-            (nophone.id, "phone", D(2026, 11, 24)),
-            (nophone.id, "text", D(2026, 11, 24)),
-        ]:
-            s.add(FollowUp(contact_id=cid, rule="manual", purpose="Thank-you {action}",
-                           channel=channel, due_on=due, created_on=D(2026, 11, 1)))  # fmt: skip
-    return db
+def agenda_db(tx: Tx) -> Tx:
+    ann = _add(tx, "contact", name="Ann", phone="555-0100", email="ann@example.com",
+               created_on=D(2026, 1, 1))  # fmt: skip
+    out = _add(tx, "contact", name="Opted Out", phone="555-0101", do_not_contact=True,
+               created_on=D(2026, 1, 1))  # fmt: skip
+    nophone = _add(tx, "contact", name="No Phone", phone="555-0102", opted_out_channels="phone",
+                   created_on=D(2026, 1, 1))  # fmt: skip
+    for cid, channel, due in [
+        (ann, "phone", D(2026, 11, 20)),  # overdue: shown today
+        (ann, "email", D(2026, 11, 30)),
+        (ann, "text", D(2026, 12, 20)),  # beyond 14 days
+        (out, "phone", D(2026, 11, 24)),
+        (nophone, "phone", D(2026, 11, 24)),
+        (nophone, "text", D(2026, 11, 24)),
+    ]:
+        _add(tx, "followup", contact_id=cid, rule="manual", purpose="Thank-you {action}",
+             channel=channel, due_on=due, created_on=D(2026, 11, 1))  # fmt: skip
+    return tx
 
 
-def test_ics_validates_and_uids_are_stable(agenda_db: Database, today: D) -> None:
+def test_ics_validates_and_uids_are_stable(agenda_db: Tx, today: D) -> None:
     stamp = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     first, count = export.agenda_calendar(agenda_db, today, 14, stamp=stamp)
     later = stamp + dt.timedelta(hours=5)
@@ -276,7 +279,7 @@ def test_ics_validates_and_uids_are_stable(agenda_db: Database, today: D) -> Non
     assert events[1].decoded("DTSTART") == D(2026, 11, 24)  # the text, not the opted-out phone
 
 
-def test_ics_days_zero_is_today_and_overdue(agenda_db: Database, today: D) -> None:
+def test_ics_days_zero_is_today_and_overdue(agenda_db: Tx, today: D) -> None:
     _, count = export.agenda_calendar(agenda_db, today, 0, stamp=dt.datetime.now(dt.UTC))
     assert count == 1
 
@@ -285,17 +288,15 @@ def test_ics_days_zero_is_today_and_overdue(agenda_db: Database, today: D) -> No
 # contact export
 
 
-def test_contact_document_holds_everything(world: Database, today: D) -> None:
-    with world.session(write=False) as s:
-        doc = export.contact_document(s, "Ann", exported_on=today)
+def test_contact_document_holds_everything(world: Database, tx: Tx, today: D) -> None:
+    doc = export.contact_document(tx, "Ann", exported_on=today)
     json.dumps(doc)  # JSON-ready
     assert doc["contact"]["name"] == "Ann Lée" and doc["contact"]["email"] == "ann@example.com"
     assert [i["kind"] for i in doc["interactions"]] == ["visit", "sale"]
     assert len(doc["followups"]) == 2
     assert doc["calls"][0]["answers"][0]["answer"] == "=1+1 nothing"
     assert doc["referrals"] == [{"id": 2, "name": "Bob"}]
-    with world.session(write=False) as s:
-        bob = export.contact_document(s, "Bob", exported_on=today)
+    bob = export.contact_document(tx, "Bob", exported_on=today)
     assert bob["referred_by"] == {"id": 1, "name": "Ann Lée"}
 
 
@@ -356,7 +357,7 @@ def test_cli_bad_dates(db: Database) -> None:
     assert result.exit_code == 2 and "swap them" in result.stderr
 
 
-def test_cli_export_ics(agenda_db: Database, tmp_path: Path) -> None:
+def test_cli_export_ics(agenda_db: Tx, tmp_path: Path) -> None:
     target = tmp_path / "agenda.ics"
     result = runner.invoke(app, ["export", "ics", "--days", "14", "-o", str(target)])
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from followup_cli.agenda import AgendaItem
-from followup_cli.plain import agenda
+from followup_cli.render.plain import agenda
 
 MON = dt.date(2026, 11, 23)
 

@@ -9,6 +9,7 @@ import typer
 
 from followup_cli import config
 from followup_cli.cli.common import database, now, today
+from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
@@ -28,7 +29,7 @@ def db_path(ctx: typer.Context) -> None:
     """
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     path = config.sqlite_path(url)
-    typer.echo(str(path) if path else url)
+    plain.say(str(path) if path else url)
 
 
 @db_app.command("status")
@@ -46,12 +47,12 @@ def db_status(ctx: typer.Context) -> None:
         current = db.revision() if exists else None
     finally:
         db.dispose()
-    typer.echo(f"Database: {db.path or url}")
-    typer.echo(f"Schema:   {current or 'not created yet'} (this followup: {SCHEMA_REVISION})")
+    plain.say(f"Database: {db.path or url}")
+    plain.say(f"Schema:   {current or 'not created yet'} (this followup: {SCHEMA_REVISION})")
     if current == SCHEMA_REVISION:
-        typer.echo("Up to date.")
+        plain.say("Up to date.")
     else:
-        typer.echo("Run `followup db upgrade` (any command also upgrades it, after a backup).")
+        plain.say("Run `followup db upgrade` (any command also upgrades it, after a backup).")
 
 
 @db_app.command("upgrade")
@@ -63,7 +64,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     from followup_cli.store import SCHEMA_REVISION
 
     database(ctx)
-    typer.echo(f"The database is at schema {SCHEMA_REVISION}.")
+    plain.say(f"The database is at schema {SCHEMA_REVISION}.")
 
 
 @app.command()
@@ -89,7 +90,7 @@ def backup(
         raise InvalidInput("Backups are for SQLite databases; use pg_dump for PostgreSQL.")
     target = path or db.path.with_name(f"{db.path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.db")
     written = db.backup_to(target.expanduser())
-    typer.echo(f"Backup written to {written}")
+    plain.say(f"Backup written to {written}")
 
 
 @app.command()
@@ -109,7 +110,7 @@ def restore(
     if not yes:
         typer.confirm(f"Replace {db.path or url} with {path}?", abort=True)
     saved = restore_backup(db, path.expanduser())
-    typer.echo(f"Restored {path}. The previous database is saved as {saved}.")
+    plain.say(f"Restored {path}. The previous database is saved as {saved}.")
 
 
 rules_app = typer.Typer(
@@ -123,10 +124,10 @@ rules_app = typer.Typer(
 def rules_show(ctx: typer.Context) -> None:
     """Show the active cadence rules (run `followup rules init` to customise them)."""
     if ctx.invoked_subcommand is None:
-        from followup_cli import render
+        from followup_cli.render import screen
         from followup_cli.rules import load_rules
 
-        render.rules(load_rules())
+        screen.rules(load_rules())
 
 
 @rules_app.command("init")
@@ -147,7 +148,7 @@ def rules_init(
     if path.exists() and not force:
         raise Conflict(f"{path} exists already; edit it, or use --force to start over.")
     write_private_text(path, default_rules_text())
-    typer.echo(f"Wrote {path}. Edit it, then run `followup rules check`.")
+    plain.say(f"Wrote {path}. Edit it, then run `followup rules check`.")
 
 
 @rules_app.command("check")
@@ -159,7 +160,7 @@ def rules_check() -> None:
     from followup_cli.rules import load_rules
 
     rule_set = load_rules()
-    typer.echo(f"{rule_set.source}: {len(rule_set.rules)} rules, all valid.")
+    plain.say(f"{rule_set.source}: {len(rule_set.rules)} rules, all valid.")
 
 
 @rules_app.command("path")
@@ -170,7 +171,7 @@ def rules_path_command() -> None:
     """
     from followup_cli.rules import rules_path
 
-    typer.echo(str(rules_path()))
+    plain.say(str(rules_path()))
 
 
 config_app = typer.Typer(
@@ -184,12 +185,12 @@ config_app = typer.Typer(
 def config_show(ctx: typer.Context) -> None:
     """Show the settings and where they are stored."""
     if ctx.invoked_subcommand is None:
-        from followup_cli import render
+        from followup_cli.render import screen
 
         conf = config.load_settings()
         pairs = [(key, str(getattr(conf, key))) for key in config.SETTING_KEYS]
-        render.key_values(f"Settings ({conf.path})", pairs)
-        typer.echo("Change one with `followup config set KEY VALUE`.")
+        screen.key_values(f"Settings ({conf.path})", pairs)
+        plain.say("Change one with `followup config set KEY VALUE`.")
 
 
 @config_app.command("set")
@@ -199,7 +200,7 @@ def config_set(
 ) -> None:
     """Change a setting. Example: followup config set business "Sam's Bikes" """
     path = config.set_setting(key, value)
-    typer.echo(f"Set {key} in {path}.")
+    plain.say(f"Set {key} in {path}.")
 
 
 @app.command()
@@ -217,7 +218,7 @@ def demo(
     Your real database is never touched. Example: followup demo, then
     followup --db "$(followup db path | sed 's/followup.db/demo.db/')" contact list
     """
-    from followup_cli import agenda, plain, render
+    from followup_cli import agenda
     from followup_cli.demo import DEMO_MARK, build_demo, clear_demo_database
     from followup_cli.rules import load_rules
     from followup_cli.store import Database
@@ -235,7 +236,7 @@ def demo(
     with db.transaction() as tx:
         counts = build_demo(tx, today=day, now=now(), rules=load_rules())
     db.set_file_mark(DEMO_MARK)
-    render.console.print(
+    plain.say(
         f"Demo database {target}: {counts['contacts']} contacts, {counts['sales']} sales, "
         f"{counts['followups']} follow-ups.\n"
     )
@@ -243,7 +244,7 @@ def demo(
         items = agenda.due_today(tx, day)
         next_due = agenda.next_due(tx, day)
     plain.agenda(items, day, next_due)
-    render.console.print(
+    plain.say(
         f'\nTry it: followup --db "{target}" contact show 1   (your own data stays in '
         "`followup db path`)"
     )

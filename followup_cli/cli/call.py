@@ -18,16 +18,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli.cli.common import database
+from followup_cli.render import plain
 
 if TYPE_CHECKING:
     from followup_cli.script import Script
 
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
-
-LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
-LABEL_STYLE = {"positive": "green", "neutral": "yellow", "negative": "red"}
-_STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +97,7 @@ script_app = typer.Typer(
 
 def _warn(script: Script) -> None:
     for warning in script.warnings:
-        typer.echo(f"Warning: {warning}", err=True)
+        plain.warn(f"Warning: {warning}")
 
 
 @script_app.command("show")
@@ -109,13 +106,13 @@ def script_show() -> None:
 
     Example: followup script show
     """
-    from followup_cli.cli.call_session import show_script
+    from followup_cli.render.call import script_table
     from followup_cli.script import load_script, script_path
 
     script = load_script()
-    show_script(script)
+    script_table(script)
     if not script_path().exists():
-        typer.echo(f"Customise it with `followup script edit` (creates {script_path()}).")
+        plain.say(f"Customise it with `followup script edit` (creates {script_path()}).")
     _warn(script)
 
 
@@ -132,7 +129,7 @@ def script_edit() -> None:
     path = script_path()
     if not path.exists():
         write_private_text(path, default_script_text())
-        typer.echo(f"Copied the built-in script to {path}.")
+        plain.say(f"Copied the built-in script to {path}.")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise InvalidInput(
@@ -144,9 +141,9 @@ def script_edit() -> None:
     except OSError as exc:
         raise InvalidInput(f"Cannot run the editor {editor!r}: {exc}. Check $EDITOR.") from None
     if status != 0:
-        typer.echo(f"The editor exited with status {status}.", err=True)
+        plain.warn(f"The editor exited with status {status}.")
     script = load_script(path)
-    typer.echo(f"{path}: {len(script.steps)} steps, valid.")
+    plain.say(f"{path}: {len(script.steps)} steps, valid.")
     _warn(script)
 
 
@@ -164,5 +161,5 @@ def script_check(
     from followup_cli.script import load_script
 
     script = load_script(path)
-    typer.echo(f"{script.source}: {len(script.steps)} steps, valid.")
+    plain.say(f"{script.source}: {len(script.steps)} steps, valid.")
     _warn(script)

@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
 from followup_cli.cli.common import now, rules, settings, today
+from followup_cli.render import call as view
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from followup_cli.calls import CallContext, CallResult, Recorded
+    from followup_cli.calls import CallResult
     from followup_cli.config import Settings
     from followup_cli.scheduling import RuleSet
     from followup_cli.script import Given, Script, Step
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
     from followup_cli.store import Database
 
 LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
-LABEL_STYLE = {"positive": "green", "neutral": "yellow", "negative": "red"}
 _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
 
@@ -44,12 +41,6 @@ class CallRun:
         self.rules: RuleSet = rules()
         self.settings: Settings = settings()
         self.vocabulary: Vocabulary = vocabulary_for(self.settings)
-
-
-def _print(*objects: object) -> None:
-    from followup_cli import render
-
-    render.console.print(*objects, soft_wrap=True)  # long lines wrap in the terminal, not here
 
 
 def _ask(text: str, default: str | None = None) -> str:
@@ -79,8 +70,8 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
             settings=run.settings, vocabulary=run.vocabulary,
         )  # fmt: skip
     for recorded in result.recorded:
-        _show_recorded(recorded)
-    _show_result(result.result)
+        view.recorded(recorded)
+    view.result(result.result)
 
 
 def power_hour(run: CallRun) -> None:
@@ -91,12 +82,12 @@ def power_hour(run: CallRun) -> None:
     with run.db.reading() as tx:
         items = agenda.due_today(tx, run.day, channel="phone", currency=run.settings.currency)
     if not items:
-        _print(f"No calls due today ({run.day.isoformat()}).")
+        view.line(f"No calls due today ({run.day.isoformat()}).")
         return
     called = skipped = 0
-    _print(Text(f"{len(items)} call{'s' if len(items) != 1 else ''} due today.", style="bold"))
+    view.line(f"{len(items)} call{'s' if len(items) != 1 else ''} due today.", "bold")
     for number, item in enumerate(items, 1):
-        _print(Text(f"\n{number}/{len(items)}: {item.contact}, {item.purpose}"))
+        view.line(f"\n{number}/{len(items)}: {item.contact}, {item.purpose}")
         try:
             choice = _ask("Enter to call, s to skip, q to quit", default="").strip().lower()
         except _STOP:
@@ -113,11 +104,13 @@ def power_hour(run: CallRun) -> None:
         except Interrupted:
             raise
         except FollowupError as exc:  # e.g. the number was flagged meanwhile
-            _print(Text(f"Cannot call {item.contact}: {exc}", style="red"))
+            view.line(f"Cannot call {item.contact}: {exc}", "red")
             skipped += 1
             continue
         called += 1
-    _print(f"\nCalled {called}, skipped {skipped}, {len(items) - called - skipped} left for later.")
+    view.line(
+        f"\nCalled {called}, skipped {skipped}, {len(items) - called - skipped} left for later."
+    )
 
 
 def call_one(run: CallRun, followup_id: int) -> CallResult:
@@ -126,7 +119,7 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
 
     with run.db.reading() as tx:
         context = calls.prepare(tx, followup_id, currency=run.settings.currency)
-    _show_header(context)
+    view.header(context)
     resume_id = None
     if context.resumable is not None:
         try:
@@ -152,12 +145,12 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
         with run.db.transaction() as tx:
             calls.interrupt_call(tx, call_id)
             saved = len(calls.answers_of(tx, call_id)) + len(calls.referrals_of(tx, call_id))
-        _print("")
+        view.line("")
         raise Interrupted(
             f"Call interrupted: {saved} answer{'s' if saved != 1 else ''} saved, follow-up "
             f"#{followup_id} stays pending. Run `followup call {followup_id}` to resume."
         ) from None
-    _show_result(result)
+    view.result(result)
     return result
 
 
@@ -169,7 +162,7 @@ def _walk(
 
     while (step := sc.next_step(run.script, given)) is not None:
         question = sc.fill(step.prompt, values)
-        _print(Text(f"\n{step.heading}", style="bold underline"))
+        view.line(f"\n{step.heading}", "bold underline")
         if step.kind == "referrals":
             _ask_referrals(run, call_id, step, question)
             with run.db.transaction() as tx:
@@ -185,9 +178,9 @@ def _walk(
                     rules=run.rules, label=label, suggested_label=suggested,
                     settings=run.settings,
                 )  # fmt: skip
-        _show_recorded(recorded)
+        view.recorded(recorded)
         if step.remind:
-            _print(Panel(Text(sc.fill(step.remind, values)), title="Say", expand=False))
+            view.box(sc.fill(step.remind, values), "Say")
         given[step.key] = sc.Given(recorded.answer.answer, recorded.answer.label)
     with run.db.transaction() as tx:
         return calls.finish_call(tx, call_id, today=run.day, now=now(), rules=run.rules)
@@ -199,7 +192,7 @@ def _ask_step(
     from followup_cli import script as sc
 
     if step.kind == "say":
-        _print(Panel(Text(question), title="Say", expand=False))
+        view.box(question, "Say")
         _ask("Press Enter when said", default="")
         return sc.SAID, None, None
     if step.kind == "choice":
@@ -209,7 +202,7 @@ def _ask_step(
             choice = sc.parse_choice(step, typed)
             if choice is not None:
                 return choice.value, choice.label, choice.label
-            _print(f"Type a number from 1 to {len(step.choices)}, or the answer ({options}).")
+            view.line(f"Type a number from 1 to {len(step.choices)}, or the answer ({options}).")
     text = ""
     while not text.strip():
         text = _ask(question)
@@ -230,8 +223,7 @@ def _ask_label(run: CallRun, text: str) -> str:
 
     why = explain(text, run.vocabulary)
     while True:
-        line = Text("Suggested label: ") + Text(why.label, style=LABEL_STYLE[why.label])
-        _print(line)
+        view.suggested(why.label)
         key = _ask("Enter to accept, p positive, n neutral, x negative, ? why", default="")
         key = key.strip().lower()
         if not key:
@@ -242,20 +234,20 @@ def _ask_label(run: CallRun, text: str) -> str:
             return key
         if key == "?":
             for reason in why.reasons:
-                _print(Text(f"  - {reason}"))
+                view.line(f"  - {reason}")
             continue
-        _print("Press Enter, p, n, x or ?.")
+        view.line("Press Enter, p, n, x or ?.")
 
 
 def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> None:
     from followup_cli import calls
     from followup_cli.errors import InvalidInput
 
-    _print(Panel(Text(question), title="Ask", expand=False))
+    view.box(question, "Ask")
     with run.db.reading() as tx:
         earlier = calls.referrals_of(tx, call_id)
     for row in earlier:
-        _print(Text(f"  already noted: {row.answer}"))
+        view.line(f"  already noted: {row.answer}")
     while True:
         name = _ask("Referral's name (Enter when there are no more)", default="").strip()
         if not name:
@@ -268,102 +260,12 @@ def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> Non
                 )
                 break
             except InvalidInput as exc:
-                _print(Text(str(exc), style="red"))
+                view.line(str(exc), "red")
         with run.db.transaction() as tx:
             recorded = calls.record_referral(
                 tx, call_id, person, question=question, today=run.day, now=now(), rules=run.rules,
                 region=run.settings.phone_region,
             )  # fmt: skip
         if recorded.contact is not None:
-            _print(Text(f"Added {recorded.contact.name} (#{recorded.contact.id}), referred."))
-        _show_recorded(recorded, echo=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Showing
-# --------------------------------------------------------------------------------------------
-
-
-def _show_header(context: CallContext) -> None:
-    from followup_cli import render
-
-    followup, contact = context.followup, context.contact
-    body = Text()
-    body.append(f"{contact.name} (#{contact.id})\n", style="bold")
-    body.append(f"Phone:  {contact.phone or '-'}\n")
-    body.append(f"Why:    {context.purpose} (follow-up #{followup.id}, due {followup.due_on})")
-    if followup.attempts:
-        body.append(f"\nTried:  {followup.attempts} time(s) before")
-    if followup.note:
-        body.append(f"\nNote:   {followup.note}")
-    if context.previous:
-        body.append(f"\nLast call, {context.previous[0].called_on.isoformat()}:")
-        for past in context.previous:
-            label = f" ({past.label})" if past.label else ""
-            body.append(f"\n  {past.question} -> {past.answer}{label}")
-    render.console.print(Panel(body, title="Calling", title_align="left", expand=False))
-
-
-def _show_recorded(recorded: Recorded, *, echo: bool = True) -> None:
-    from followup_cli import render
-
-    answer = recorded.answer
-    if echo and answer.label:
-        by_hand = " (set by hand)" if answer.overridden else ""
-        _print(
-            Text(f"Saved: {answer.step} ") + Text(answer.label, LABEL_STYLE[answer.label]) + by_hand
-        )
-    for followup in recorded.scheduled:
-        _print(
-            Text(f"  Scheduled {render.followup_line(followup)} on {render.day(followup.due_on)}")
-        )
-    for note in recorded.notes:
-        _print(Text(f"  {note}", style="yellow"))
-
-
-def _show_result(result: CallResult) -> None:
-    from followup_cli import render
-
-    if result.phone_flagged:
-        _print(Text(f"Wrong number: {result.contact.phone} is flagged as not working."))
-    if result.outcome:
-        _print(
-            Text("Call outcome: ") + Text(result.outcome, style=LABEL_STYLE.get(result.outcome, ""))
-        )
-    render.done(result.done)
-    if result.make_it_right is not None:
-        f = result.make_it_right
-        _print(
-            Text(
-                f"Make it right: scheduled {render.followup_line(f)} (high priority) on "
-                f"{render.day(f.due_on)}.",
-                style="bold red",
-            )
-        )
-        for words in result.words:
-            _print(Text(f"  They said {words}"))
-    for note in result.notes:
-        _print(Text(note, style="yellow"))
-
-
-def show_script(script: Script) -> None:
-    """The steps of a script as a table, for `followup script show`."""
-    from followup_cli import render
-
-    _print(Text(f"Script {script.name!r} from {script.source}", style="bold"))
-    table = Table(box=None, show_header=True, header_style="bold")
-    for column in ("#", "Key", "Kind", "Asked if", "Prompt"):
-        table.add_column(column)
-    for number, step in enumerate(script.steps, 1):
-        prompt = Text(step.prompt)
-        if step.choices:
-            prompt.append(
-                "\n  "
-                + ", ".join(c.value + (f" ({c.label})" if c.label else "") for c in step.choices)
-            )
-        if step.remind:
-            prompt.append(f"\n  then: {step.remind}")
-        table.add_row(
-            str(number), step.key, step.kind, step.ask_if.text if step.ask_if else "always", prompt
-        )
-    render.console.print(table)
+            view.line(f"Added {recorded.contact.name} (#{recorded.contact.id}), referred.")
+        view.recorded(recorded, echo=False)

@@ -9,6 +9,7 @@ import typer
 
 from followup_cli import config
 from followup_cli.errors import InvalidInput
+from followup_cli.render import plain
 from followup_cli.values import ID_RE
 
 if TYPE_CHECKING:
@@ -27,10 +28,9 @@ def database(ctx: typer.Context) -> Database:
     db, notice = Database.open(config.database_url(obj.get("db")))
     if notice is not None:
         backup = f"; the previous version is saved as {notice.backup}" if notice.backup else ""
-        typer.echo(
+        plain.warn(
             f"Upgraded the database from schema {notice.from_revision} to "
-            f"{notice.to_revision}{backup}.",
-            err=True,
+            f"{notice.to_revision}{backup}."
         )
     obj["database"] = db
     ctx.find_root().call_on_close(db.dispose)  # close pooled connections when the command ends

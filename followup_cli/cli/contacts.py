@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli.cli.common import database, rules, settings, today
+from followup_cli.render import plain
 
 contact_app = typer.Typer(
     help='Add, find, edit and opt out contacts. Example: followup contact add "Ann Lee" --phone 555-0100',
@@ -69,7 +70,6 @@ def add(
     every: EveryOption = None,
 ) -> None:
     """Add a contact. Example: followup contact add "Ann Lee" --email ann@example.com --prefers email"""
-    from followup_cli import render
     from followup_cli.followups import add_contact_scheduled
     from followup_cli.models import ContactCreate
 
@@ -82,9 +82,9 @@ def add(
         contact, kit = add_contact_scheduled(
             tx, data, today=today(), rules=rules(), region=conf.phone_region
         )
-    render.console.print(f"Added {contact.name} (#{contact.id}).")
+    plain.say(f"Added {contact.name} (#{contact.id}).")
     if kit is not None:
-        render.console.print(f"  Next keep-in-touch {render.day(kit.due_on)}")
+        plain.say(f"  Next keep-in-touch {plain.day(kit.due_on)}")
 
 
 @contact_app.command("list")
@@ -101,17 +101,17 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List contacts, by name. Example: followup contact list --search lee"""
-    from followup_cli import render
     from followup_cli.contacts import list_contacts
+    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         rows = list_contacts(tx, search)
     if as_json:
-        render.print_json([render.contact_json(c) for c in rows])
+        plain.print_json([screen.contact_json(c) for c in rows])
     elif not rows and search:
-        render.console.print(f"No contact matches {search!r}.")
+        plain.say(f"No contact matches {search!r}.")
     else:
-        render.contacts(rows)
+        screen.contacts(rows)
 
 
 @contact_app.command("show")
@@ -120,12 +120,12 @@ def show(ctx: typer.Context, ref: RefArgument) -> None:
 
     Example: followup contact show "Ann Lee"
     """
-    from followup_cli import render
     from followup_cli.contacts import history
+    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         h = history(tx, ref)
-    render.history(h, settings().currency)
+    screen.history(h, settings().currency)
 
 
 @contact_app.command("edit")
@@ -147,7 +147,6 @@ def edit(
 
     --every 0 turns keep-in-touch off.
     """
-    from followup_cli import render
     from followup_cli.followups import edit_contact_scheduled
     from followup_cli.models import ContactUpdate
 
@@ -170,9 +169,9 @@ def edit(
             tx, ref, changes, today=today(), rules=rules(), region=settings().phone_region
         )
     what = ", ".join(changed) if changed else "nothing changed"
-    render.console.print(f"Updated {contact.name} (#{contact.id}): {what}.")
+    plain.say(f"Updated {contact.name} (#{contact.id}): {what}.")
     if kit is not None:
-        render.console.print(f"  Next keep-in-touch {render.day(kit.due_on)}")
+        plain.say(f"  Next keep-in-touch {plain.day(kit.due_on)}")
 
 
 @contact_app.command("opt-out")
@@ -194,12 +193,11 @@ def opt_out(
 
     Example: followup contact opt-out "Ann Lee" --channel phone
     """
-    from followup_cli import render
     from followup_cli.contacts import consent_summary, set_opt_out
 
     with database(ctx).transaction() as tx:
         contact = set_opt_out(tx, ref, channel, undo=undo)
-    render.console.print(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
+    plain.say(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
 
 
 @contact_app.command("forget")
@@ -213,7 +211,6 @@ def forget(
     Only a one-way hash of their email and phone is kept, so an import does not recreate
     them. Backups you made earlier still hold them. Example: followup contact forget "Ann Lee"
     """
-    from followup_cli import render
     from followup_cli.contacts import describe, resolve
     from followup_cli.privacy import forget as forget_contact
 
@@ -226,7 +223,7 @@ def forget(
     with db.transaction() as tx:
         gone = forget_contact(tx, contact_ref, today=today())
     db.compact()
-    render.console.print(
+    plain.say(
         f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "
         f"{gone.followups} follow-ups, {gone.calls} calls."
     )

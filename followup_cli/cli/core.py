@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli.cli.common import database, now, parse_id, rules, settings, today, when
+from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
@@ -37,7 +38,7 @@ def today_command(
 
     Most overdue first, then by priority. Example: followup today --channel phone
     """
-    from followup_cli import agenda, plain
+    from followup_cli import agenda
 
     day, wanted, currency = today(), _channel(channel), settings().currency
     with database(ctx).reading() as tx:
@@ -59,16 +60,17 @@ def upcoming(
     as_json: JsonOption = False,
 ) -> None:
     """What is due after today. Example: followup upcoming --days 14"""
-    from followup_cli import agenda, render
+    from followup_cli import agenda
+    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         items = agenda.upcoming(
             tx, today(), days, channel=_channel(channel), currency=settings().currency
         )
     if as_json:
-        render.print_json([item.to_json() for item in items])
+        plain.print_json([item.to_json() for item in items])
     else:
-        render.upcoming(items, days)
+        screen.upcoming(items, days)
 
 
 @app.command()
@@ -112,7 +114,6 @@ def log(
 
     Example: followup log sale "Ann Lee" --amount 129 --on yesterday
     """
-    from followup_cli import render
     from followup_cli.followups import log_interaction
     from followup_cli.values import parse_amount
 
@@ -125,7 +126,7 @@ def log(
             tx, ref, kind, on=occurred, today=day, now=now(), rules=rule_set,
             amount_cents=cents, note=note, external_id=external_ref,
         )  # fmt: skip
-    render.log_result(result, settings().currency)
+    plain.log_result(result, settings().currency)
 
 
 IdArgument = Annotated[
@@ -150,7 +151,6 @@ def done(
     --outcome no-answer keeps it open and applies the retry rule instead
     (see `followup rules`).
     """
-    from followup_cli import render
     from followup_cli.followups import complete
 
     fid = parse_id(followup_id)
@@ -159,7 +159,7 @@ def done(
         result = complete(
             tx, fid, today=today(), now=now(), rules=rule_set, outcome=outcome, note=note
         )
-    render.done(result)
+    plain.done(result)
 
 
 @app.command()
@@ -174,15 +174,12 @@ def snooze(
     ],
 ) -> None:
     """Move a follow-up to a later day. Example: followup snooze 12 monday"""
-    from followup_cli import render
     from followup_cli.followups import snooze as snooze_followup
 
     fid, new_due = parse_id(followup_id), when(until)
     with database(ctx).transaction() as tx:
         followup = snooze_followup(tx, fid, new_due, today=today())
-    render.console.print(
-        f"Snoozed {render.followup_line(followup)} to {render.day(followup.due_on)}."
-    )
+    plain.say(f"Snoozed {plain.followup_line(followup)} to {plain.day(followup.due_on)}.")
 
 
 @app.command()
@@ -192,13 +189,12 @@ def skip(
     reason: Annotated[str | None, typer.Option("--reason", "-r", help="Why it is skipped.")] = None,
 ) -> None:
     """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away" """
-    from followup_cli import render
     from followup_cli.followups import skip as skip_followup
 
     fid = parse_id(followup_id)
     with database(ctx).transaction() as tx:
         followup = skip_followup(tx, fid, today=today(), reason=reason)
-    render.console.print(f"Skipped {render.followup_line(followup)}.")
+    plain.say(f"Skipped {plain.followup_line(followup)}.")
 
 
 @app.command()
@@ -214,7 +210,6 @@ def schedule(
     ] = None,
 ) -> None:
     """Schedule a one-off follow-up. Example: followup schedule "Ann Lee" friday --channel email"""
-    from followup_cli import render
     from followup_cli.followups import schedule as schedule_followup
 
     due_on = when(due)
@@ -222,6 +217,4 @@ def schedule(
         followup = schedule_followup(
             tx, ref, due_on, today=today(), channel=channel, purpose=purpose
         )
-    render.console.print(
-        f"Scheduled {render.followup_line(followup)} on {render.day(followup.due_on)}."
-    )
+    plain.say(f"Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}.")

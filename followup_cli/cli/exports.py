@@ -12,18 +12,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, Annotated
 
 import typer
 
 from followup_cli.cli.common import database, now, settings, today, when
 from followup_cli.cli.contacts import RefArgument
-
-if TYPE_CHECKING:
-    from rich.table import Table
-
-    from followup_cli.reports import Figures, SilenceReport, Summary
-
+from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 contact_commands = typer.Typer(rich_markup_mode=None)  # `contact export`, added to the group
@@ -161,7 +156,7 @@ def export_command(
             )
         _write_bytes(output, data)
         if output is not None:
-            typer.echo(f"Wrote {count} follow-up(s) to {output}.", err=True)
+            plain.warn(f"Wrote {count} follow-up(s) to {output}.")
         return
     spec = export.get_kind(kind)
     start, end = _past(since), _past(until)
@@ -169,7 +164,7 @@ def export_command(
     with _text_out(output) as out, db.reading(mmap_bytes=export.EXPORT_MMAP_BYTES) as tx:
         count = export.export_csv(tx, spec, out, since=start, until=end, excel=excel)
     if output is not None:
-        typer.echo(f"Exported {count} {spec.name} row(s) to {output}.", err=True)
+        plain.warn(f"Exported {count} {spec.name} row(s) to {output}.")
 
 
 @contact_commands.command("export")
@@ -188,7 +183,7 @@ def contact_export(ctx: typer.Context, ref: RefArgument, output: OutputOption = 
     with _text_out(output) as out:
         out.write(text)
     if output is not None:
-        typer.echo(f"Wrote everything about {document['contact']['name']} to {output}.", err=True)
+        plain.warn(f"Wrote everything about {document['contact']['name']} to {output}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,16 +213,17 @@ def report_summary(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from followup_cli import render, reports
+    from followup_cli import reports
+    from followup_cli.render import reports as reports_view
 
     day = today()
     chosen = reports.period(_past(since), _past(until), day)
     with database(ctx).reading() as tx:
         result = reports.summary(tx, chosen, day)
     if as_json:
-        render.print_json(result.to_json())
+        plain.print_json(result.to_json())
     else:
-        _render_summary(result)
+        reports_view.summary(result)
 
 
 @report_app.command("silence")
@@ -245,14 +241,15 @@ def report_silence(
 
     Most valuable first (their sales in the window). Example: followup report silence --days 14
     """
-    from followup_cli import render, reports
+    from followup_cli import reports
+    from followup_cli.render import reports as reports_view
 
     with database(ctx).reading() as tx:
         result = reports.silence(tx, today(), days, limit)
     if as_json:
-        render.print_json(result.to_json())
+        plain.print_json(result.to_json())
     else:
-        _render_silence(result, settings().currency)
+        reports_view.silence(result, settings().currency)
 
 
 @report_app.command("feedback")
@@ -272,197 +269,12 @@ def report_feedback(
 
     Example: followup report feedback --since "30 days ago"
     """
-    from followup_cli import render, reports
+    from followup_cli import reports
+    from followup_cli.render import reports as reports_view
 
     with database(ctx).reading() as tx:
         items = reports.feedback(tx, label=label, since=_past(since), limit=limit)
     if as_json:
-        render.print_json([item.to_json() for item in items])
+        plain.print_json([item.to_json() for item in items])
         return
-    if not items:
-        render.console.print(
-            "No feedback to show yet. Answers appear here after follow-up calls: "
-            "run `followup call ID` on a call from `followup today`."
-        )
-        return
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
-    for column in ("Date", "Customer", "Question", "Answer", "Label"):
-        table.add_column(column)
-    for item in items:
-        table.add_row(
-            item.called_on.isoformat(),
-            f"{item.contact} (#{item.contact_id})",
-            item.question,
-            item.answer,
-            item.label or "",
-        )
-    render.console.print(table)
-
-
-# ---------------------------------------------------------------------------------------------
-# Rendering (private to these commands)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def _count_change(now: int, before: int) -> str:
-    return f"{now - before:+d}" if now != before else "="
-
-
-def _rate_change(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
-        return ""
-    points = round((now - before) * 100)
-    return f"{points:+d} pts" if points else "="
-
-
-def _trend_table(title: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    table.add_column("")
-    table.add_column("This period", justify="right")
-    table.add_column("Previous", justify="right")
-    table.add_column("Change", justify="right")
-    return table
-
-
-def _counts(table: Table, label: str, now: int, before: int) -> None:
-    table.add_row(label, str(now), str(before), _count_change(now, before))
-
-
-def _rates(table: Table, label: str, now: float | None, before: float | None) -> None:
-    table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
-
-
-def _render_summary(s: Summary) -> None:
-    from rich.panel import Panel
-
-    from followup_cli import render
-
-    p, q = s.period, s.previous_period
-    heading = (
-        f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
-        f"compared with {q.since.isoformat()} to {q.until.isoformat()}"
-    )
-    render.console.print(Panel(heading, title="Report", expand=False))
-    cur, prev = s.current, s.previous
-    if cur.empty and prev.empty:
-        render.console.print(
-            "Nothing to report for these days: no follow-ups were due and no calls were made. "
-            "Log a sale with `followup log sale NAME` or import sales with `followup import "
-            "FILE`, then work through `followup today`; or widen the period with --since."
-        )
-        return
-    render.console.print(_followup_table(cur, prev))
-    render.console.print(_call_table(cur, prev))
-    render.console.print(_channel_table(cur, prev))
-
-
-def _followup_table(cur: Figures, prev: Figures) -> Table:
-    table = _trend_table("Follow-ups (by due date)")
-    f, g = cur.followups, prev.followups
-    _counts(table, "Due", f.due, g.due)
-    _counts(table, "Done", f.done, g.done)
-    _counts(table, "Done on time", f.on_time, g.on_time)
-    _counts(table, "Overdue now", f.overdue, g.overdue)
-    _counts(table, "Skipped", f.skipped, g.skipped)
-    _rates(table, "Completion rate", f.completion_rate, g.completion_rate)
-    _rates(table, "On-time rate", f.on_time_rate, g.on_time_rate)
-    return table
-
-
-def _call_table(cur: Figures, prev: Figures) -> Table:
-    from followup_cli.reports import LABELS, rate
-
-    table = _trend_table("Calls and answers")
-    c, d = cur.calls, prev.calls
-    _counts(table, "Calls", c.calls, d.calls)
-    _rates(table, "Reached", c.reached_rate, d.reached_rate)
-    for label in LABELS:
-        _rates(
-            table,
-            f"Ended {label}",
-            rate(getattr(c, label), c.with_outcome),
-            rate(getattr(d, label), d.with_outcome),
-        )
-    for label in LABELS:
-        now, before = cur.answers[label], prev.answers[label]
-        table.add_row(
-            f"Answers {label}",
-            f"{now} ({_pct(rate(now, cur.answered))})",
-            f"{before} ({_pct(rate(before, prev.answered))})",
-            _count_change(now, before),
-        )
-    _rates(table, "Would recommend", c.recommend_rate, d.recommend_rate)
-    _counts(table, "Reviews asked", c.reviews_asked, d.reviews_asked)
-    _counts(table, "Reviews agreed", c.reviews_agreed, d.reviews_agreed)
-    _counts(table, "Referrals named", c.referrals_named, d.referrals_named)
-    _counts(table, "Referred contacts added", cur.referrals, prev.referrals)
-    _counts(table, "  who became customers", cur.referrals_bought, prev.referrals_bought)
-    return table
-
-
-def _channel_table(cur: Figures, prev: Figures) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
-    for column in ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous"):
-        table.add_column(column, justify="left" if column == "Channel" else "right")
-    for name in sorted(set(cur.channels) | set(prev.channels)):
-        now = cur.channels.get(name)
-        before = prev.channels.get(name)
-        table.add_row(
-            name,
-            str(now.due if now else 0),
-            str(now.done if now else 0),
-            str(now.tries if now else 0),
-            str(now.reached if now else 0),
-            _pct(now.reach_rate if now else None),
-            _pct(before.reach_rate if before else None),
-        )
-    return table
-
-
-def _render_silence(result: SilenceReport, currency: str) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from followup_cli import render
-    from followup_cli.values import format_money
-
-    if not result.people:
-        render.console.print(
-            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
-            "you since. Nothing to catch up on; see `followup today` for what is due."
-        )
-        return
-    title = (
-        f"{result.total} customer(s) with a sale or visit since {result.since.isoformat()} "
-        "and no follow-up since"
-    )
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
-        table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
-    for p in result.people:
-        reach = (p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""
-        table.add_row(
-            str(p.contact_id),
-            p.name,
-            reach,
-            p.last_on.isoformat(),
-            str(p.sales),
-            str(p.visits),
-            format_money(p.amount_cents, currency) if p.sales else "",
-        )
-    render.console.print(table)
-    if result.total > len(result.people):
-        render.console.print(f"... and {result.total - len(result.people)} more (use --limit).")
-    render.console.print("Schedule one with `followup schedule ID tomorrow`.")
+    reports_view.feedback(items)

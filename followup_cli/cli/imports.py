@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,15 +10,15 @@ import typer
 
 from followup_cli.cli.common import database, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
+from followup_cli.render import plain
 
 if TYPE_CHECKING:
-    from followup_cli.importer import ImportSummary
+    pass
 
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
 PROGRESS_MIN_BYTES = 1_000_000  # smaller files import faster than a bar can be drawn
-CONFLICTS_SHOWN = 20  # a file from a new till can differ on every name; the count says all
 
 
 def _mapping(values: list[str] | None) -> dict[str, str]:
@@ -130,96 +127,24 @@ def import_command(
         source=source,
         region=settings().phone_region,
     )
+    from followup_cli.render.imports import progress_bar, summary_text
+    from followup_cli.render.plain import print_json
+
     size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else 0
     show = progress if progress is not None else sys.stderr.isatty() and size > PROGRESS_MIN_BYTES
     db = database(ctx)
-    with _progress_bar(show, file) as callback:
+    with progress_bar(show, file) as callback:
         summary = run_import(
             db, file, options=options, rules=rules(), today=today(), now=now(),
             progress=callback,
         )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+        print_json(summary.to_json())
     else:
-        typer.echo(_render(summary))
+        plain.say(summary_text(summary))
     if summary.rejected:
-        typer.echo(
+        plain.warn(
             f"Error: {summary.rejected} row{'s were' if summary.rejected != 1 else ' was'} "
-            f"rejected; see {summary.rejects_path}.",
-            err=True,
+            f"rejected; see {summary.rejects_path}."
         )
         raise typer.Exit(ExitCode.IMPORT_REJECTS)
-
-
-@contextmanager
-def _progress_bar(show: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"Reading {label}", total=None)
-
-        def update(done: int, total: int) -> None:
-            if total and done >= total:  # read; the set-based write takes about as long again
-                bar.update(task, completed=done, total=total, description="Saving")
-            else:
-                bar.update(task, completed=done, total=total or None)
-
-        yield update
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _render(s: ImportSummary) -> str:
-    """The summary in words; every count is shown, so a zero is an answer too."""
-    head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
-    lines = [f"{head} {_plural(s.sales_imported, 'sale')} from {s.file} (source {s.source})."]
-    if s.encoding_note:
-        lines.append(f"  Note: {s.encoding_note}.")
-    late = f" ({s.followups_late} late, due today)" if s.followups_late else ""
-    not_scheduled = (
-        f"; {s.followups_not_scheduled} not scheduled (no way to reach the contact)"
-        if s.followups_not_scheduled
-        else ""
-    )
-    changed = f" ({', '.join(s.changed_orders)}{', ...' if s.changed > len(s.changed_orders) else ''}; not overwritten)" if s.changed else ""  # fmt: skip
-    rejected = f" -> {s.rejects_path}" if s.rejected else ""
-    rows = [
-        ("New contacts", str(s.new_contacts)),
-        ("Matched contacts", str(s.matched_contacts)),
-        ("Follow-ups scheduled", f"{s.followups_scheduled}{late}{not_scheduled}"),
-        ("Prospect follow-ups dropped", str(s.prospect_followups_dropped)),
-        ("Already imported", str(s.already_imported)),
-        ("Changed since last import", f"{s.changed}{changed}"),
-        ("Skipped, no email or phone", str(s.skipped_no_contact)),
-        ("Suppressed (forgotten)", str(s.suppressed)),
-        ("Duplicate rows", str(s.duplicate_rows)),
-        ("Rows rejected", f"{s.rejected}{rejected}"),
-        ("Conflicting names", str(s.conflicting_names)),
-    ]
-    width = max(len(label) for label, _ in rows) + 1
-    lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
-    shown = s.conflicts[:CONFLICTS_SHOWN]
-    for c in shown:
-        lines.append(
-            f"  Not changed: {c.contact} has {c.field} {c.existing!r}; "
-            f"order {c.order_id} says {c.imported!r}."
-        )
-    if s.conflict_count > len(shown):
-        lines.append(
-            f"  ... and {s.conflict_count - len(shown)} more differences not changed"
-            f" (--json lists the first {len(s.conflicts)})."
-        )
-    return "\n".join(lines)

@@ -10,19 +10,18 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.plain import day, print_json
+from followup_cli.render.plain import day, followup_line, print_json
 from followup_cli.values import format_money, split_csv_set
 
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.contacts import ContactHistory
-    from followup_cli.followups import DoneResult, LogResult, Scheduling
     from followup_cli.scheduling import RuleSet
-    from followup_cli.store.rows import ContactRow, FollowUpRow
+    from followup_cli.store.rows import ContactRow
 
 console = Console(highlight=False, soft_wrap=False)
 
-__all__ = ["day", "print_json"]  # defined once, in plain.py; used here and by the commands
+__all__ = ["day", "followup_line", "print_json"]  # defined once, in plain.py
 
 
 def upcoming(items: Sequence[AgendaItem], days: int) -> None:
@@ -39,65 +38,6 @@ def upcoming(items: Sequence[AgendaItem], days: int) -> None:
     for item in items:
         table.add_row(str(item.id), day(item.due), item.channel, item.contact, item.purpose)
     console.print(table)
-
-
-def followup_line(followup: FollowUpRow, contact_name: str | None = None) -> str:
-    from followup_cli.scheduling import purpose_for
-
-    who = f" with {contact_name}" if contact_name else ""
-    return f"#{followup.id} {purpose_for(followup.purpose, followup.channel)}{who}"
-
-
-def scheduling(result: Scheduling, indent: str = "  ") -> None:
-    for followup in result.scheduled:
-        console.print(f"{indent}Scheduled {followup_line(followup)} on {day(followup.due_on)}")
-    if result.late:
-        console.print(
-            f"{indent}{result.late} follow-up(s) were already past due and are due today."
-        )
-    for reason in result.not_scheduled:
-        console.print(f"{indent}Not scheduled: {reason}")
-
-
-def log_result(result: LogResult, currency: str) -> None:
-    interaction = result.interaction
-    amount = (
-        f" ({format_money(interaction.amount_cents, currency)})"
-        if interaction.amount_cents is not None
-        else ""
-    )
-    console.print(
-        f"Logged {interaction.kind}{amount} for {result.contact.name} (#{result.contact.id}) "
-        f"on {day(interaction.occurred_on)}."
-    )
-    for followup in result.completed:
-        console.print(f"  Completed {followup_line(followup)}")
-    for followup in result.cancelled:
-        console.print(f"  Dropped {followup_line(followup)} (they bought)")
-    scheduling(result.scheduling)
-    if result.keep_in_touch is not None:
-        console.print(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
-
-
-def done(result: DoneResult) -> None:
-    line = followup_line(result.followup, result.contact.name)
-    if result.gave_up:
-        console.print(f"No answer again: gave up on {line} (no other channel to try).")
-    elif result.switched_to:
-        console.print(
-            f"No answer {result.followup.attempts or 'several'} times: moved {line} to "
-            f"{result.switched_to}, due {day(result.retry_on)}."
-        )
-    elif result.retry_on:
-        console.print(
-            f"No answer (attempt {result.followup.attempts}): will try {line} again "
-            f"{day(result.retry_on)}."
-        )
-    else:
-        outcome = f" ({result.followup.outcome})" if result.followup.outcome else ""
-        console.print(f"Done: {line}{outcome}.")
-    if result.keep_in_touch is not None:
-        console.print(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
 
 
 def contacts(rows: Sequence[ContactRow]) -> None:

@@ -1,4 +1,4 @@
-"""Output drawn without rich: the agenda screen and JSON.
+"""Output drawn without rich: the agenda screen, one-line confirmations and JSON.
 
 `followup today` runs every morning and can list hundreds of rows on a busy day: laying them
 out as rich tables costs more than the whole query, and importing rich costs more again. Plain
@@ -14,8 +14,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from followup_cli.scheduling import purpose_for
+from followup_cli.values import format_money
+
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
+    from followup_cli.followups import DoneResult, LogResult, Scheduling
+    from followup_cli.store.rows import FollowUpRow
 
 CHANNEL_HEADINGS = {
     "phone": "Calls",
@@ -31,6 +36,16 @@ def print_json(data: object) -> None:
     import json
 
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def say(text: str) -> None:
+    """One line of output on stdout, as it is (no markup)."""
+    print(text)
+
+
+def warn(text: str) -> None:
+    """One line on stderr: a warning, or where a file was written."""
+    print(text, file=sys.stderr)
 
 
 def day(value: dt.date | None) -> str:
@@ -111,3 +126,58 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
             text = text[: len(text) - len(when)] + style(when, "31")
         out.append(text)
     return out
+
+
+def followup_line(followup: FollowUpRow, contact_name: str | None = None) -> str:
+    who = f" with {contact_name}" if contact_name else ""
+    return f"#{followup.id} {purpose_for(followup.purpose, followup.channel)}{who}"
+
+
+def scheduling(result: Scheduling, indent: str = "  ") -> None:
+    for followup in result.scheduled:
+        say(f"{indent}Scheduled {followup_line(followup)} on {day(followup.due_on)}")
+    if result.late:
+        say(f"{indent}{result.late} follow-up(s) were already past due and are due today.")
+    for reason in result.not_scheduled:
+        say(f"{indent}Not scheduled: {reason}")
+
+
+def log_result(result: LogResult, currency: str) -> None:
+    interaction = result.interaction
+    amount = (
+        f" ({format_money(interaction.amount_cents, currency)})"
+        if interaction.amount_cents is not None
+        else ""
+    )
+    say(
+        f"Logged {interaction.kind}{amount} for {result.contact.name} (#{result.contact.id}) "
+        f"on {day(interaction.occurred_on)}."
+    )
+    for followup in result.completed:
+        say(f"  Completed {followup_line(followup)}")
+    for followup in result.cancelled:
+        say(f"  Dropped {followup_line(followup)} (they bought)")
+    scheduling(result.scheduling)
+    if result.keep_in_touch is not None:
+        say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
+
+
+def done(result: DoneResult) -> None:
+    line = followup_line(result.followup, result.contact.name)
+    if result.gave_up:
+        say(f"No answer again: gave up on {line} (no other channel to try).")
+    elif result.switched_to:
+        say(
+            f"No answer {result.followup.attempts or 'several'} times: moved {line} to "
+            f"{result.switched_to}, due {day(result.retry_on)}."
+        )
+    elif result.retry_on:
+        say(
+            f"No answer (attempt {result.followup.attempts}): will try {line} again "
+            f"{day(result.retry_on)}."
+        )
+    else:
+        outcome = f" ({result.followup.outcome})" if result.followup.outcome else ""
+        say(f"Done: {line}{outcome}.")
+    if result.keep_in_touch is not None:
+        say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")

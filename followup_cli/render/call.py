@@ -1,0 +1,113 @@
+"""The call screen: the header before dialling, each saved answer, the outcome, the script.
+
+Everything a customer said is drawn as ``Text`` (literal), never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from followup_cli.render import plain, screen
+
+if TYPE_CHECKING:
+    from followup_cli.calls import CallContext, CallResult, Recorded
+    from followup_cli.script import Script
+
+LABEL_STYLE = {"positive": "green", "neutral": "yellow", "negative": "red"}
+
+
+def _print(*objects: object) -> None:
+    screen.console.print(*objects, soft_wrap=True)  # long lines wrap in the terminal, not here
+
+
+def line(text: str, style: str = "") -> None:
+    """One line of literal text."""
+    _print(Text(text, style=style))
+
+
+def box(text: str, title: str) -> None:
+    """What to say or ask, in a box."""
+    _print(Panel(Text(text), title=title, expand=False))
+
+
+def suggested(label: str) -> None:
+    _print(Text("Suggested label: ") + Text(label, style=LABEL_STYLE[label]))
+
+
+def header(context: CallContext) -> None:
+    followup, contact = context.followup, context.contact
+    body = Text()
+    body.append(f"{contact.name} (#{contact.id})\n", style="bold")
+    body.append(f"Phone:  {contact.phone or '-'}\n")
+    body.append(f"Why:    {context.purpose} (follow-up #{followup.id}, due {followup.due_on})")
+    if followup.attempts:
+        body.append(f"\nTried:  {followup.attempts} time(s) before")
+    if followup.note:
+        body.append(f"\nNote:   {followup.note}")
+    if context.previous:
+        body.append(f"\nLast call, {context.previous[0].called_on.isoformat()}:")
+        for past in context.previous:
+            label = f" ({past.label})" if past.label else ""
+            body.append(f"\n  {past.question} -> {past.answer}{label}")
+    screen.console.print(Panel(body, title="Calling", title_align="left", expand=False))
+
+
+def recorded(saved: Recorded, *, echo: bool = True) -> None:
+    answer = saved.answer
+    if echo and answer.label:
+        by_hand = " (set by hand)" if answer.overridden else ""
+        _print(
+            Text(f"Saved: {answer.step} ") + Text(answer.label, LABEL_STYLE[answer.label]) + by_hand
+        )
+    for followup in saved.scheduled:
+        _print(
+            Text(f"  Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}")
+        )
+    for note in saved.notes:
+        _print(Text(f"  {note}", style="yellow"))
+
+
+def result(call: CallResult) -> None:
+    if call.phone_flagged:
+        _print(Text(f"Wrong number: {call.contact.phone} is flagged as not working."))
+    if call.outcome:
+        _print(Text("Call outcome: ") + Text(call.outcome, style=LABEL_STYLE.get(call.outcome, "")))
+    plain.done(call.done)
+    if call.make_it_right is not None:
+        f = call.make_it_right
+        _print(
+            Text(
+                f"Make it right: scheduled {plain.followup_line(f)} (high priority) on "
+                f"{plain.day(f.due_on)}.",
+                style="bold red",
+            )
+        )
+        for words in call.words:
+            _print(Text(f"  They said {words}"))
+    for note in call.notes:
+        _print(Text(note, style="yellow"))
+
+
+def script_table(script: Script) -> None:
+    """The steps of a script as a table, for `followup script show`."""
+    _print(Text(f"Script {script.name!r} from {script.source}", style="bold"))
+    table = Table(box=None, show_header=True, header_style="bold")
+    for column in ("#", "Key", "Kind", "Asked if", "Prompt"):
+        table.add_column(column)
+    for number, step in enumerate(script.steps, 1):
+        prompt = Text(step.prompt)
+        if step.choices:
+            prompt.append(
+                "\n  "
+                + ", ".join(c.value + (f" ({c.label})" if c.label else "") for c in step.choices)
+            )
+        if step.remind:
+            prompt.append(f"\n  then: {step.remind}")
+        table.add_row(
+            str(number), step.key, step.kind, step.ask_if.text if step.ask_if else "always", prompt
+        )
+    screen.console.print(table)

@@ -1,0 +1,86 @@
+"""The import's progress bar (on stderr) and its summary in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from followup_cli.importer import ImportSummary
+
+CONFLICTS_SHOWN = 20  # a file from a new till can differ on every name; the count says all
+
+
+@contextmanager
+def progress_bar(show: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"Reading {label}", total=None)
+
+        def update(done: int, total: int) -> None:
+            if total and done >= total:  # read; the set-based write takes about as long again
+                bar.update(task, completed=done, total=total, description="Saving")
+            else:
+                bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_text(s: ImportSummary) -> str:
+    """The summary in words; every count is shown, so a zero is an answer too."""
+    head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
+    lines = [f"{head} {_plural(s.sales_imported, 'sale')} from {s.file} (source {s.source})."]
+    if s.encoding_note:
+        lines.append(f"  Note: {s.encoding_note}.")
+    late = f" ({s.followups_late} late, due today)" if s.followups_late else ""
+    not_scheduled = (
+        f"; {s.followups_not_scheduled} not scheduled (no way to reach the contact)"
+        if s.followups_not_scheduled
+        else ""
+    )
+    changed = f" ({', '.join(s.changed_orders)}{', ...' if s.changed > len(s.changed_orders) else ''}; not overwritten)" if s.changed else ""  # fmt: skip
+    rejected = f" -> {s.rejects_path}" if s.rejected else ""
+    rows = [
+        ("New contacts", str(s.new_contacts)),
+        ("Matched contacts", str(s.matched_contacts)),
+        ("Follow-ups scheduled", f"{s.followups_scheduled}{late}{not_scheduled}"),
+        ("Prospect follow-ups dropped", str(s.prospect_followups_dropped)),
+        ("Already imported", str(s.already_imported)),
+        ("Changed since last import", f"{s.changed}{changed}"),
+        ("Skipped, no email or phone", str(s.skipped_no_contact)),
+        ("Suppressed (forgotten)", str(s.suppressed)),
+        ("Duplicate rows", str(s.duplicate_rows)),
+        ("Rows rejected", f"{s.rejected}{rejected}"),
+        ("Conflicting names", str(s.conflicting_names)),
+    ]
+    width = max(len(label) for label, _ in rows) + 1
+    lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
+    shown = s.conflicts[:CONFLICTS_SHOWN]
+    for c in shown:
+        lines.append(
+            f"  Not changed: {c.contact} has {c.field} {c.existing!r}; "
+            f"order {c.order_id} says {c.imported!r}."
+        )
+    if s.conflict_count > len(shown):
+        lines.append(
+            f"  ... and {s.conflict_count - len(shown)} more differences not changed"
+            f" (--json lists the first {len(s.conflicts)})."
+        )
+    return "\n".join(lines)

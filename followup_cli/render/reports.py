@@ -1,0 +1,187 @@
+"""The report panels: the period summary beside the one before, silence, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.table import Table
+
+from followup_cli.render.screen import console
+from followup_cli.reports import rate
+from followup_cli.values import format_money
+
+if TYPE_CHECKING:
+    from followup_cli.reports import Feedback, Figures, SilenceReport, Summary
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _count_change(now: int, before: int) -> str:
+    return f"{now - before:+d}" if now != before else "="
+
+
+def _rate_change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    points = round((now - before) * 100)
+    return f"{points:+d} pts" if points else "="
+
+
+def _trend_table(title: str) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    table.add_column("")
+    table.add_column("This period", justify="right")
+    table.add_column("Previous", justify="right")
+    table.add_column("Change", justify="right")
+    return table
+
+
+def _counts(table: Table, label: str, now: int, before: int) -> None:
+    table.add_row(label, str(now), str(before), _count_change(now, before))
+
+
+def _rates(table: Table, label: str, now: float | None, before: float | None) -> None:
+    table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
+
+
+def summary(s: Summary) -> None:
+    from rich.panel import Panel
+
+    p, q = s.period, s.previous_period
+    heading = (
+        f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
+        f"compared with {q.since.isoformat()} to {q.until.isoformat()}"
+    )
+    console.print(Panel(heading, title="Report", expand=False))
+    cur, prev = s.current, s.previous
+    if cur.empty and prev.empty:
+        console.print(
+            "Nothing to report for these days: no follow-ups were due and no calls were made. "
+            "Log a sale with `followup log sale NAME` or import sales with `followup import "
+            "FILE`, then work through `followup today`; or widen the period with --since."
+        )
+        return
+    console.print(_followup_table(cur, prev))
+    console.print(_call_table(cur, prev))
+    console.print(_channel_table(cur, prev))
+
+
+def _followup_table(cur: Figures, prev: Figures) -> Table:
+    table = _trend_table("Follow-ups (by due date)")
+    f, g = cur.followups, prev.followups
+    _counts(table, "Due", f.due, g.due)
+    _counts(table, "Done", f.done, g.done)
+    _counts(table, "Done on time", f.on_time, g.on_time)
+    _counts(table, "Overdue now", f.overdue, g.overdue)
+    _counts(table, "Skipped", f.skipped, g.skipped)
+    _rates(table, "Completion rate", f.completion_rate, g.completion_rate)
+    _rates(table, "On-time rate", f.on_time_rate, g.on_time_rate)
+    return table
+
+
+def _call_table(cur: Figures, prev: Figures) -> Table:
+    from followup_cli.reports import LABELS
+
+    table = _trend_table("Calls and answers")
+    c, d = cur.calls, prev.calls
+    _counts(table, "Calls", c.calls, d.calls)
+    _rates(table, "Reached", c.reached_rate, d.reached_rate)
+    for label in LABELS:
+        _rates(
+            table,
+            f"Ended {label}",
+            rate(getattr(c, label), c.with_outcome),
+            rate(getattr(d, label), d.with_outcome),
+        )
+    for label in LABELS:
+        now, before = cur.answers[label], prev.answers[label]
+        table.add_row(
+            f"Answers {label}",
+            f"{now} ({_pct(rate(now, cur.answered))})",
+            f"{before} ({_pct(rate(before, prev.answered))})",
+            _count_change(now, before),
+        )
+    _rates(table, "Would recommend", c.recommend_rate, d.recommend_rate)
+    _counts(table, "Reviews asked", c.reviews_asked, d.reviews_asked)
+    _counts(table, "Reviews agreed", c.reviews_agreed, d.reviews_agreed)
+    _counts(table, "Referrals named", c.referrals_named, d.referrals_named)
+    _counts(table, "Referred contacts added", cur.referrals, prev.referrals)
+    _counts(table, "  who became customers", cur.referrals_bought, prev.referrals_bought)
+    return table
+
+
+def _channel_table(cur: Figures, prev: Figures) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
+    for column in ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous"):
+        table.add_column(column, justify="left" if column == "Channel" else "right")
+    for name in sorted(set(cur.channels) | set(prev.channels)):
+        now = cur.channels.get(name)
+        before = prev.channels.get(name)
+        table.add_row(
+            name,
+            str(now.due if now else 0),
+            str(now.done if now else 0),
+            str(now.tries if now else 0),
+            str(now.reached if now else 0),
+            _pct(now.reach_rate if now else None),
+            _pct(before.reach_rate if before else None),
+        )
+    return table
+
+
+def silence(result: SilenceReport, currency: str) -> None:
+
+    if not result.people:
+        console.print(
+            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
+            "you since. Nothing to catch up on; see `followup today` for what is due."
+        )
+        return
+    title = (
+        f"{result.total} customer(s) with a sale or visit since {result.since.isoformat()} "
+        "and no follow-up since"
+    )
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
+        table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
+    for p in result.people:
+        reach = (p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""
+        table.add_row(
+            str(p.contact_id),
+            p.name,
+            reach,
+            p.last_on.isoformat(),
+            str(p.sales),
+            str(p.visits),
+            format_money(p.amount_cents, currency) if p.sales else "",
+        )
+    console.print(table)
+    if result.total > len(result.people):
+        console.print(f"... and {result.total - len(result.people)} more (use --limit).")
+    console.print("Schedule one with `followup schedule ID tomorrow`.")
+
+
+def feedback(items: Sequence[Feedback]) -> None:
+    """What customers said, newest first."""
+    if not items:
+        console.print(
+            "No feedback to show yet. Answers appear here after follow-up calls: "
+            "run `followup call ID` on a call from `followup today`."
+        )
+        return
+    table = Table(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
+    for column in ("Date", "Customer", "Question", "Answer", "Label"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            item.called_on.isoformat(),
+            f"{item.contact} (#{item.contact_id})",
+            item.question,
+            item.answer,
+            item.label or "",
+        )
+    console.print(table)
