@@ -20,23 +20,24 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from followup_cli import importer
 from followup_cli.cli import app
 from followup_cli.contacts import set_opt_out
-from followup_cli.db import Database
-from followup_cli.followups import apply_rules, log_interaction
-from followup_cli.models import Contact, FollowUp, Interaction, Suppression
+from followup_cli.followups import log_interaction, reach_of, save_plan
 from followup_cli.privacy import suppression_hash
-from followup_cli.scheduling import RuleSet
+from followup_cli.scheduling import RuleSet, plan_followups
+from followup_cli.store import Database, Tx
+from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, get, insert
+from followup_cli.store.rows import update as update_row
 from followup_cli.values import phone_key
 from tests.helpers import make_contact
 
 DATA = Path(__file__).parent / "data" / "import"
 runner = CliRunner()
 TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
 def run(*args: str, input: str | bytes | None = None) -> Any:
@@ -56,10 +57,9 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 def q(db: Database, sql: str) -> list[tuple[Any, ...]]:
     """Rows with dates as ISO text (PostgreSQL returns dates, SQLite text)."""
-    return [
-        tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row)
-        for row in db.rows(sql, {})
-    ]
+    with db.reading() as tx:
+        rows = tx.rows(sql)
+    return [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows]
 
 
 def copy(name: str, tmp_path: Path) -> Path:
@@ -293,11 +293,10 @@ def test_dry_run_leaves_the_database_unchanged(db: Database, tmp_path: Path) -> 
 
 
 def test_existing_contacts_matched_completed_and_conflicts_reported(
-    db: Database, session: Session, tmp_path: Path
+    db: Database, tx: Tx, tmp_path: Path
 ) -> None:
-    ann = make_contact(session, "Ann Lee", email=None, phone="555-010-0101")
-    bob = make_contact(session, "Bob Roe", email="bob@example.com", phone=None)
-    session.commit()
+    ann = make_contact(tx, "Ann Lee", email=None, phone="555-010-0101")
+    bob = make_contact(tx, "Bob Roe", email="bob@example.com", phone=None)
     path = tmp_path / "s.csv"
     path.write_text(
         "order,date,customer,email,phone,total\n"
@@ -336,14 +335,13 @@ def test_existing_contacts_matched_completed_and_conflicts_reported(
 
 
 def test_opted_out_contact_gets_the_sale_but_no_followups(
-    db: Database, session: Session, tmp_path: Path, rules: RuleSet
+    db: Database, tx: Tx, tmp_path: Path, rules: RuleSet
 ) -> None:
-    ann = make_contact(session, "Ann Lee", email="ann@example.com")
+    ann = make_contact(tx, "Ann Lee", email="ann@example.com")
     log_interaction(
-        session, "Ann", "inquiry", on=TODAY - dt.timedelta(days=3), today=TODAY, rules=rules
+        tx, "Ann", "inquiry", on=TODAY - dt.timedelta(days=3), today=TODAY, now=NOW, rules=rules
     )
-    set_opt_out(session, "Ann", None)
-    session.commit()
+    set_opt_out(tx, "Ann", None)
     path = tmp_path / "s.csv"
     path.write_text("order,date,email,total\n1,2026-11-21,ann@example.com,5\n")
     result = run(str(path), "--json")
@@ -360,14 +358,9 @@ def test_opted_out_contact_gets_the_sale_but_no_followups(
     ]
 
 
-def test_skipped_sales_and_suppressed_people(
-    db: Database, session: Session, tmp_path: Path
-) -> None:
-    session.add(
-        Suppression(key_hash=suppression_hash("email", "gone@example.com"), created_on=TODAY)
-    )
-    session.add(Suppression(key_hash=suppression_hash("phone", "+15550100177"), created_on=TODAY))
-    session.commit()
+def test_skipped_sales_and_suppressed_people(db: Database, tx: Tx, tmp_path: Path) -> None:
+    for kind, value in (("email", "gone@example.com"), ("phone", "+15550100177")):
+        insert(tx, "suppression", {"key_hash": suppression_hash(kind, value), "created_on": TODAY})
     path = tmp_path / "s.csv"
     path.write_text(
         "order,date,email,phone\n1,2026-11-20,GONE@example.com,\n2,2026-11-20,,555 010 0177\n"
@@ -384,16 +377,22 @@ def test_skipped_sales_and_suppressed_people(
     assert q(db, "SELECT email, phone FROM contact") == [("new@example.com", None)]
 
 
-def test_scheduling_equals_apply_rules(
-    db: Database, session: Session, tmp_path: Path, rules: RuleSet
+def test_scheduling_equals_what_log_sale_schedules(
+    db: Database, tx: Tx, tmp_path: Path, rules: RuleSet
 ) -> None:
-    make_contact(session, "Ann Lee", email="ann@example.com", phone=None, prefers="text")
-    ann_opt = make_contact(session, "Opt Out", email="opt@example.com", phone="555-010-0111")
-    set_opt_out(session, str(ann_opt.id), "phone")
-    session.commit()
+    """The import's set-based scheduling (reach profiles and due dates looked up by key) gives
+    each sale the follow-ups `log sale` would: the planner on the contact's own reach."""
+    make_contact(tx, "Ann Lee", email="ann@example.com", phone=None, prefers="text")
+    ann_opt = make_contact(tx, "Opt Out", email="opt@example.com", phone="555-010-0111")
+    set_opt_out(tx, str(ann_opt.id), "phone")
+    bad = make_contact(tx, "Bad Phone", email="bad@example.com", phone="555-010-0112")
+    update_row(tx, "contact", bad.id, {"phone_invalid": True})  # a wrong number, from a call
+    make_contact(tx, "No Contact", email="dnc@example.com", phone="555-010-0113")
+    set_opt_out(tx, "No Contact", None)
     lines = ["order,date,email,phone,prefers"]
     for i, day in enumerate(["2026-11-01", "2026-11-13", "2026-11-20", "2026-11-22", "2026-11-23"]):
         lines += [f"a{i},{day},ann@example.com,,", f"o{i},{day},opt@example.com,,"]
+        lines += [f"b{i},{day},bad@example.com,,", f"d{i},{day},dnc@example.com,,"]
         lines += [
             f"n{i},{day},n{i}@example.com,555-010-02{i}0,{['email', 'mail', 'text', '', 'visit'][i]}"
         ]
@@ -401,16 +400,22 @@ def test_scheduling_equals_apply_rules(
     path.write_text("\n".join(lines) + "\n")
     assert run(str(path)).exit_code == 0
     shape = ("rule", "purpose", "channel", "due_on", "priority", "until_sale", "status")
-    with Session(db.engine) as s:
-        for sale in s.exec(select(Interaction).where(Interaction.kind == "sale")).all():
-            imported = s.exec(select(FollowUp).where(FollowUp.interaction_id == sale.id)).all()
+    channels: set[str] = set()
+    # The expected follow-ups are written by `log`'s own code, then rolled back.
+    with db.connect() as conn, conn.transaction(commit=False) as t:
+        sales = fetch(t, InteractionRow, "kind = 'sale'")
+        assert len(sales) == 25
+        for sale in sales:
+            imported = fetch(t, FollowUpRow, "interaction_id = :i", {"i": sale.id})
             got = sorted(tuple(getattr(f, k) for k in shape) for f in imported)
-            contact = s.get(Contact, sale.contact_id)
+            contact = get(t, ContactRow, sale.contact_id)
             assert contact is not None
-            expected = apply_rules(s, contact, sale, rules, TODAY)
+            plan = plan_followups(reach_of(contact), sale.kind, sale.occurred_on, rules, TODAY)
+            expected = save_plan(t, contact, plan, TODAY, interaction_id=sale.id)
             want = sorted(tuple(getattr(f, k) for k in shape) for f in expected.scheduled)
             assert got == want, sale.external_id
-            s.rollback()
+            channels |= {f.channel for f in imported}
+    assert channels == {"email", "mail", "phone", "text", "visit"}  # every profile was tried
 
 
 def test_stdin_and_exit_zero(db: Database) -> None:
@@ -460,11 +465,11 @@ def test_lookups_use_indexes(db: Database) -> None:
     for statement in (
         importer.SALES_SQL,
         importer.SUPPRESSED_SQL,
-        importer.INTERACTIONS_SQL,
+        importer.interactions_sql("s.occurred_on"),  # SQLite's Tx.date_of is the text itself
         importer.WALK_SQL,
         importer.BOUGHT_SQL,
         importer.PROSPECTS_SQL,
-        importer.followups_sql(sqlite=True),
+        importer.followups_sql(sole_writer=True),
     ):
         rows = con.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
         steps = [r[3] for r in rows]
@@ -477,7 +482,9 @@ def test_lookups_use_indexes(db: Database) -> None:
         assert "AUTOMATIC" not in plan, plan
     steps = [
         r[3]
-        for r in con.execute("EXPLAIN QUERY PLAN " + importer.followups_sql(sqlite=True), params)
+        for r in con.execute(
+            "EXPLAIN QUERY PLAN " + importer.followups_sql(sole_writer=True), params
+        )
     ]
     assert steps[0] == "SEARCH i USING INTEGER PRIMARY KEY (rowid>?)", steps
     assert not any("TEMP B-TREE" in s for s in steps), steps  # no sort: read in order
@@ -499,12 +506,13 @@ def test_sigkill_leaves_none_or_all_of_the_file(db: Database, tmp_path: Path) ->
     big = tmp_path / "big.csv"
     _big_csv(big, 50_000)
     assert db.path is not None
-    env = {**os.environ, "FOLLOWUP_DB": str(db.path)}
+    file = db.path
+    env = {**os.environ, "FOLLOWUP_DB": str(file)}
     cmd = [sys.executable, "-m", "followup_cli", "import", str(big), "--no-progress"]
     rng = random.Random(4)
 
     def sales() -> int:
-        con = sqlite3.connect(db.path)
+        con = sqlite3.connect(file)
         try:
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             return int(con.execute("SELECT COUNT(*) FROM interaction").fetchone()[0])
@@ -610,11 +618,10 @@ def test_imports_leave_every_reference_intact(db: Database, tmp_path: Path) -> N
         con.close()
 
 
-def _renamed_customers(session: Session, tmp_path: Path, count: int) -> Path:
+def _renamed_customers(tx: Tx, tmp_path: Path, count: int) -> Path:
     """``count`` contacts, and a file of one sale each under another name."""
     for i in range(count):
-        make_contact(session, f"Old Name {i}", email=f"p{i}@example.com", phone=None)
-    session.commit()
+        make_contact(tx, f"Old Name {i}", email=f"p{i}@example.com", phone=None)
     path = tmp_path / "s.csv"
     path.write_text(
         "order,date,customer,email\n"
@@ -624,9 +631,9 @@ def _renamed_customers(session: Session, tmp_path: Path, count: int) -> Path:
 
 
 def test_many_conflicts_are_all_counted_and_the_first_shown(
-    db: Database, session: Session, tmp_path: Path
+    db: Database, tx: Tx, tmp_path: Path
 ) -> None:
-    path = _renamed_customers(session, tmp_path, 30)
+    path = _renamed_customers(tx, tmp_path, 30)
     result = run(str(path))
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -643,10 +650,10 @@ def test_many_conflicts_are_all_counted_and_the_first_shown(
 
 
 def test_the_listed_conflicts_are_capped(
-    db: Database, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tx: Tx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "MAX_CONFLICTS_LISTED", 5)
-    path = _renamed_customers(session, tmp_path, 12)
+    path = _renamed_customers(tx, tmp_path, 12)
     with path.open("a") as fh:
         fh.write("12,2026-11-20,Third Name 0,p0@example.com\n")  # p0 twice: the linked walk
     summary = json.loads(run(str(path), "--json").stdout)
@@ -719,10 +726,9 @@ def test_contacts_are_resolved_as_if_rows_came_one_at_a_time(
     existing = [values(e, p) for e, p in known]
     rows = [values(e, p) for e, p in picks]
     before = q(db, "SELECT COALESCE(MAX(id), 0) FROM contact")[0][0]
-    with Session(db.engine) as session:
+    with db.transaction() as tx:
         for n, (email, phone) in enumerate(existing):
-            make_contact(session, f"Known {n}", email=email, phone=phone)
-        session.commit()
+            make_contact(tx, f"Known {n}", email=email, phone=phone)
     path = tmp_path / f"ex{example}.csv"
     path.write_text(
         "order,date,email,phone\n"
@@ -743,11 +749,10 @@ def test_contacts_are_resolved_as_if_rows_came_one_at_a_time(
 
 
 def test_a_difference_is_listed_with_the_first_sale_that_shows_it(
-    db: Database, session: Session, tmp_path: Path
+    db: Database, tx: Tx, tmp_path: Path
 ) -> None:
     """Rows of one contact are taken in file order even when matched by different details."""
-    bob = make_contact(session, "Bob", email="bob@example.com", phone="555-010-0101")
-    session.commit()
+    bob = make_contact(tx, "Bob", email="bob@example.com", phone="555-010-0101")
     path = tmp_path / "s.csv"
     path.write_text(
         "order,date,customer,email,phone\n"
@@ -770,7 +775,7 @@ def test_progress_reports_the_bytes_read_then_the_whole_file(
     calls: list[tuple[int, int]] = []
     summary = importer.run_import(
         db, str(path), options=importer.ImportOptions(), rules=rules, today=TODAY,
-        progress=lambda done, total: calls.append((done, total)),
+        now=NOW, progress=lambda done, total: calls.append((done, total)),
     )  # fmt: skip
     size = path.stat().st_size
     assert summary.sales_imported == 12_000

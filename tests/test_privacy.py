@@ -3,47 +3,59 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
-from followup_cli.db import Database
 from followup_cli.followups import log_interaction
-from followup_cli.models import Contact, FollowUp, Interaction, Suppression
-from followup_cli.privacy import forget, is_suppressed
+from followup_cli.privacy import forget, suppression_hash
 from followup_cli.scheduling import RuleSet
+from followup_cli.store import Tx
+from followup_cli.store.rows import update
 from tests.helpers import make_contact
 
 runner = CliRunner()
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
-def test_forget_erases_rows_and_keeps_only_hashes(db: Database, rules: RuleSet) -> None:
-    with db.session() as session:
-        ann = make_contact(session, "Ann Lee", email="ann.unique@example.com")
-        bob = make_contact(session, "Bob", phone="555-010-0102")
-        bob.referred_by_id = ann.id
-        log_interaction(
-            session,
-            "Ann",
-            "sale",
-            on=dt.date(2026, 11, 20),
-            today=dt.date(2026, 11, 23),
-            rules=rules,
-        )
-    with db.session() as session:
-        gone = forget(session, "Ann", today=dt.date(2026, 11, 23))
+def test_forget_erases_rows_and_keeps_only_hashes(tx: Tx, rules: RuleSet, tmp_path: Path) -> None:
+    ann = make_contact(tx, "Ann Lee", email="ann.unique@example.com")
+    bob = make_contact(tx, "Bob", phone="555-010-0102")
+    update(tx, "contact", bob.id, {"referred_by_id": ann.id})
+    log_interaction(
+        tx,
+        "Ann",
+        "sale",
+        on=dt.date(2026, 11, 20),
+        today=dt.date(2026, 11, 23),
+        now=NOW,
+        rules=rules,
+    )
+    gone = forget(tx, "Ann", today=dt.date(2026, 11, 23))
     assert (gone.name, gone.interactions, gone.followups) == ("Ann Lee", 1, 2)
-    with db.session() as session:
-        assert session.exec(select(func.count()).select_from(Interaction)).one() == 0
-        assert session.exec(select(func.count()).select_from(FollowUp)).one() == 0
-        assert [c.name for c in session.exec(select(Contact)).all()] == ["Bob"]
-        assert session.exec(select(Contact)).one().referred_by_id is None
-        assert session.exec(select(func.count()).select_from(Suppression)).one() == 2
-        assert is_suppressed(session, email="ann.unique@example.com", phone_key=None)
-        assert not is_suppressed(session, email="someone@example.com", phone_key=None)
+    assert tx.value("SELECT COUNT(*) FROM interaction") == 0
+    assert tx.value("SELECT COUNT(*) FROM followup") == 0
+    assert tx.rows("SELECT name, referred_by_id FROM contact") == [("Bob", None)]
+    assert sorted(r[0] for r in tx.rows("SELECT key_hash FROM suppression")) == sorted(
+        [
+            suppression_hash("email", "ann.unique@example.com"),
+            suppression_hash("phone", "+15550100101"),
+        ]
+    )
+    # Tomorrow's import skips Ann (by email or by phone) and still imports somebody else.
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "order,date,email,phone\n1,2026-11-22,ANN.UNIQUE@example.com,\n"
+        "2,2026-11-22,,(555) 010-0101\n3,2026-11-22,someone@example.com,\n"
+    )
+    result = runner.invoke(app, ["import", str(path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["suppressed"], summary["sales_imported"]) == (2, 1)
+    assert tx.rows("SELECT email FROM contact ORDER BY id") == [(None,), ("someone@example.com",)]
 
 
 @pytest.mark.sqlite_only
