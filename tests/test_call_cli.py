@@ -12,12 +12,13 @@ from typer.testing import CliRunner
 
 from followup_cli.cli import app
 from followup_cli.config import set_setting
-from followup_cli.db import Database
 from followup_cli.followups import log_interaction
-from followup_cli.scheduling import load_rules
+from followup_cli.scheduling import RuleSet
+from followup_cli.store import Tx
 from tests.helpers import make_contact, query
 
 runner = CliRunner()
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -25,16 +26,15 @@ def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ann(db: Database, today: dt.date) -> None:
+def ann(tx: Tx, today: dt.date, rules: RuleSet) -> None:
     """Ann Lee bought last Thursday; follow-up #1 is her thank-you call, due today."""
     set_setting("owner", "Sam")
     set_setting("business", "Sam's Bikes")
-    with db.session() as s:
-        make_contact(s, email="ann@example.com")
-        log_interaction(
-            s, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, rules=load_rules(),
-            amount_cents=12900,
-        )  # fmt: skip
+    make_contact(tx, email="ann@example.com")
+    log_interaction(
+        tx, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, now=NOW, rules=rules,
+        amount_cents=12900,
+    )  # fmt: skip
     assert query("SELECT id, channel FROM followup WHERE id = 1") == [(1, "phone")]
 
 

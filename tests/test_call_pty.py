@@ -8,14 +8,15 @@ import sys
 
 import pytest
 
-from followup_cli.db import Database
 from followup_cli.followups import log_interaction
-from followup_cli.scheduling import load_rules
+from followup_cli.scheduling import RuleSet
+from followup_cli.store import Tx
 from tests.helpers import make_contact, query
 
 pexpect = pytest.importorskip("pexpect")
 
 TIMEOUT = 10
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 # Each step's stable prompt text and what is typed there, for a happy call with a referral.
 SCRIPT = [
     ("Did you reach Ann?", "1"),
@@ -31,12 +32,11 @@ SCRIPT = [
 
 
 @pytest.fixture
-def followup_id(db: Database, today: dt.date) -> int:
-    with db.session() as s:
-        make_contact(s)
-        log_interaction(
-            s, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, rules=load_rules()
-        )
+def followup_id(tx: Tx, today: dt.date, rules: RuleSet) -> int:
+    make_contact(tx)
+    log_interaction(
+        tx, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, now=NOW, rules=rules
+    )
     return 1
 
 

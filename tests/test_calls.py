@@ -7,23 +7,33 @@ import tomllib
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from followup_cli import calls
 from followup_cli.config import Settings
 from followup_cli.contacts import set_opt_out
-from followup_cli.db import Database
+from followup_cli.enums import Priority
 from followup_cli.errors import Conflict, InvalidInput, NotFound
-from followup_cli.followups import log_interaction
-from followup_cli.models import Answer, Call, Contact, FollowUp, Interaction, Priority
+from followup_cli.followups import log_interaction, schedule
 from followup_cli.scheduling import RuleSet
 from followup_cli.script import load_script, next_step, parse_script
+from followup_cli.store import Tx
+from followup_cli.store.rows import (
+    AnswerRow,
+    CallRow,
+    ContactRow,
+    FollowUpRow,
+    InteractionRow,
+    fetch,
+    get,
+    update,
+)
 from tests.helpers import make_contact
 
 SETTINGS = Settings(owner="Sam", business="Sam's Bikes", review_link="https://g.page/r/sams")
 SCRIPT = load_script()
 TUESDAY = dt.date(2026, 11, 24)
 WEDNESDAY = dt.date(2026, 11, 25)
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 HAPPY: dict[str, Any] = {
     "reach": "reached",
@@ -34,136 +44,128 @@ HAPPY: dict[str, Any] = {
 
 
 @pytest.fixture
-def fid(db: Database, today: dt.date, rules: RuleSet) -> int:
+def fid(tx: Tx, today: dt.date, rules: RuleSet) -> int:
     """Ann Lee bought a blue bike last Thursday; her thank-you call is due today."""
-    with db.session() as s:
-        make_contact(s, email="ann@example.com")
-        result = log_interaction(
-            s, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, rules=rules,
-            amount_cents=12900,
-        )  # fmt: skip
-        result.interaction.items = "a blue bike"
-        s.add(result.interaction)
-        phone = [f for f in result.scheduling.scheduled if f.channel == "phone"]
-        assert phone and phone[0].due_on == today
-        return phone[0].id  # type: ignore[return-value]
+    make_contact(tx, email="ann@example.com")
+    result = log_interaction(
+        tx, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, now=NOW, rules=rules,
+        amount_cents=12900,
+    )  # fmt: skip
+    update(tx, InteractionRow.TABLE, result.interaction.id, {"items": "a blue bike"})
+    phone = [f for f in result.scheduling.scheduled if f.channel == "phone"]
+    assert phone and phone[0].due_on == today
+    return phone[0].id
 
 
 def run_file(
-    db: Database, fid: int, data: dict[str, Any], today: dt.date, rules: RuleSet, script=SCRIPT
+    tx: Tx, fid: int, data: dict[str, Any], today: dt.date, rules: RuleSet, script=SCRIPT
 ) -> calls.FileCall:  # type: ignore[no-untyped-def]
-    with db.session() as s:
-        return calls.record_answers_file(
-            s, fid, script, data, today=today, rules=rules, settings=SETTINGS
-        )
+    return calls.record_answers_file(
+        tx, fid, script, data, today=today, now=NOW, rules=rules, settings=SETTINGS
+    )
 
 
-def followup(db: Database, fid: int) -> FollowUp:
-    with db.session(write=False) as s:
-        f = s.get(FollowUp, fid)
-        assert f is not None
-        return f
+def followup(tx: Tx, fid: int) -> FollowUpRow:
+    f = get(tx, FollowUpRow, fid)
+    assert f is not None
+    return f
 
 
-def by_rule(db: Database, rule: str) -> list[FollowUp]:
-    with db.session(write=False) as s:
-        return list(s.exec(select(FollowUp).where(FollowUp.rule == rule)).all())
+def by_rule(tx: Tx, rule: str) -> list[FollowUpRow]:
+    return fetch(tx, FollowUpRow, "rule = :rule", {"rule": rule})
 
 
-def test_no_answer_retries_two_working_days_later(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
-    result = run_file(db, fid, {"reach": "no-answer"}, today, rules).result
-    f = followup(db, fid)
+def the_call(tx: Tx) -> CallRow:
+    (call,) = fetch(tx, CallRow)  # exactly one call was logged
+    return call
+
+
+def test_no_answer_retries_two_working_days_later(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+    result = run_file(tx, fid, {"reach": "no-answer"}, today, rules).result
+    f = followup(tx, fid)
     assert (f.status, f.due_on, f.attempts) == ("pending", WEDNESDAY, 1)
     assert result.done.retry_on == WEDNESDAY
-    with db.session(write=False) as s:
-        call = s.exec(select(Call)).one()
-        assert (call.reach, call.status, call.outcome) == ("no-answer", "completed", None)
-        assert [a.step for a in s.exec(select(Answer)).all()] == ["reach"]
+    call = the_call(tx)
+    assert (call.reach, call.status, call.outcome) == ("no-answer", "completed", None)
+    assert [a.step for a in fetch(tx, AnswerRow)] == ["reach"]
 
 
-def test_third_unanswered_call_switches_channel(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+def test_third_unanswered_call_switches_channel(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
     for _ in range(2):
-        run_file(db, fid, {"reach": "voicemail"}, today, rules)
-    result = run_file(db, fid, {"reach": "no-answer"}, today, rules).result
+        run_file(tx, fid, {"reach": "voicemail"}, today, rules)
+    result = run_file(tx, fid, {"reach": "no-answer"}, today, rules).result
     assert result.done.switched_to == "email"
-    assert followup(db, fid).channel == "email"
+    assert followup(tx, fid).channel == "email"
 
 
-def test_wrong_number_flags_the_phone_and_moves_off_it(
-    db: Database, fid: int, today, rules
-) -> None:  # type: ignore[no-untyped-def]
-    result = run_file(db, fid, {"reach": "wrong-number"}, today, rules).result
+def test_wrong_number_flags_the_phone_and_moves_off_it(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+    result = run_file(tx, fid, {"reach": "wrong-number"}, today, rules).result
     assert result.phone_flagged
-    with db.session(write=False) as s:
-        assert s.get(Contact, 1).phone_invalid  # type: ignore[union-attr]
-    f = followup(db, fid)
+    assert get(tx, ContactRow, 1).phone_invalid  # type: ignore[union-attr]
+    f = followup(tx, fid)
     assert (f.status, f.channel, f.due_on) == ("pending", "email", TUESDAY)
 
 
 def test_happy_call_completes_positive_and_schedules_the_review_link(
-    db: Database, fid: int, today, rules
+    tx: Tx, fid: int, today, rules
 ) -> None:  # type: ignore[no-untyped-def]
-    result = run_file(db, fid, HAPPY, today, rules).result
+    result = run_file(tx, fid, HAPPY, today, rules).result
     assert result.outcome == "positive" and result.make_it_right is None
-    f = followup(db, fid)
+    f = followup(tx, fid)
     assert (f.status, f.outcome, f.completed_on) == ("done", "positive", today)
-    (link,) = by_rule(db, "review-link")
+    (link,) = by_rule(tx, "review-link")
     assert (link.purpose, link.due_on, link.channel) == ("Send the review link", today, "text")
     assert link.note == "https://g.page/r/sams"
-    with db.session(write=False) as s:
-        call = s.exec(select(Call)).one()
-        assert (call.would_recommend, call.review, call.referrals) == ("yes", "agreed", 0)
-        assert s.exec(select(Interaction).where(Interaction.kind == "call")).one()
-        questions = [a.question for a in s.exec(select(Answer).order_by(Answer.id)).all()]
+    call = the_call(tx)
+    assert (call.would_recommend, call.review, call.referrals) == ("yes", "agreed", 0)
+    (_,) = fetch(tx, InteractionRow, "kind = :kind", {"kind": "call"})
+    questions = [a.question for a in fetch(tx, AnswerRow, order="id")]
     assert questions[1] == "Hello Ann, this is Sam from Sam's Bikes. I'm calling to say thank you."
     assert questions[2] == "What did you like best about a blue bike?"
-    assert not by_rule(db, "referral-intro")
+    assert not by_rule(tx, "referral-intro")
 
 
 def test_review_is_asked_even_when_unhappy_and_declined_schedules_nothing(
-    db: Database, fid: int, today, rules
+    tx: Tx, fid: int, today, rules
 ) -> None:  # type: ignore[no-untyped-def]
     data = {**HAPPY, "liked_best": "it was fine", "do_better": "call before", "recommend": "no", "review": "declined"}  # fmt: skip
-    run_file(db, fid, data, today, rules)
-    assert not by_rule(db, "review-link")
-    with db.session(write=False) as s:
-        assert s.exec(select(Call)).one().review == "declined"
+    run_file(tx, fid, data, today, rules)
+    assert not by_rule(tx, "review-link")
+    assert the_call(tx).review == "declined"
 
 
 def test_negative_answer_schedules_make_it_right_with_their_words(
-    db: Database, fid: int, today, rules
+    tx: Tx, fid: int, today, rules
 ) -> None:  # type: ignore[no-untyped-def]
     data = {**HAPPY, "liked_best": "The delivery was late and the driver was rude", "do_better": "Deliver on time", "recommend": "not-sure"}  # fmt: skip
-    result = run_file(db, fid, data, today, rules).result
+    result = run_file(tx, fid, data, today, rules).result
     assert result.outcome == "negative"
-    (fix,) = by_rule(db, "make-it-right")
+    (fix,) = by_rule(tx, "make-it-right")
     assert (fix.priority, fix.due_on, fix.channel) == (Priority.HIGH, TUESDAY, "phone")
     assert "The delivery was late and the driver was rude" in (fix.note or "")
-    assert followup(db, fid).outcome == "negative"
+    assert followup(tx, fid).outcome == "negative"
 
 
 def test_neutral_answer_is_neutral_outcome_without_make_it_right(
-    db: Database, fid: int, today, rules
+    tx: Tx, fid: int, today, rules
 ) -> None:  # type: ignore[no-untyped-def]
     data = {**HAPPY, "liked_best": "It was okay", "do_better": "Nothing really, all good"}
-    result = run_file(db, fid, data, today, rules).result
+    result = run_file(tx, fid, data, today, rules).result
     assert result.outcome == "neutral"
-    assert not by_rule(db, "make-it-right")
+    assert not by_rule(tx, "make-it-right")
 
 
-def test_label_override_is_recorded(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+def test_label_override_is_recorded(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
     data = {**HAPPY, "liked_best_label": "neutral", "do_better": "faster delivery"}
-    run_file(db, fid, data, today, rules)
-    with db.session(write=False) as s:
-        a = s.exec(select(Answer).where(Answer.step == "liked_best")).one()
+    run_file(tx, fid, data, today, rules)
+    (a,) = fetch(tx, AnswerRow, "step = :step", {"step": "liked_best"})
     assert (a.label, a.suggested_label, a.overridden) == ("neutral", "positive", True)
 
 
 def test_referrals_become_linked_contacts_with_intro_and_thank_you(
-    db: Database, fid: int, today, rules
+    tx: Tx, fid: int, today, rules
 ) -> None:  # type: ignore[no-untyped-def]
-    with db.session() as s:
-        make_contact(s, "Cy Old", phone="555-010-0199")
+    make_contact(tx, "Cy Old", phone="555-010-0199")
     data = {
         **HAPPY,
         "referrals": [
@@ -172,76 +174,66 @@ def test_referrals_become_linked_contacts_with_intro_and_thank_you(
             {"name": "Cy Again", "phone": "(555) 010-0199"},  # already on file
         ],
     }
-    recorded = run_file(db, fid, data, today, rules).recorded
-    with db.session(write=False) as s:
-        referred = s.exec(select(Contact).where(Contact.referred_by_id == 1)).all()
-        assert sorted(c.name for c in referred) == ["Bob Ray", "Dee Fox"]
-        assert len(s.exec(select(Contact)).all()) == 4  # Ann, Cy, Bob, Dee: no duplicate Cy
-        assert s.exec(select(Call)).one().referrals == 2
-    intros = by_rule(db, "referral-intro")
+    recorded = run_file(tx, fid, data, today, rules).recorded
+    referred = fetch(tx, ContactRow, "referred_by_id = :id", {"id": 1})
+    assert sorted(c.name for c in referred) == ["Bob Ray", "Dee Fox"]
+    assert len(fetch(tx, ContactRow)) == 4  # Ann, Cy, Bob, Dee: no duplicate Cy
+    assert the_call(tx).referrals == 2
+    intros = by_rule(tx, "referral-intro")
     assert sorted((f.contact_id, f.due_on, f.channel) for f in intros) == [
         (3, TUESDAY, "phone"),
         (4, TUESDAY, "email"),
     ]
-    (thanks,) = by_rule(db, "referral-thanks")
+    (thanks,) = by_rule(tx, "referral-thanks")
     assert (thanks.contact_id, thanks.channel) == (1, "mail")
     notes = [n for r in recorded for n in r.notes]
     assert any("Cy Old (#2) already has that phone number" in n for n in notes)
 
 
-def test_interrupted_call_keeps_answers_and_resumes(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
-    with db.session() as s:
-        call_id = calls.start_call(s, fid, today=today).id
+def test_interrupted_call_keeps_answers_and_resumes(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+    call_id = calls.start_call(tx, fid, today=today, now=NOW).id
     for key, answer, label in (("reach", "reached", None), ("thank", "", None), ("liked_best", "meh", "neutral")):  # fmt: skip
-        with db.session() as s:
-            calls.record_answer(s, call_id, SCRIPT.step(key), answer, question="q", today=today, label=label, suggested_label=label)  # type: ignore[arg-type]  # fmt: skip
-    with db.session() as s:
-        calls.interrupt_call(s, call_id)  # type: ignore[arg-type]
-    assert followup(db, fid).status == "pending"
-    with db.session(write=False) as s:
-        ctx = calls.prepare(s, fid)
+        calls.record_answer(tx, call_id, SCRIPT.step(key), answer, question="q", today=today, now=NOW, rules=rules, label=label, suggested_label=label)  # type: ignore[arg-type]  # fmt: skip
+    calls.interrupt_call(tx, call_id)
+    assert followup(tx, fid).status == "pending"
+    ctx = calls.prepare(tx, fid)
     assert ctx.resumable is not None and ctx.resumable.id == call_id
     assert ctx.resumable_answers == 3
-    with db.session() as s:
-        resumed = calls.start_call(s, fid, today=today, resume_call_id=call_id)
-        given = calls.answers_of(s, call_id)  # type: ignore[arg-type]
+    resumed = calls.start_call(tx, fid, today=today, now=NOW, resume_call_id=call_id)
+    given = calls.answers_of(tx, call_id)
     assert resumed.id == call_id and resumed.status == "in-progress"
+    assert get(tx, CallRow, call_id).status == "in-progress"  # type: ignore[union-attr]
     assert next_step(SCRIPT, given).key == "do_better"  # type: ignore[union-attr]
-    with db.session() as s, pytest.raises(Conflict, match="already has an answer for liked_best"):
-        calls.record_answer(s, call_id, SCRIPT.step("liked_best"), "x", question="q", today=today)  # type: ignore[arg-type]  # fmt: skip
+    with pytest.raises(Conflict, match="already has an answer for liked_best"):
+        calls.record_answer(tx, call_id, SCRIPT.step("liked_best"), "x", question="q", today=today, now=NOW, rules=rules)  # type: ignore[arg-type]  # fmt: skip
 
 
-def test_previous_answers_are_shown_on_the_next_call(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
-    run_file(db, fid, HAPPY, today, rules)
-    with db.session() as s:
-        nxt = calls.schedule_for(s, s.get(Contact, 1), today, today=today, channel="phone")  # type: ignore[arg-type]
-    with db.session(write=False) as s:
-        ctx = calls.prepare(s, nxt.id)  # type: ignore[arg-type]
+def test_previous_answers_are_shown_on_the_next_call(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+    run_file(tx, fid, HAPPY, today, rules)
+    nxt = schedule(tx, "#1", today, today=today, channel="phone")
+    ctx = calls.prepare(tx, nxt.id)
     answers = [p.answer for p in ctx.previous]
     assert "The bike is great, really happy with it" in answers
     assert "said" not in answers
 
 
 @pytest.mark.parametrize("optout", [None, "phone"])
-def test_opted_out_contacts_are_never_called(db: Database, fid: int, optout: str | None) -> None:
-    with db.session() as s:
-        set_opt_out(s, "1", optout)
-    with db.session(write=False) as s, pytest.raises(Conflict) as info:
-        calls.prepare(s, fid)
+def test_opted_out_contacts_are_never_called(tx: Tx, fid: int, optout: str | None) -> None:
+    set_opt_out(tx, "1", optout)
+    with pytest.raises(Conflict) as info:
+        calls.prepare(tx, fid)
     assert ("asked not to be contacted" if optout is None else "opted out of phone") in str(
         info.value
     )
 
 
-def test_find_followup_by_id_or_contact(db: Database, fid: int) -> None:
-    with db.session(write=False) as s:
-        assert calls.find_followup_id(s, f"#{fid}") == fid
-        assert calls.find_followup_id(s, "ann lee") == fid
-        assert calls.find_followup_id(s, "ann@example.com") == fid
-    with db.session() as s:
-        make_contact(s, "Zed", phone="555-010-0177")
-    with db.session(write=False) as s, pytest.raises(NotFound, match=r"Zed .* no pending phone"):
-        calls.find_followup_id(s, "Zed")
+def test_find_followup_by_id_or_contact(tx: Tx, fid: int) -> None:
+    assert calls.find_followup_id(tx, f"#{fid}") == fid
+    assert calls.find_followup_id(tx, "ann lee") == fid
+    assert calls.find_followup_id(tx, "ann@example.com") == fid
+    make_contact(tx, "Zed", phone="555-010-0177")
+    with pytest.raises(NotFound, match=r"Zed .* no pending phone"):
+        calls.find_followup_id(tx, "Zed")
 
 
 @pytest.mark.parametrize(
@@ -262,17 +254,18 @@ def test_find_followup_by_id_or_contact(db: Database, fid: int) -> None:
     ],
 )  # fmt: skip
 def test_answers_file_validation_says_what_to_fix(
-    db: Database, fid: int, today, rules, data: Any, message: str
+    tx: Tx, fid: int, today, rules, data: Any, message: str
 ) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput) as info:
-        run_file(db, fid, data, today, rules)
+        run_file(tx, fid, data, today, rules)
     assert message in str(info.value)
-    with db.session(write=False) as s:
-        assert s.exec(select(Call)).all() == []  # nothing written
-    assert followup(db, fid).status == "pending"
+    # Nothing written: the file is checked before the first write (no rollback to hide behind).
+    assert fetch(tx, CallRow) == []
+    assert fetch(tx, AnswerRow) == []
+    assert followup(tx, fid).status == "pending"
 
 
-def test_custom_script_extra_step_is_recorded(db: Database, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+def test_custom_script_extra_step_is_recorded(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
     script = parse_script(
         tomllib.loads(
             """
@@ -296,9 +289,8 @@ choices = [{ value = "yes", label = "positive" }, { value = "no", label = "negat
         ),
         "custom.toml",
     )
-    result = run_file(db, fid, {"reach": "reached", "liked_best": "love it", "parking": "no"}, today, rules, script).result  # fmt: skip
+    result = run_file(tx, fid, {"reach": "reached", "liked_best": "love it", "parking": "no"}, today, rules, script).result  # fmt: skip
     assert result.outcome == "negative"
-    with db.session(write=False) as s:
-        rows = {a.step: a for a in s.exec(select(Answer)).all()}
+    rows = {a.step: a for a in fetch(tx, AnswerRow)}
     assert rows["liked_best"].question == "How is a blue bike treating you, Ann?"
     assert (rows["parking"].answer, rows["parking"].label) == ("no", "negative")
