@@ -30,7 +30,6 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_json_string
@@ -49,7 +48,7 @@ from followup_cli.values import (
 )
 
 if TYPE_CHECKING:
-    from followup_cli.store import Database, Tx
+    from followup_cli.store import Tx
 
 FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
 REQUIRED = ("order_id", "date")
@@ -740,7 +739,7 @@ def _group_sales(tx: Tx) -> int:
 
 
 def run_import(
-    db: Database,
+    tx: Tx,
     file: str,
     *,
     options: ImportOptions,
@@ -749,7 +748,11 @@ def run_import(
     now: dt.datetime,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
-    """Import one file of sales in one transaction; see the module docstring."""
+    """Import one file of sales; see the module docstring.
+
+    ``tx`` is a read transaction (``Database.reading(bulk=True)``): the file is staged in
+    TEMP tables without the write lock, then ``tx`` restarts as the one write transaction.
+    """
     from followup_cli.followups import MANUAL
 
     if options.source is not None and options.source.strip() == MANUAL:
@@ -757,22 +760,6 @@ def run_import(
             f"--source {MANUAL}: that name is kept for sales logged by hand"
             " (`followup log sale --ref`); choose another, e.g. --source till."
         )
-    source = _open_input(file)
-    try:
-        return _run(db, source, options, rules, today, now, progress)
-    finally:
-        source.binary.close()
-
-
-def _run(
-    db: Database,
-    source: _Input,
-    options: ImportOptions,
-    rules: RuleSet,
-    today: dt.date,
-    now: dt.datetime,
-    progress: ProgressCallback | None,
-) -> ImportSummary:
     encodings = ["utf-8-sig", "cp1252"] if options.encoding == "auto" else [options.encoding]
     try:
         codecs.lookup(encodings[0])
@@ -780,56 +767,65 @@ def _run(
         raise InvalidInput(
             f"Unknown encoding {options.encoding!r}; try utf-8, cp1252 or latin-1."
         ) from None
-    with db.connect(bulk=True) as conn:
+    source = _open_input(file)
+    try:
+        summary = _stage_file(tx, source, encodings, options, today, progress)
+    finally:
+        source.binary.close()
+    # BEGIN IMMEDIATE (and an advisory lock on PostgreSQL): waits politely for another writer.
+    tx.restart(write=True, exclusive=True)
+    _write(tx, summary, rules, today, now)
+    if options.dry_run:
+        tx.discard()
+    for statement in DROP_STAGE:  # a pooled PostgreSQL connection outlives the import
+        tx.execute(statement)
+    return summary
+
+
+def _stage_file(
+    tx: Tx,
+    source: _Input,
+    encodings: list[str],
+    options: ImportOptions,
+    today: dt.date,
+    progress: ProgressCallback | None,
+) -> ImportSummary:
+    """Pass 1 and the grouping, in TEMP tables; a file that is not UTF-8 is read again as
+    cp1252 (Excel's) before giving up, naming the line that does not decode."""
+    staged: _Staged | None = None
+    note = None
+    for attempt, encoding in enumerate(encodings):
+        _create_stage(tx)
         try:
-            staged: _Staged | None = None
-            note = None
-            for attempt, encoding in enumerate(encodings):
-                # Staging writes TEMP tables only: a read transaction, no write lock yet.
-                with conn.transaction(write=False) as tx:
-                    _create_stage(tx)
-                    try:
-                        staged = _stage(tx, source, encoding, options, today, progress)
-                    except UnicodeDecodeError:
-                        line = _bad_line(source.binary, encoding)
-                        if attempt + 1 < len(encodings):
-                            note = (
-                                f"{source.label} is not UTF-8 (line {line}); "
-                                f"read it as {encodings[attempt + 1]}"
-                            )
-                            continue
-                        shown = "UTF-8 or cp1252" if options.encoding == "auto" else encoding
-                        raise ImportFailed(
-                            f"{source.label}, line {line}: cannot decode the file as {shown}. "
-                            "Save it as CSV UTF-8, or say its encoding, e.g. --encoding "
-                            "cp1252 or --encoding latin-1. Nothing was imported."
-                        ) from None
-                    duplicates = _group_sales(tx)
-                    break
-            assert staged is not None
-            used = encoding
-            summary = ImportSummary(
-                file=source.label,
-                source=_source_name(options, staged.signature),
-                encoding="utf-8" if used == "utf-8-sig" else used,
-                dry_run=options.dry_run,
-                rows=staged.rows,
-                duplicate_rows=duplicates,
-                rejected=len(staged.rejects),
-                encoding_note=note,
-            )
-            if staged.rejects:
-                path = options.rejects or _default_rejects(source)
-                _write_rejects(path, staged.header, staged.rejects)
-                summary.rejects_path = str(path)
-            # BEGIN IMMEDIATE (an advisory lock on PostgreSQL): waits politely for another
-            # writer; a dry run rolls it all back.
-            with conn.transaction(commit=not options.dry_run, exclusive=True) as tx:
-                _write(tx, summary, rules, today, now)
-        finally:
-            with suppress(Exception), conn.transaction(write=False) as tx:
-                for statement in DROP_STAGE:  # a pooled PostgreSQL connection outlives us
-                    tx.execute(statement)
+            staged = _stage(tx, source, encoding, options, today, progress)
+        except UnicodeDecodeError:
+            line = _bad_line(source.binary, encoding)
+            if attempt + 1 < len(encodings):
+                note = f"{source.label} is not UTF-8 (line {line}); read it as {encodings[attempt + 1]}"
+                continue
+            shown = "UTF-8 or cp1252" if options.encoding == "auto" else encoding
+            raise ImportFailed(
+                f"{source.label}, line {line}: cannot decode the file as {shown}. "
+                "Save it as CSV UTF-8, or say its encoding, e.g. --encoding "
+                "cp1252 or --encoding latin-1. Nothing was imported."
+            ) from None
+        duplicates = _group_sales(tx)
+        break
+    assert staged is not None
+    summary = ImportSummary(
+        file=source.label,
+        source=_source_name(options, staged.signature),
+        encoding="utf-8" if encoding == "utf-8-sig" else encoding,
+        dry_run=options.dry_run,
+        rows=staged.rows,
+        duplicate_rows=duplicates,
+        rejected=len(staged.rejects),
+        encoding_note=note,
+    )
+    if staged.rejects:
+        path = options.rejects or _default_rejects(source)
+        _write_rejects(path, staged.header, staged.rejects)
+        summary.rejects_path = str(path)
     return summary
 
 

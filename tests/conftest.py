@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
 from followup_cli.config import to_url
-from followup_cli.db import Database
-from followup_cli.scheduling import RuleSet, load_rules
+from followup_cli.rules import load_rules
+from followup_cli.scheduling import RuleSet
+from followup_cli.store import Database, Tx
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
@@ -105,9 +105,22 @@ def db(isolated_home: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def session(db: Database) -> Iterator[Session]:
-    with db.session() as s:
-        yield s
+def tx(db: Database) -> Iterator[Tx]:
+    """The domain's database handle, in autocommit: every statement is visible at once (to a
+    command the test runs next) and no lock is held between statements."""
+    yield from autocommit_tx(db)
+
+
+def autocommit_tx(db: Database) -> Iterator[Tx]:
+    """A Tx that never begins a transaction: each statement commits on its own."""
+    with db._open(bulk=False, mmap_bytes=0, busy_timeout_ms=30_000) as handle:
+        if db.path is not None:
+            yield handle
+            return
+        from followup_cli.store.tx import PostgresTx
+
+        conn = handle._conn.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[attr-defined]
+        yield PostgresTx(conn)
 
 
 @pytest.fixture

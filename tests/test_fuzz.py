@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup_cli import config, rules, scheduling, values, when
+from followup_cli import config, importer, rules, scheduling, values, when
 from followup_cli.errors import (
     AmbiguousReference,
     ConfigError,
@@ -26,6 +26,14 @@ from followup_cli.errors import (
     InvalidInput,
     NotFound,
 )
+from followup_cli.store import Database
+
+
+def _run_import(db: Database, file: str, **kwargs: Any) -> importer.ImportSummary:
+    """The import as the command runs it: one read transaction that restarts as the writer."""
+    with db.reading(bulk=True) as tx:
+        return importer.run_import(tx, file, **kwargs)
+
 
 TODAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -577,7 +585,7 @@ def test_import_never_crashes(db: Any, tmp_path: Path, counter: Callable[[str], 
             format=fmt, rejects=rejects, decimal_comma=decimal_comma, region="US"
         )
         summary = clean(
-            lambda: importer.run_import(
+            lambda: _run_import(
                 db, str(path), options=options, rules=ruleset, today=TODAY, now=NOW
             ),
             count,

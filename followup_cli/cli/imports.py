@@ -132,10 +132,9 @@ def import_command(
 
     size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else 0
     show = progress if progress is not None else sys.stderr.isatty() and size > PROGRESS_MIN_BYTES
-    db = database(ctx)
-    with progress_bar(show, file) as callback:
+    with progress_bar(show, file) as callback, database(ctx).reading(bulk=True) as tx:
         summary = run_import(
-            db, file, options=options, rules=rules(), today=today(), now=now(),
+            tx, file, options=options, rules=rules(), today=today(), now=now(),
             progress=callback,
         )  # fmt: skip
     if as_json:

@@ -64,9 +64,7 @@ def recorded(saved: Recorded, *, echo: bool = True) -> None:
             Text(f"Saved: {answer.step} ") + Text(answer.label, LABEL_STYLE[answer.label]) + by_hand
         )
     for followup in saved.scheduled:
-        _print(
-            Text(f"  Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}")
-        )
+        _print(Text(f"  Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}"))
     for note in saved.notes:
         _print(Text(f"  {note}", style="yellow"))
 

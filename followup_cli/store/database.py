@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,6 @@ from followup_cli.files import create_private
 from followup_cli.store.tx import PostgresTx, SqliteTx, Tx
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection as SAConnection
     from sqlalchemy.engine import Engine
 
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
@@ -39,7 +39,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # default is 2 MiB) keeps them; the TEMP tables are read in order and need little.
 BULK_CACHE_KIB = 65536
 BULK_TEMP_CACHE_KIB = 8192
-IMPORT_LOCK = 7411  # PostgreSQL advisory lock: one import at a time
 
 
 @dataclass(frozen=True)
@@ -217,60 +216,61 @@ class Database:
             ) from exc
 
     @contextmanager
-    def connect(self, *, bulk: bool = False) -> Iterator[Connection]:
-        """One connection for several transactions in a row (the import stages its rows in
-        TEMP tables, then writes them, on the same connection). ``bulk`` gives SQLite the
-        large page cache a big import needs."""
-        if self.path is not None:
-            with _sqlite_connection(self.path, BUSY_TIMEOUT_MS, bulk=bulk) as con:
-                yield Connection(con, None)
+    def transaction(
+        self,
+        *,
+        write: bool = True,
+        bulk: bool = False,
+        mmap_bytes: int = 0,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> Iterator[Tx]:
+        """One transaction: committed on success, rolled back on any error.
+
+        On SQLite it runs on the standard ``sqlite3`` module, so the everyday commands start
+        without importing SQLAlchemy. ``write=False`` begins a plain ``BEGIN``: reports and
+        exports never take the write lock. ``bulk`` gives SQLite the large page cache a big
+        import needs; ``mmap_bytes`` reads through a memory map of at most that size (faster
+        for large scans with random lookups; mapped pages count as resident memory).
+        """
+        with self._open(bulk, mmap_bytes, busy_timeout_ms) as tx:
+            try:
+                tx.begin(write=write)
+                try:
+                    yield tx
+                except BaseException:
+                    tx.rollback()
+                    raise
+                tx.commit()
+            except Exception as exc:
+                raise _translated(exc) from None
+
+    def reading(self, *, bulk: bool = False, mmap_bytes: int = 0) -> AbstractContextManager[Tx]:
+        """A read transaction (see ``transaction``)."""
+        return self.transaction(write=False, bulk=bulk, mmap_bytes=mmap_bytes)
+
+    @contextmanager
+    def _open(self, bulk: bool, mmap_bytes: int, busy_timeout_ms: int) -> Iterator[Tx]:
+        if self.path is None:
+            try:
+                with self.engine.connect() as conn:
+                    yield PostgresTx(conn)
+            except Exception as exc:
+                raise _translated(exc) from None
             return
         try:
-            with self.engine.connect() as conn:
-                yield Connection(None, conn)
-        except Exception as exc:
-            raise _translated(exc) from None
-
-    @contextmanager
-    def transaction(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Iterator[Tx]:
-        """One write transaction: committed on success, rolled back on any error.
-
-        On SQLite it runs on the standard ``sqlite3`` module with ``BEGIN IMMEDIATE``, so
-        the everyday writes start without importing SQLAlchemy.
-        """
-        if self.path is not None:
-            with (
-                _sqlite_connection(self.path, busy_timeout_ms) as con,
-                Connection(con, None).transaction() as tx,
-            ):
-                yield tx
-            return
-        with self.connect() as conn, conn.transaction() as tx:
-            yield tx
-
-    @contextmanager
-    def reading(self, *, mmap_bytes: int = 0) -> Iterator[Tx]:
-        """A read transaction (a plain ``BEGIN``): reports and exports never take the write
-        lock. ``mmap_bytes`` reads a SQLite file through a memory map of at most that size
-        (faster for large scans with random lookups; mapped pages count as resident memory).
-        """
-        if self.path is not None:
-            try:
-                con = sqlite3.connect(
-                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-                )
-            except sqlite3.Error as exc:
-                raise translate_operational_error(exc) from None
-            try:
-                if mmap_bytes:
-                    con.execute(f"PRAGMA mmap_size = {int(mmap_bytes)}")
-                with Connection(con, None).transaction(write=False) as tx:
-                    yield tx
-            finally:
-                con.close()
-            return
-        with self.connect() as conn, conn.transaction(write=False) as tx:
-            yield tx
+            con = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+            _set_pragmas(con, busy_timeout_ms)
+            if bulk:
+                con.execute(f"PRAGMA main.cache_size = -{BULK_CACHE_KIB}")
+                con.execute(f"PRAGMA temp.cache_size = -{BULK_TEMP_CACHE_KIB}")
+            if mmap_bytes:
+                con.execute(f"PRAGMA mmap_size = {int(mmap_bytes)}")
+        except sqlite3.Error as exc:
+            raise translate_operational_error(exc) from None
+        try:
+            yield SqliteTx(con)
+        finally:
+            con.close()
 
     def backup_to(self, target: Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
@@ -310,77 +310,20 @@ class Database:
     def set_file_mark(self, value: int) -> None:
         """Stamp a SQLite file (``PRAGMA user_version``), e.g. as a demo that may be replaced."""
         if self.path is not None:
-            with _sqlite_connection(self.path, BUSY_TIMEOUT_MS) as con:
-                con.execute(f"PRAGMA user_version = {int(value)}")
+            with self.transaction() as tx:
+                tx.execute(f"PRAGMA user_version = {int(value)}")
 
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
 
 
-class Connection:
-    """One open connection (sqlite3 or SQLAlchemy) that hands out transactions."""
-
-    def __init__(self, con: sqlite3.Connection | None, conn: SAConnection | None) -> None:
-        self._con = con
-        self._conn = conn
-
-    @contextmanager
-    def transaction(
-        self, *, write: bool = True, commit: bool = True, exclusive: bool = False
-    ) -> Iterator[Tx]:
-        """A transaction: committed on success (rolled back if ``commit`` is false, for a dry
-        run), rolled back on any error. ``exclusive`` also takes the import lock on
-        PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` already is one)."""
-        if self._con is not None:
-            con = self._con
-            try:
-                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    yield SqliteTx(con)
-                except BaseException:
-                    if con.in_transaction:
-                        with suppress(sqlite3.Error):
-                            con.execute("ROLLBACK")
-                    raise
-                con.execute("COMMIT" if commit else "ROLLBACK")
-            except sqlite3.Error as exc:
-                raise translate_operational_error(exc) from exc
-            return
-        assert self._conn is not None
-        conn = self._conn
-        try:
-            with conn.begin() as transaction:
-                tx = PostgresTx(conn)
-                if exclusive:
-                    tx.execute(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
-                yield tx
-                if not commit:
-                    transaction.rollback()
-        except Exception as exc:
-            raise _translated(exc) from None
-
-
-@contextmanager
-def _sqlite_connection(
-    path: Path, busy_timeout_ms: int, *, bulk: bool = False
-) -> Iterator[sqlite3.Connection]:
-    try:
-        con = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-        _set_pragmas(con, busy_timeout_ms)
-        if bulk:
-            con.execute(f"PRAGMA main.cache_size = -{BULK_CACHE_KIB}")
-            con.execute(f"PRAGMA temp.cache_size = -{BULK_TEMP_CACHE_KIB}")
-    except sqlite3.Error as exc:
-        raise translate_operational_error(exc) from None
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def _translated(exc: Exception) -> Exception:
-    """A driver error from PostgreSQL as one line; anything else unchanged."""
+    """A driver error as one line that says what to do; anything else unchanged."""
+    if isinstance(exc, sqlite3.Error):
+        return translate_operational_error(exc)
+    if "sqlalchemy" not in sys.modules:
+        return exc
     from sqlalchemy.exc import DataError, OperationalError
 
     if isinstance(exc, OperationalError):

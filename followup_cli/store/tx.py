@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, RootTransaction
 
 
 def _plain(value: Any) -> Any:
@@ -37,16 +37,36 @@ class Tx(ABC):
     """The one database handle domain code takes: a transaction running portable SQL.
 
     SQL uses ``:name`` parameters. Dates come back as ISO text on SQLite and as dates on
-    PostgreSQL; the row types in ``store_rows`` accept both. A write transaction is committed
-    when its ``with`` block ends normally and rolled back on any error; a read transaction
-    (``Database.reading``) never takes the write lock. ``dialect`` is for the store layer's
-    own statements (the import's bulk paths); domain code never branches on it.
+    PostgreSQL; the row types in ``store.rows`` accept both. ``Database.transaction`` opens
+    one: committed when its ``with`` block ends normally, rolled back on any error; a read
+    transaction (``Database.reading``) never takes the write lock until ``restart`` asks for
+    it (the import stages its file first, then writes).
     """
 
-    dialect: str
     # True when no other session can write while this transaction is open (SQLite's
     # BEGIN IMMEDIATE); PostgreSQL lets other sessions add rows meanwhile.
     sole_writer: bool
+
+    @abstractmethod
+    def begin(self, *, write: bool, exclusive: bool = False) -> None:
+        """Start a transaction; ``exclusive`` also takes the import lock where the write lock
+        is not already exclusive (PostgreSQL)."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    def restart(self, *, write: bool, exclusive: bool = False) -> None:
+        """Commit what was done so far and begin again, e.g. as a writer."""
+        self.commit()
+        self.begin(write=write, exclusive=exclusive)
+
+    def discard(self) -> None:
+        """Roll back what was done so far (a dry run) and go on reading."""
+        self.rollback()
+        self.begin(write=False)
 
     @abstractmethod
     def date_of(self, expr: str) -> str:
@@ -100,11 +120,22 @@ class Tx(ABC):
 class SqliteTx(Tx):
     """``Tx`` on a standard-library sqlite3 connection (no SQLAlchemy on the everyday path)."""
 
-    dialect = "sqlite"
     sole_writer = True
 
     def __init__(self, con: sqlite3.Connection) -> None:
-        self._con = con
+        self._con = con  # isolation_level=None: transactions are begun here, explicitly
+
+    def begin(self, *, write: bool, exclusive: bool = False) -> None:
+        # BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock
+        # upgrading a read lock; it excludes every other writer already.
+        self._con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def commit(self) -> None:
+        self._con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._con.in_transaction:
+            self._con.execute("ROLLBACK")
 
     def date_of(self, expr: str) -> str:
         return expr  # SQLite stores dates as ISO text already
@@ -151,11 +182,25 @@ class SqliteTx(Tx):
 class PostgresTx(Tx):
     """``Tx`` on a SQLAlchemy connection inside ``engine.begin()`` (psycopg underneath)."""
 
-    dialect = "postgresql"
     sole_writer = False
+    IMPORT_LOCK = 7411  # an advisory lock: one import at a time
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._transaction: RootTransaction | None = None
+
+    def begin(self, *, write: bool, exclusive: bool = False) -> None:
+        self._transaction = self._conn.begin()
+        if exclusive:
+            self.execute(f"SELECT pg_advisory_xact_lock({self.IMPORT_LOCK})")
+
+    def commit(self) -> None:
+        if self._transaction is not None:
+            self._transaction.commit()
+
+    def rollback(self) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            self._transaction.rollback()
 
     def date_of(self, expr: str) -> str:
         return f"CAST({expr} AS DATE)"
