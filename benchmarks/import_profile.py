@@ -165,47 +165,44 @@ def profile(folder: Path, csv_name: str) -> None:
 
 
 def statements(folder: Path, csv_name: str) -> None:
-    """Seconds per import phase and per SQL statement (those run through SQLAlchemy), in
-    this process, on a fresh copy of the database."""
+    """Seconds per import phase and per SQL statement, in this process, on a fresh copy of
+    the database (the statements are timed by wrapping the SQLite Tx's methods)."""
     import collections
     import functools
-
-    from sqlalchemy import event
 
     from followup_cli import importer
     from followup_cli.rules import load_rules
     from followup_cli.store import Database
+    from followup_cli.store.tx import SqliteTx
 
     times: dict[str, float] = collections.defaultdict(float)
-    for name in ("_stage", "_group_sales", "_write", "_resolve_contacts", "_walk_linked",
-                 "_schedule", "_suppress"):  # fmt: skip
-        original = getattr(importer, name)
 
-        def timed(*args: object, _f=original, _n=name, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+    def timing(owner: object, name: str, label: object) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args: object, _f=original, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
             start = time.perf_counter()
             try:
                 return _f(*args, **kwargs)
             finally:
-                times[_n] += time.perf_counter() - start
+                key = label(args) if callable(label) else str(label)
+                times[key] += time.perf_counter() - start
 
-        setattr(importer, name, functools.wraps(original)(timed))
+        setattr(owner, name, functools.wraps(original)(timed))
+
+    for name in ("_stage", "_group_sales", "_write", "_resolve_contacts", "_walk_linked",
+                 "_schedule", "_suppress"):  # fmt: skip
+        timing(importer, name, name)
+    for method in ("rows", "execute", "executemany", "insert_rows", "iter"):
+        timing(SqliteTx, method, lambda args: "SQL " + " ".join(str(args[1]).split())[:90])
     db, _ = Database.open(f"sqlite:///{_fresh(folder)}")  # at the current schema
-
-    @event.listens_for(db.engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        conn.info["started"] = time.perf_counter()
-
-    @event.listens_for(db.engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        times["SQL " + " ".join(statement.split())[:90]] += (
-            time.perf_counter() - conn.info["started"]
-        )
-
     start = time.perf_counter()
-    summary = importer.run_import(
-        db, str(folder / csv_name), options=importer.ImportOptions(source="bench"),
-        rules=load_rules(), today=dt.date.fromisoformat(TODAY),
-    )  # fmt: skip
+    with db.reading(bulk=True) as tx:
+        summary = importer.run_import(
+            tx, str(folder / csv_name), options=importer.ImportOptions(source="bench"),
+            rules=load_rules(), today=dt.date.fromisoformat(TODAY),
+            now=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
     total = time.perf_counter() - start
     for key, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
         if seconds >= 0.02:

@@ -41,7 +41,6 @@ from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.privacy import suppression_hash
 from followup_cli.scheduling import Reach, RuleSet, opted_out_set, plan_followups
 from followup_cli.values import (
-    EMAIL_RE,
     normalize_email,
     parse_amount,
     phone_key,
@@ -159,29 +158,6 @@ def parse_sale_date(text: str, dayfirst: bool = False) -> dt.date:
     return day
 
 
-_PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-]+")
-_NOT_DIGITS = str.maketrans("", "", " ().-+")
-_NANP_AREA = frozenset("23456789")
-
-
-def _nanp_key(text: str, region: str) -> str | None:
-    """phone_key's answer for the common North American forms, without phonenumbers (~50x
-    faster): ``(555) 010-0101``, ``555.010.0101``, ``1 555 010 0101``, ``+1 555 010 0101``.
-    None means "ask phonenumbers" (tests/test_import.py checks both agree)."""
-    if not _PHONE_SHAPE.fullmatch(text):
-        return None
-    digits = text.translate(_NOT_DIGITS)
-    if len(digits) == 11 and digits[0] == "1" and digits[1] in _NANP_AREA:
-        return "+" + digits if text[0] == "+" or region == "US" else None
-    if len(digits) == 10 and digits[0] in _NANP_AREA and text[0] != "+" and region == "US":
-        return "+1" + digits
-    return None
-
-
-def _phone(text: str, region: str) -> str:
-    return _nanp_key(text, region) or phone_key(text, region)
-
-
 # ---------------------------------------------------------------------------------------------
 # Results
 
@@ -258,7 +234,7 @@ ProgressCallback = Callable[[int, int], None]
 MAX_CHANGED_LISTED = 20
 MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
 _BATCH = 5000
-CACHE_LIMIT = 20_000  # parsed dates and phones remembered per import (a few MB at most)
+CACHE_LIMIT = 20_000  # parsed dates remembered per import (a few MB at most)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +450,6 @@ ROW_COLUMNS = (
     "items", "prefers", "fingerprint",
 )  # fmt: skip
 _CHANNELS = frozenset(c.value for c in Channel)
-_PLAIN_AMOUNT = re.compile(r"(\d{1,11})(?:\.(\d\d))?")  # within parse_amount's limit
 
 
 class _Validator:
@@ -497,7 +472,6 @@ class _Validator:
         self.options = options
         self.today = today
         self.dates: dict[str, str] = {}
-        self.phones: dict[str, str] = {}
 
     def __call__(self, line: int, cells: list[str]) -> tuple[Any, ...]:
         width = self.width
@@ -517,25 +491,9 @@ class _Validator:
         occurred = self.dates.get(raw_date)
         if occurred is None:
             occurred = self._date(raw_date)
-        amount = None
-        if raw_amount is not None:
-            plain = None if self.options.decimal_comma else _PLAIN_AMOUNT.fullmatch(raw_amount)
-            if plain:
-                amount = int(plain[1]) * 100 + (int(plain[2]) if plain[2] else 0)
-            else:
-                amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
-        email = None
-        if raw_email is not None:
-            email = raw_email.lower()  # what normalize_email does, without a call per row
-            if not EMAIL_RE.match(email) or ".." in email:
-                normalize_email(raw_email)  # raises with the message the core gives
-        key = None
-        if phone is not None:
-            key = self.phones.get(phone)
-            if key is None:
-                if len(self.phones) > CACHE_LIMIT:
-                    self.phones.clear()
-                key = self.phones[phone] = _phone(phone, self.options.region)
+        amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
+        email = normalize_email(raw_email)
+        key = None if phone is None else phone_key(phone, self.options.region)
         if prefers is not None:
             prefers = prefers.lower()
             if prefers not in _CHANNELS:

@@ -13,6 +13,7 @@ from followup_cli.enums import Channel
 from followup_cli.errors import InvalidInput
 
 CHANNEL_NAMES = ", ".join(c.value for c in Channel)
+CACHE_SIZE = 20_000  # values parsed once per command; an import repeats its regulars
 ID_RE = re.compile(r"^#?(\d{1,18})$")  # ``12`` or ``#12``; bounded: SQLite integers are 64-bit
 
 
@@ -41,16 +42,40 @@ def normalize_email(text: str | None) -> str | None:
     return value
 
 
-@functools.lru_cache(maxsize=4096)
+_PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-]+")
+_NOT_DIGITS = str.maketrans("", "", " ().-+")
+_NANP_AREA = frozenset("23456789")
+
+
+def _nanp_key(text: str, region: str) -> str | None:
+    """``phone_key``'s answer for the common North American forms, without phonenumbers (~50x
+    faster, and the import reads thousands): ``(555) 010-0101``, ``555.010.0101``,
+    ``1 555 010 0101``, ``+1 555 010 0101``. None means "ask phonenumbers" (a test checks
+    that both agree)."""
+    if not _PHONE_SHAPE.fullmatch(text):
+        return None
+    digits = text.translate(_NOT_DIGITS)
+    if len(digits) == 11 and digits[0] == "1" and digits[1] in _NANP_AREA:
+        return "+" + digits if text[0] == "+" or region == "US" else None
+    if len(digits) == 10 and digits[0] in _NANP_AREA and text[0] != "+" and region == "US":
+        return "+1" + digits
+    return None
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def phone_key(text: str, region: str = "US") -> str:
     """The E.164 form used to match phones (``+15550100``); InvalidInput if it is not a phone.
 
     ``phonenumbers`` (Google's libphonenumber) knows every country's formats, so
     ``(555) 010-0199``, ``555.010.0199`` and ``+1 555 010 0199`` all match each other.
     """
+    value = text.strip()
+    return _nanp_key(value, region) or _library_key(value, region)
+
+
+def _library_key(value: str, region: str) -> str:
     import phonenumbers
 
-    value = text.strip()
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -70,6 +95,7 @@ def normalize_phone(text: str | None, region: str = "US") -> tuple[str | None, s
     return text.strip(), phone_key(text, region)
 
 
+_PLAIN_AMOUNT = re.compile(r"(\d{1,11})(?:\.(\d\d))?")  # the common case, within the limit
 _AMOUNT_CLEAN_RE = re.compile(r"[\s$€£¥]|USD|EUR|GBP", re.IGNORECASE)
 _AMOUNT_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 
@@ -78,6 +104,9 @@ def parse_amount(text: str | None, *, decimal_comma: bool = False) -> int | None
     """Money as integer cents: ``129``, ``129.00``, ``$1,299.50``; ``€12,50`` with decimal_comma."""
     if text is None:
         return None
+    plain = None if decimal_comma else _PLAIN_AMOUNT.fullmatch(text)
+    if plain:  # "129" or "129.50": most of an import's amounts, parsed without cleaning
+        return int(plain[1]) * 100 + (int(plain[2]) if plain[2] else 0)
     value = _AMOUNT_CLEAN_RE.sub("", str(text))
     if not value:
         return None
