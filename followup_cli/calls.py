@@ -48,7 +48,7 @@ from followup_cli.store.rows import (
     as_date,
     fetch,
     get,
-    insert,
+    insert_row,
     update,
 )
 from followup_cli.values import ID_RE
@@ -255,12 +255,11 @@ def start_call(
             raise Conflict(f"Call #{resume_call_id} cannot be resumed.")
         update(tx, CallRow.TABLE, call.id, {"status": IN_PROGRESS})
         return call.replace(status=IN_PROGRESS)
-    call = CallRow(
-        id=0, followup_id=followup_id, contact_id=followup.contact_id, called_on=today,
-        started_at=now, status=IN_PROGRESS, reach=None, outcome=None, would_recommend=None,
-        review=None, referrals=0, script=script_name,
-    )  # fmt: skip
-    return call.replace(id=insert(tx, CallRow.TABLE, call.values()))
+    values = {
+        "followup_id": followup_id, "contact_id": followup.contact_id, "called_on": today,
+        "started_at": now, "status": IN_PROGRESS, "script": script_name,
+    }  # fmt: skip
+    return insert_row(tx, CallRow, values)
 
 
 def _open_call(tx: Tx, call_id: int) -> CallRow:
@@ -297,8 +296,15 @@ class Recorded:
     contact: ContactRow | None = None  # a referral's new contact
 
 
-def _save_answer(tx: Tx, answer: AnswerRow) -> AnswerRow:
-    return answer.replace(id=insert(tx, AnswerRow.TABLE, answer.values()))
+def _save_answer(
+    tx: Tx, call_id: int, step: str, question: str, answer: str, now: dt.datetime, **labels: Any
+) -> AnswerRow:
+    """One answer, saved the moment it is given; ``labels``: label, suggested_label, overridden."""
+    values = {
+        "call_id": call_id, "step": step, "question": question, "answer": answer,
+        "answered_at": now, **labels,
+    }  # fmt: skip
+    return insert_row(tx, AnswerRow, values)
 
 
 def record_answer(
@@ -345,19 +351,9 @@ def record_answer(
     if step.key in answers_of(tx, call_id):
         raise Conflict(f"Call #{call_id} already has an answer for {step.key}.")
     row = _save_answer(
-        tx,
-        AnswerRow(
-            id=0,
-            call_id=call_id,
-            step=step.key,
-            question=question,
-            answer=answer,
-            label=label,
-            suggested_label=suggested_label,
-            overridden=label != suggested_label,
-            answered_at=now,
-        ),
-    )
+        tx, call_id, step.key, question, answer, now,
+        label=label, suggested_label=suggested_label, overridden=label != suggested_label,
+    )  # fmt: skip
     result = Recorded(row)
     column = {sc.REACH: "reach", sc.RECOMMEND: "would_recommend", sc.REVIEW: "review"}
     if step.key in column:
@@ -457,20 +453,7 @@ def record_referral(
     except Conflict as exc:
         notes.append(f"Not added: {exc}")
         text += f" (already a contact: {exc})"
-    row = _save_answer(
-        tx,
-        AnswerRow(
-            id=0,
-            call_id=call_id,
-            step=sc.REFERRAL,
-            question=question,
-            answer=text,
-            label=None,
-            suggested_label=None,
-            overridden=False,
-            answered_at=now,
-        ),
-    )
+    row = _save_answer(tx, call_id, sc.REFERRAL, question, text, now)
     result = Recorded(row, notes=notes, contact=new)
     if new is None:
         return result

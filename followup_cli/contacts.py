@@ -15,7 +15,7 @@ from followup_cli.store.rows import (
     InteractionRow,
     fetch,
     get,
-    insert,
+    insert_row,
     update,
 )
 from followup_cli.values import (
@@ -144,23 +144,13 @@ def add_contact(
     phone, key = normalize_phone(data.phone, region)
     _check_unique(tx, email, key)
     _check_interval(data.every_days)
-    contact = ContactRow(
-        id=0,
-        name=name,
-        email=email,
-        phone=phone,
-        prefers=check_channel(data.prefers, "preferred channel"),
-        note=data.note,
-        tags=normalize_tags(data.tags),
-        every_days=data.every_days,
-        phone_key=key,
-        phone_invalid=False,
-        do_not_contact=False,
-        opted_out_channels="",
-        referred_by_id=referred_by_id,
-        created_on=today,
-    )
-    return contact.replace(id=insert(tx, ContactRow.TABLE, contact.values()))
+    values = {
+        "name": name, "email": email, "phone": phone, "phone_key": key,
+        "prefers": check_channel(data.prefers, "preferred channel"), "note": data.note,
+        "tags": normalize_tags(data.tags), "every_days": data.every_days,
+        "referred_by_id": referred_by_id, "created_on": today,
+    }  # fmt: skip
+    return insert_row(tx, ContactRow, values)
 
 
 def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -> list[ContactRow]:

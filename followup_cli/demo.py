@@ -94,12 +94,12 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
     for index, followup in enumerate(old):
         complete(tx, followup.id, today=followup.due_on, now=now, rules=rules, outcome=outcomes[index % 5])  # fmt: skip
 
-    call = CallRow(
-        id=0, followup_id=None, contact_id=int(refs[1][1:]), called_on=today - dt.timedelta(days=15),
-        started_at=now, status="completed", reach="reached", outcome="neutral",
-        would_recommend="not-sure", review="asked", referrals=0, script="default",
-    )  # fmt: skip
-    call_id = insert(tx, CallRow.TABLE, call.values())
+    call = {
+        "contact_id": int(refs[1][1:]), "called_on": today - dt.timedelta(days=15),
+        "started_at": now, "status": "completed", "reach": "reached", "outcome": "neutral",
+        "would_recommend": "not-sure", "review": "asked",
+    }  # fmt: skip
+    call_id = insert(tx, CallRow.TABLE, call)
     for step, question, answer, label in [
         (
             "liked_best",
@@ -109,11 +109,11 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
         ),
         ("do_better", "What could we do better?", "the fitting took a while", "negative"),
     ]:
-        given = AnswerRow(
-            id=0, call_id=call_id, step=step, question=question, answer=answer, label=label,
-            suggested_label=label, overridden=False, answered_at=now,
-        )  # fmt: skip
-        insert(tx, AnswerRow.TABLE, given.values())
+        given = {
+            "call_id": call_id, "step": step, "question": question, "answer": answer,
+            "label": label, "suggested_label": label, "answered_at": now,
+        }  # fmt: skip
+        insert(tx, AnswerRow.TABLE, given)
     return {
         "contacts": len(refs),
         "sales": int(tx.value("SELECT COUNT(*) FROM interaction WHERE kind = 'sale'")),

@@ -43,6 +43,7 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert,
+    insert_row,
     update,
 )
 from followup_cli.values import check_channel, split_csv_set
@@ -86,11 +87,8 @@ def unreachable_reason(contact: ContactRow, channel: str | None = None) -> str:
     return f"{who} cannot be reached by any channel of the rule"
 
 
-def _insert_followup(tx: Tx, followup: FollowUpRow) -> FollowUpRow:
-    return followup.replace(id=insert(tx, FollowUpRow.TABLE, followup.values()))
-
-
 def new_followup(
+    tx: Tx,
     contact_id: int,
     *,
     rule: str,
@@ -98,18 +96,15 @@ def new_followup(
     channel: str,
     due_on: dt.date,
     today: dt.date,
-    interaction_id: int | None = None,
-    priority: int = Priority.NORMAL,
-    until_sale: bool = False,
-    note: str | None = None,
+    **more: Any,
 ) -> FollowUpRow:
-    """A pending follow-up, not yet saved (the defaults of a new one, written once)."""
-    return FollowUpRow(
-        id=0, contact_id=contact_id, interaction_id=interaction_id, rule=rule, purpose=purpose,
-        channel=channel, due_on=due_on, priority=priority, status=Status.PENDING.value,
-        outcome=None, completed_on=None, attempts=0, until_sale=until_sale, note=note,
-        created_on=today,
-    )  # fmt: skip
+    """Save a pending follow-up; ``more`` sets other columns (interaction_id, priority,
+    until_sale, note). Every column it does not set takes the schema's default."""
+    values = {
+        "contact_id": contact_id, "rule": rule, "purpose": purpose, "channel": channel,
+        "due_on": due_on, "created_on": today, **more,
+    }  # fmt: skip
+    return insert_row(tx, FollowUpRow, values)
 
 
 @dataclass
@@ -140,11 +135,11 @@ def save_plan(
             continue
         result.late += planned.late
         followup = new_followup(
-            contact.id, rule=rule.name, purpose=rule.purpose, channel=planned.channel,
+            tx, contact.id, rule=rule.name, purpose=rule.purpose, channel=planned.channel,
             due_on=planned.due_on, today=today, interaction_id=interaction_id,
             priority=rule.priority, until_sale=rule.until_sale, note=note,
         )  # fmt: skip
-        result.scheduled.append(_insert_followup(tx, followup))
+        result.scheduled.append(followup)
     return result
 
 
@@ -193,12 +188,15 @@ def log_interaction(
                 f"Reference {external_id!r} was already logged ({existing[0].kind} on "
                 f"{existing[0].occurred_on.isoformat()} for contact #{existing[0].contact_id})."
             )
-    interaction = InteractionRow(
-        id=0, contact_id=contact.id, kind=kind, occurred_on=on, amount_cents=amount_cents,
-        items=None, note=note, source=MANUAL if external_id else None, external_id=external_id,
-        fingerprint=None, created_at=now,
+    interaction = insert_row(
+        tx, InteractionRow,
+        {
+            "contact_id": contact.id, "kind": kind, "occurred_on": on,
+            "amount_cents": amount_cents, "note": note,
+            "source": MANUAL if external_id else None, "external_id": external_id,
+            "created_at": now,
+        },
     )  # fmt: skip
-    interaction = interaction.replace(id=insert(tx, InteractionRow.TABLE, interaction.values()))
     result = LogResult(contact, interaction, Scheduling())
     if kind == InteractionKind.SALE:
         result.cancelled = _drop_prospect_followups(tx, contact, on, today)
@@ -340,17 +338,10 @@ def refresh_keep_in_touch(
         if (kept.due_on, kept.channel) == (due, channel):
             return kept
         return _update(tx, kept, due_on=due, channel=channel)
-    return _insert_followup(
-        tx,
-        new_followup(
-            contact.id,
-            rule=KEEP_IN_TOUCH,
-            purpose=rules.keep_in_touch_purpose,
-            channel=channel,
-            due_on=due,
-            today=today,
-        ),
-    )
+    return new_followup(
+        tx, contact.id, rule=KEEP_IN_TOUCH, purpose=rules.keep_in_touch_purpose,
+        channel=channel, due_on=due, today=today,
+    )  # fmt: skip
 
 
 def _delete(tx: Tx, followups: Sequence[FollowUpRow]) -> None:
@@ -397,12 +388,11 @@ def complete(
         tx, followup, status=Status.DONE.value, outcome=outcome, completed_on=today,
         note=note or followup.note,
     )  # fmt: skip
-    outreach = InteractionRow(
-        id=0, contact_id=contact.id, kind=CHANNEL_OUTREACH[Channel(followup.channel)].value,
-        occurred_on=today, amount_cents=None, items=None, note=note or f"Follow-up #{followup.id}",
-        source=None, external_id=None, fingerprint=None, created_at=now,
-    )  # fmt: skip
-    insert(tx, InteractionRow.TABLE, outreach.values())
+    outreach = {
+        "contact_id": contact.id, "kind": CHANNEL_OUTREACH[Channel(followup.channel)].value,
+        "occurred_on": today, "note": note or f"Follow-up #{followup.id}", "created_at": now,
+    }  # fmt: skip
+    insert(tx, InteractionRow.TABLE, outreach)
     result = DoneResult(followup, contact)
     result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
     return result
@@ -478,11 +468,10 @@ def schedule(
         channel = choose_channel([PREFERRED], contact.prefers, usable)
         if channel is None:
             raise Conflict(f"Cannot schedule: {unreachable_reason(contact)}.")
-    followup = new_followup(
-        contact.id, rule=MANUAL, purpose=(purpose or "Follow-up {action}").strip(),
+    return new_followup(
+        tx, contact.id, rule=MANUAL, purpose=(purpose or "Follow-up {action}").strip(),
         channel=channel, due_on=due, today=today, priority=priority, note=note,
     )  # fmt: skip
-    return _insert_followup(tx, followup)
 
 
 def schedule_consequence(

@@ -1058,11 +1058,9 @@ def _resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
         [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
     )
     summary.new_contacts = tx.execute(
-        "INSERT INTO contact (name, email, phone, phone_key, prefers, tags,"
-        " phone_invalid, do_not_contact, opted_out_channels, created_on)"
-        " SELECT name, email, phone, phone_key, prefers, '', :false, :false, '', :today"
-        " FROM import_person ORDER BY line",
-        {"false": False, "today": today},
+        "INSERT INTO contact (name, email, phone, phone_key, prefers, created_on)"
+        " SELECT name, email, phone, phone_key, prefers, :today FROM import_person ORDER BY line",
+        {"today": today},
     )
     tx.execute(
         "UPDATE import_person SET contact_id = COALESCE("
@@ -1194,9 +1192,9 @@ def followups_sql(sole_writer: bool) -> str:
     date, the channel by the contact's reach profile, both looked up by key."""
     return (
         "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
-        " priority, status, outcome, completed_on, attempts, until_sale, note, created_on)"
+        " priority, until_sale, created_on)"
         " SELECT i.contact_id, i.id, u.rule, u.purpose, r.channel, d.due_on, u.priority,"
-        " :pending, NULL, NULL, 0, u.until_sale, NULL, :today"
+        " u.until_sale, :today"
         + _new_sales(
             sole_writer,
             " JOIN import_due d ON d.occurred_on = i.occurred_on"
@@ -1278,5 +1276,5 @@ def _schedule(
     )
     summary.followups_scheduled += tx.execute(
         followups_sql(tx.sole_writer),
-        {**params, "pending": Status.PENDING.value, "today": today},
+        {**params, "today": today},
     )

@@ -8,8 +8,9 @@ channels) as comma-separated text so the agenda query stays a single indexed joi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from followup_cli.enums import (
@@ -51,6 +52,16 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
+def _server(default: Any) -> dict[str, Any]:
+    """A column default the database applies, so INSERTs name only the columns they set
+    (the store's raw INSERTs and the import's INSERT ... SELECT never repeat a default)."""
+    if default is False:
+        return {"server_default": false()}
+    if isinstance(default, int):
+        return {"server_default": text(str(default))}
+    return {"server_default": text(f"'{default}'")}
+
+
 def _fk(target: str, ondelete: str, nullable: bool = True, index: bool = True) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
 
@@ -72,10 +83,14 @@ class Contact(ContactBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    prefers: str = Field(default=Channel.PHONE, sa_column_kwargs=_server(Channel.PHONE.value))
+    tags: str = Field(default="", sa_column_kwargs=_server(""))
     phone_key: str | None = None  # E.164 form of ``phone``, for matching
-    phone_invalid: bool = False  # a call found it to be a wrong number
-    do_not_contact: bool = False
-    opted_out_channels: str = ""  # comma-separated channels
+    # a call found it to be a wrong number
+    phone_invalid: bool = Field(default=False, sa_column_kwargs=_server(False))
+    do_not_contact: bool = Field(default=False, sa_column_kwargs=_server(False))
+    # comma-separated channels
+    opted_out_channels: str = Field(default="", sa_column_kwargs=_server(""))
     referred_by_id: int | None = Field(
         default=None, sa_column=_fk("contact.id", ondelete="SET NULL")
     )
@@ -155,12 +170,13 @@ class FollowUp(SQLModel, table=True):
     purpose: str  # in words: "Thank-you call"
     channel: str
     due_on: dt.date
-    priority: int = Priority.NORMAL
-    status: str = Status.PENDING
+    priority: int = Field(default=Priority.NORMAL, sa_column_kwargs=_server(Priority.NORMAL))
+    status: str = Field(default=Status.PENDING, sa_column_kwargs=_server(Status.PENDING.value))
     outcome: str | None = None
     completed_on: dt.date | None = None
-    attempts: int = 0
-    until_sale: bool = False  # a prospect follow-up, dropped once they buy
+    attempts: int = Field(default=0, sa_column_kwargs=_server(0))
+    # a prospect follow-up, dropped once they buy
+    until_sale: bool = Field(default=False, sa_column_kwargs=_server(False))
     note: str | None = None
     created_on: dt.date
 
@@ -175,13 +191,14 @@ class Call(SQLModel, table=True):
     contact_id: int = Field(sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False))
     called_on: dt.date = Field(index=True)  # reports: calls in a period
     started_at: dt.datetime
-    status: str = "in-progress"  # in-progress, completed, interrupted
+    # in-progress, completed, interrupted
+    status: str = Field(default="in-progress", sa_column_kwargs=_server("in-progress"))
     reach: str | None = None  # reached, voicemail, no-answer, wrong-number
     outcome: str | None = None  # positive, neutral, negative
     would_recommend: str | None = None  # yes, no, not-sure
     review: str | None = None  # asked, agreed, declined
-    referrals: int = 0
-    script: str = "default"
+    referrals: int = Field(default=0, sa_column_kwargs=_server(0))
+    script: str = Field(default="default", sa_column_kwargs=_server("default"))
 
 
 class Answer(SQLModel, table=True):
@@ -196,7 +213,7 @@ class Answer(SQLModel, table=True):
     answer: str
     label: str | None = None  # positive, neutral, negative; None for non-opinion steps
     suggested_label: str | None = None
-    overridden: bool = False
+    overridden: bool = Field(default=False, sa_column_kwargs=_server(False))
     answered_at: dt.datetime
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
-
 from followup_cli.followups import add_contact_scheduled
-from followup_cli.models import Contact, ContactCreate
-from followup_cli.scheduling import load_rules
+from followup_cli.models import ContactCreate
+from followup_cli.rules import load_rules
+from followup_cli.store import Tx
+from followup_cli.store.rows import ContactRow
 
 
 def make_contact(
-    session: Session,
+    tx: Tx,
     name: str = "Ann Lee",
     *,
     email: str | None = None,
@@ -20,9 +20,9 @@ def make_contact(
     prefers: str = "phone",
     tags: str = "",
     today: dt.date = dt.date(2026, 11, 23),
-) -> Contact:
+) -> ContactRow:
     contact, _ = add_contact_scheduled(
-        session,
+        tx,
         ContactCreate(name=name, email=email, phone=phone, prefers=prefers, tags=tags),
         today=today,
         rules=load_rules(),
@@ -35,11 +35,12 @@ def query(sql: str) -> list[tuple]:  # type: ignore[type-arg]
     import os
 
     from followup_cli.config import to_url
-    from followup_cli.db import Database
+    from followup_cli.store import Database
 
     db = Database(to_url(os.environ["FOLLOWUP_DB"]))
     try:
-        rows = db.rows(sql, {})
+        with db.reading() as tx:
+            rows = tx.rows(sql)
     finally:
         db.dispose()
     return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows]

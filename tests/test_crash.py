@@ -22,7 +22,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
-from followup_cli.db import SCHEMA_REVISION
+from followup_cli.store import SCHEMA_REVISION
 
 pytestmark = pytest.mark.sqlite_only  # crash consistency of SQLite files
 

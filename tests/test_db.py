@@ -11,8 +11,8 @@ import pytest
 
 from followup_cli import agenda
 from followup_cli.config import to_url
-from followup_cli.db import KNOWN_REVISIONS, SCHEMA_REVISION, Database, restore_backup
 from followup_cli.migrations import head_revision, revisions
+from followup_cli.store import KNOWN_REVISIONS, SCHEMA_REVISION, Database, restore_backup
 
 FIXTURE_0001 = Path(__file__).parent / "data" / "schema-0001.db"
 
@@ -31,7 +31,7 @@ def test_the_migrations_build_exactly_the_models(db: Database) -> None:
     import followup_cli.models  # noqa: F401 - registers the tables
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        context = MigrationContext.configure(conn, opts={"compare_type": False, "compare_server_default": True})
         differences = compare_metadata(context, SQLModel.metadata)
     assert [d for d in differences if "alembic_version" not in str(d)] == []
 
@@ -42,12 +42,11 @@ def test_new_database_is_migrated_private_and_in_wal_mode(tmp_path: Path) -> Non
     db, notice = Database.open(to_url(str(path)))
     assert notice is None
     assert db.revision() == SCHEMA_REVISION
-    with db.session() as session:
-        from sqlalchemy import text
-
-        assert session.exec(text("PRAGMA journal_mode")).one()[0] == "wal"  # type: ignore[call-overload]
-        assert session.exec(text("PRAGMA foreign_keys")).one()[0] == 1  # type: ignore[call-overload]
-        assert session.exec(text("PRAGMA busy_timeout")).one()[0] == 30000  # type: ignore[call-overload]
+    with db.transaction() as tx:
+        assert tx.value("PRAGMA journal_mode") == "wal"
+        assert tx.value("PRAGMA foreign_keys") == 1
+        assert tx.value("PRAGMA busy_timeout") == 30000
+        assert tx.value("PRAGMA secure_delete") == 1
     for name in ("new.db", "new.db-wal", "new.db-shm"):
         file = tmp_path / name
         if file.exists():
@@ -80,12 +79,12 @@ def _counts(path: Path) -> dict[str, int]:
 def test_backup_and_restore_use_the_backup_api(db: Database, tmp_path: Path) -> None:
     from tests.helpers import make_contact
 
-    with db.session() as session:
-        make_contact(session, "Ann Lee")
+    with db.transaction() as tx:
+        make_contact(tx, "Ann Lee")
     target = db.backup_to(tmp_path / "backup.db")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    with db.session() as session:
-        make_contact(session, "Bob", phone="555-010-0102")
+    with db.transaction() as tx:
+        make_contact(tx, "Bob", phone="555-010-0102")
     saved = restore_backup(db, target)
     assert saved.exists()
     assert db.path is not None and _counts(db.path)["contact"] == 1
@@ -132,8 +131,8 @@ def test_opening_an_older_database_backs_it_up_and_says_so_once(tmp_path: Path) 
 def test_a_failing_migration_leaves_the_old_database_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import followup_cli.db as db_module
     import followup_cli.migrations as migrations
+    import followup_cli.store.database as db_module
     from followup_cli.errors import DatabaseError
 
     scripts = tmp_path / "migrations"

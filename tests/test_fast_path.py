@@ -1,42 +1,59 @@
-"""The everyday writes (done, snooze, skip) run without SQLAlchemy, through ``Database.transaction``.
+"""The everyday commands run without SQLAlchemy, through ``Database.transaction``.
 
-Two things are guarded here: the structure that keeps those commands fast (no ORM import,
-checked in a fresh interpreter like tests/test_startup.py), and the promises of the small
-transaction layer they use: BEGIN IMMEDIATE, all-or-nothing, dates that the ORM reads back
-unchanged, and the same API inside an ORM session.
+Two things are guarded here: the structure that keeps those commands fast (no SQLAlchemy,
+SQLModel or Alembic import on SQLite, checked in a fresh interpreter like
+tests/test_startup.py), and the promises of the transaction layer every command uses:
+BEGIN IMMEDIATE, waiting for a writer, all-or-nothing, changes visible inside the
+transaction (and to no one else before the commit), and dates stored the way the schema's
+types, and databases written by earlier versions, have them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
-from followup_cli.db import Database, SessionTx
-from followup_cli.errors import DatabaseError
+from followup_cli.config import to_url
+from followup_cli.errors import Conflict, DatabaseError, NotFound
 from followup_cli.followups import (
-    complete_tx,
-    get_contact_tx,
-    get_followup_tx,
-    get_pending_tx,
-    refresh_keep_in_touch_tx,
-    skip_tx,
-    snooze_tx,
+    complete,
+    edit_contact_scheduled,
+    get_contact,
+    get_followup,
+    get_pending,
+    refresh_keep_in_touch,
+    schedule,
+    skip,
+    snooze,
 )
-from followup_cli.models import Contact, FollowUp, Interaction
+from followup_cli.models import ContactUpdate
 from followup_cli.scheduling import RuleSet
-from tests.helpers import make_contact
+from followup_cli.store import Database
+from followup_cli.store.rows import (
+    ROW_TYPES,
+    ContactRow,
+    FollowUpRow,
+    InteractionRow,
+    fetch,
+    update,
+)
+from tests.helpers import make_contact, query
 
 MON = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 ORM = ("sqlalchemy", "sqlmodel", "alembic")
+FIXTURE_0001 = Path(__file__).parent / "data" / "schema-0001.db"
 
 PROBE = """
 import json, sys
@@ -64,37 +81,60 @@ def run_probe(argv: list[str]) -> tuple[int, list[str]]:
 
 
 def three_followups(db: Database) -> list[int]:
-    from followup_cli.followups import schedule
+    with db.transaction() as tx:
+        contact = make_contact(tx, email="ann@example.com")
+        # an interval but no check-in yet: the first `done` makes it
+        update(tx, ContactRow.TABLE, contact.id, {"every_days": 30})
+        return [schedule(tx, "Ann", MON, today=MON).id for _ in range(3)]
 
-    with db.session() as session:
-        contact = make_contact(session, email="ann@example.com")
-        contact.every_days = 30  # no check-in yet: the first `done` makes it
-        return [schedule(session, "Ann", MON, today=MON).id or 0 for _ in range(3)]
 
-
-def status_of(db: Database, fid: int) -> tuple[str, str, int]:
-    (row,) = db.rows("SELECT status, due_on, attempts FROM followup WHERE id = :id", {"id": fid})
-    return row[0], str(row[1]), row[2]
+def status_of(fid: int) -> tuple[str, str, int]:
+    (row,) = query(f"SELECT status, due_on, attempts FROM followup WHERE id = {int(fid)}")
+    return row[0], row[1], row[2]
 
 
 @pytest.mark.sqlite_only
-def test_done_snooze_skip_write_without_the_orm(db: Database) -> None:
+def test_done_snooze_skip_log_schedule_write_without_the_orm(db: Database) -> None:
     a, b, c = three_followups(db)
     assert run_probe(["done", str(a), "--outcome", "positive"]) == (0, [])
     assert run_probe(["done", str(b), "--outcome", "no-answer"]) == (0, [])
     assert run_probe(["snooze", str(b), "2026-12-01"]) == (0, [])
     assert run_probe(["skip", str(c), "--reason", "moved away"]) == (0, [])
-    assert status_of(db, a)[0] == "done"
-    assert status_of(db, b) == ("pending", "2026-12-01", 1)
-    assert status_of(db, c)[0] == "skipped"
+    assert status_of(a)[0] == "done"
+    assert status_of(b) == ("pending", "2026-12-01", 1)
+    assert status_of(c)[0] == "skipped"
     # done logged the outreach and moved the keep-in-touch check-in one interval on
-    assert db.rows("SELECT kind, occurred_on FROM interaction", {}) == [("call", "2026-11-23")]
-    assert db.rows("SELECT due_on FROM followup WHERE rule = 'keep-in-touch'", {}) == [
-        ("2026-12-23",)
+    assert query("SELECT kind, occurred_on FROM interaction") == [("call", "2026-11-23")]
+    assert query("SELECT due_on FROM followup WHERE rule = 'keep-in-touch'") == [("2026-12-23",)]
+    assert run_probe(["log", "sale", "Ann", "--amount", "129", "--ref", "INV-7"]) == (0, [])
+    assert query("SELECT kind, amount_cents FROM interaction WHERE kind = 'sale'") == [
+        ("sale", 12900)
     ]
+    assert query("SELECT rule FROM followup WHERE rule LIKE 'sale-%' ORDER BY id") == [
+        ("sale-thank-you",),
+        ("sale-note",),
+    ]
+    assert run_probe(["schedule", "Ann", "2026-12-04", "--purpose", "Ask"]) == (0, [])
+    assert query("SELECT due_on FROM followup WHERE purpose = 'Ask'") == [("2026-12-04",)]
     # errors take the same path: a clean exit code, still no ORM
     assert run_probe(["skip", str(c)]) == (4, [])
     assert run_probe(["done", "99"]) == (3, [])
+    assert run_probe(["log", "sale", "Ann", "--ref", "INV-7"]) == (4, [])
+    assert run_probe(["log", "sale", "Zed"]) == (3, [])
+
+
+@pytest.mark.sqlite_only
+def test_contact_commands_run_without_the_orm(db: Database) -> None:
+    with db.transaction() as tx:
+        make_contact(tx, "Ann Lee")
+        make_contact(tx, "Bob Marsh", phone="555-010-0102")
+    assert run_probe(["contact", "list", "--json"]) == (0, [])
+    assert run_probe(["contact", "show", "Ann"]) == (0, [])
+    assert run_probe(["contact", "opt-out", "Ann", "--channel", "mail"]) == (0, [])
+    assert query("SELECT opted_out_channels FROM contact WHERE id = 1") == [("mail",)]
+    assert run_probe(["contact", "forget", "Bob", "--yes"]) == (0, [])
+    assert query("SELECT name FROM contact") == [("Ann Lee",)]
+    assert run_probe(["contact", "show", "Zed"]) == (3, [])
 
 
 # -- the transaction layer -------------------------------------------------------------------
@@ -129,7 +169,7 @@ def test_a_transaction_waits_for_a_writer_up_to_the_busy_timeout(db: Database) -
         release.start()
         started = time.monotonic()
         with db.transaction(busy_timeout_ms=10_000) as tx:
-            assert tx.rows("SELECT 1", {}) == [(1,)]
+            assert tx.rows("SELECT 1") == [(1,)]
         assert time.monotonic() - started >= 0.25  # it waited, then got the lock
         release.join()
     finally:
@@ -139,75 +179,129 @@ def test_a_transaction_waits_for_a_writer_up_to_the_busy_timeout(db: Database) -
 def test_an_error_rolls_everything_back(db: Database, rules: RuleSet) -> None:
     a, _, _ = three_followups(db)
     with pytest.raises(RuntimeError), db.transaction() as tx:
-        complete_tx(tx, a, today=MON, rules=rules, outcome="positive")
-        assert get_followup_tx(tx, a).status == "done"  # visible inside
+        complete(tx, a, today=MON, now=NOW, rules=rules, outcome="positive")
+        assert get_followup(tx, a).status == "done"  # visible inside
+        assert len(fetch(tx, InteractionRow)) == 1
         raise RuntimeError("boom")
-    assert status_of(db, a)[0] == "pending"
-    assert db.rows("SELECT COUNT(*) FROM interaction", {}) == [(0,)]
+    assert status_of(a)[0] == "pending"
+    assert query("SELECT COUNT(*) FROM interaction") == [(0,)]
+    assert query("SELECT COUNT(*) FROM followup WHERE rule = 'keep-in-touch'") == [(0,)]
     # a failing statement (DatabaseError on SQLite, the driver's error elsewhere) undoes it all
     with pytest.raises(Exception, match="no_such_table"), db.transaction() as tx:
-        snooze_tx(tx, a, dt.date(2026, 12, 1), today=MON)
-        tx.execute("UPDATE no_such_table SET x = 1", {})
-    assert status_of(db, a)[1] == "2026-11-23"
+        snooze(tx, a, dt.date(2026, 12, 1), today=MON)
+        tx.execute("UPDATE no_such_table SET x = 1")
+    assert status_of(a)[1] == "2026-11-23"
 
 
-def test_dates_round_trip_and_the_orm_reads_them(db: Database, rules: RuleSet) -> None:
+def test_changes_are_visible_inside_the_transaction_and_to_others_after_commit(
+    db: Database, rules: RuleSet
+) -> None:
+    a, b, c = three_followups(db)
+    with db.transaction() as tx:
+        contact = get_contact(tx, get_followup(tx, a).contact_id)
+        kit = refresh_keep_in_touch(tx, contact, rules, MON)
+    assert kit is not None and kit.due_on == dt.date(2026, 12, 23)
+    with db.transaction() as tx:
+        snoozed = snooze(tx, a, dt.date(2026, 12, 1), today=MON)
+        skipped = skip(tx, b, today=MON, reason="moved away")
+        # the interval goes, and with it the check-in: every read sees the writes before it
+        _, changed, gone = edit_contact_scheduled(
+            tx, "Ann", ContactUpdate(every_days=None), today=MON, rules=rules
+        )
+        assert (changed, gone) == (["every_days"], None)
+        assert get_followup(tx, a) == snoozed and snoozed.due_on == dt.date(2026, 12, 1)
+        assert get_followup(tx, b) == skipped
+        assert (skipped.status, skipped.note) == ("skipped", "moved away")
+        assert get_followup(tx, c).status == "pending"
+        assert fetch(tx, FollowUpRow, "rule = 'keep-in-touch'") == []
+        with db.reading() as other:  # another connection: nothing is committed yet
+            assert fetch(other, FollowUpRow, "id = :id", {"id": kit.id}) == [kit]
+            assert get_followup(other, a).due_on == MON
+    with db.reading() as tx:
+        assert [get_followup(tx, fid) for fid in (a, b)] == [snoozed, skipped]
+        assert fetch(tx, FollowUpRow, "rule = 'keep-in-touch'") == []
+        assert get_contact(tx, contact.id).every_days is None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A timestamp as a UTC instant (SQLite's are read naive, and are UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def test_dates_round_trip_and_the_schema_types_read_them(db: Database, rules: RuleSet) -> None:
+    from sqlmodel import Session, select
+
+    from followup_cli.models import FollowUp, Interaction
+
     a, b, _ = three_followups(db)
     with db.transaction() as tx:
-        done = complete_tx(tx, a, today=MON, rules=rules, outcome="neutral", note="Fine")
-        snoozed = snooze_tx(tx, b, dt.date(2027, 1, 4), today=MON)
-        assert get_followup_tx(tx, b) == snoozed
-        assert get_followup_tx(tx, a) == done.followup
+        done = complete(tx, a, today=MON, now=NOW, rules=rules, outcome="neutral", note="Fine")
+        snoozed = snooze(tx, b, dt.date(2027, 1, 4), today=MON)
+        assert get_followup(tx, b) == snoozed
+        assert get_followup(tx, a) == done.followup
     assert done.followup.completed_on == MON and done.followup.outcome == "neutral"
     assert done.keep_in_touch is not None and done.keep_in_touch.due_on == dt.date(2026, 12, 23)
-    with db.session(write=False) as session:
+    with db.reading() as tx:
+        assert get_followup(tx, a) == done.followup
+        assert get_followup(tx, done.keep_in_touch.id) == done.keep_in_touch
+        (logged,) = fetch(tx, InteractionRow)
+    assert (logged.kind, logged.occurred_on, logged.note) == ("call", MON, "Fine")
+    assert _utc(logged.created_at) == NOW
+    assert query(f"SELECT due_on, completed_on FROM followup WHERE id = {a}") == [
+        ("2026-11-23", "2026-11-23")
+    ]
+    # SQLAlchemy's own types (models.py: the schema Alembic builds) read the same values
+    with Session(db.engine) as session:
         followup = session.get(FollowUp, b)
         assert followup is not None and followup.due_on == dt.date(2027, 1, 4)
         kit = session.get(FollowUp, done.keep_in_touch.id)
         assert kit is not None and (kit.due_on, kit.created_on) == (dt.date(2026, 12, 23), MON)
-        logged = session.exec(select(Interaction)).one()
-        assert (logged.kind, logged.occurred_on, logged.note) == ("call", MON, "Fine")
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        created = logged.created_at  # naive UTC on SQLite, aware on PostgreSQL
-        if created.tzinfo is not None:
-            created = created.astimezone(dt.UTC).replace(tzinfo=None)
-        assert abs((now - created).total_seconds()) < 60
+        orm_logged = session.exec(select(Interaction)).one()
+        assert (orm_logged.kind, orm_logged.occurred_on, orm_logged.note) == ("call", MON, "Fine")
+        assert _utc(orm_logged.created_at) == NOW
 
 
-def test_the_same_functions_run_inside_an_orm_session(db: Database, rules: RuleSet) -> None:
-    a, b, c = three_followups(db)
-    with db.transaction() as tx:
-        contact_id = get_followup_tx(tx, a).contact_id
-        kit = refresh_keep_in_touch_tx(tx, get_contact_tx(tx, contact_id), rules, MON)
-    assert kit is not None
-    with db.session() as session:
-        objects = [session.get(FollowUp, fid) for fid in (a, b, c, kit.id)]
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        contact.every_days = None  # unflushed: the SQL must see it, so the check-in goes
-        with SessionTx(session) as tx:
-            snooze_tx(tx, a, dt.date(2026, 12, 1), today=MON)
-            skip_tx(tx, b, today=MON, reason="moved away")
-            assert refresh_keep_in_touch_tx(tx, contact, rules, MON) is None
-    # re-read before the session closed: usable afterwards, with the new values
-    first, second, third, gone = objects
-    assert first is not None and first.due_on == dt.date(2026, 12, 1)
-    assert second is not None and (second.status, second.note) == ("skipped", "moved away")
-    assert third is not None and third.status == "pending"
-    assert gone is not None and gone.due_on == dt.date(2026, 12, 23)  # expunged, still readable
-    assert db.rows("SELECT COUNT(*) FROM followup WHERE rule = 'keep-in-touch'", {}) == [(0,)]
+@pytest.mark.sqlite_only
+def test_rows_written_by_the_first_released_schema_read_back(tmp_path: Path) -> None:
+    """A database an earlier version wrote through the ORM reads into the row types with
+    every column as SQLAlchemy's types read it (dates, timestamps, booleans)."""
+    from sqlmodel import Session, select
+
+    from followup_cli.models import Answer, Call, Contact, FollowUp, Interaction
+
+    copy = tmp_path / "old.db"
+    shutil.copy(FIXTURE_0001, copy)
+    db, _ = Database.open(to_url(str(copy)))
+    models = dict(zip(ROW_TYPES, (Contact, Interaction, FollowUp, Call, Answer), strict=True))
+    try:
+        for kind, model in models.items():
+            names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+            with db.reading() as tx:
+                rows = [_instants(vars(row)) for row in fetch(tx, kind)]
+            with Session(db.engine) as session:
+                objects = session.exec(select(model).order_by(model.id)).all()  # type: ignore[attr-defined]
+                expected = [_instants({name: getattr(o, name) for name in names}) for o in objects]
+            assert rows, kind.TABLE  # the fixture has rows in every table
+            assert rows == expected, kind.TABLE
+    finally:
+        db.dispose()
+
+
+def _instants(values: dict[str, object]) -> dict[str, object]:
+    """Timestamps as UTC instants: the ORM reads them aware, the row types naive on SQLite."""
+    return {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in values.items()}
 
 
 def test_tx_errors_keep_the_messages(db: Database) -> None:
-    from followup_cli.errors import Conflict, NotFound
-
     a, _, _ = three_followups(db)
     with db.transaction() as tx:
-        skip_tx(tx, a, today=MON)
+        skip(tx, a, today=MON)
     with db.transaction() as tx:
         with pytest.raises(Conflict, match=rf"^Follow-up #{a} is already skipped on 2026-11-23\.$"):
-            get_pending_tx(tx, a)
+            get_pending(tx, a)
         with pytest.raises(
             NotFound, match=r"^No follow-up #99\. See `followup today` or `followup upcoming`\.$"
         ):
-            get_pending_tx(tx, 99)
+            get_pending(tx, 99)
+        with pytest.raises(NotFound, match=r"^No contact #99\. See `followup contact list`\.$"):
+            get_contact(tx, 99)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from followup_cli import agenda
-from followup_cli.db import Database
+from followup_cli.store import Database
 
 TODAY = dt.date(2026, 11, 23).isoformat()
 UNTIL = dt.date(2026, 12, 7).isoformat()

@@ -8,17 +8,9 @@ import tomllib
 import pytest
 
 from followup_cli.errors import ConfigError, InvalidInput
-from followup_cli.scheduling import (
-    Offset,
-    WorkCalendar,
-    choose_channel,
-    default_rules_text,
-    load_rules,
-    parse_offset,
-    parse_rules,
-    parse_when,
-    reachable_channels,
-)
+from followup_cli.rules import default_rules_text, load_rules, parse_rules
+from followup_cli.scheduling import Offset, Reach, WorkCalendar, choose_channel, parse_offset
+from followup_cli.when import parse_when
 
 MON = dt.date(2026, 11, 23)
 FRI = dt.date(2026, 11, 27)
@@ -150,22 +142,51 @@ def test_broken_toml_names_the_file(isolated_home) -> None:  # type: ignore[no-u
 
 
 def test_channel_choice_respects_details_and_consent() -> None:
-    both = reachable_channels(
-        email="a@b.co", phone="555", phone_invalid=False, do_not_contact=False, opted_out=[]
-    )
+    both = Reach(prefers="email", has_email=True, has_phone=True).channels()
     assert choose_channel(["preferred"], "email", both) == "email"
-    no_email = reachable_channels(
-        email=None, phone="555", phone_invalid=False, do_not_contact=False, opted_out=[]
-    )
+    no_email = Reach(prefers="email", has_email=False, has_phone=True).channels()
     assert choose_channel(["preferred"], "email", no_email) == "phone"
-    no_phone = reachable_channels(
-        email="a@b.co", phone="555", phone_invalid=False, do_not_contact=False, opted_out=["phone"]
-    )
+    no_phone = Reach(
+        prefers="phone", has_email=True, has_phone=True, opted_out=frozenset({"phone"})
+    ).channels()
     assert choose_channel(["phone", "preferred"], "phone", no_phone) == "email"
     assert (
-        reachable_channels(
-            email="a@b.co", phone="555", phone_invalid=False, do_not_contact=True, opted_out=[]
-        )
+        Reach(prefers="phone", has_email=True, has_phone=True, do_not_contact=True).channels()
         == set()
     )
+    invalid = Reach(prefers="phone", has_email=False, has_phone=True, phone_invalid=True).channels()
+    assert invalid == {"mail", "visit"}
     assert choose_channel(["mail"], "phone", no_phone - {"mail"}) is None
+
+
+SIX_DAY_WEEK = WorkCalendar(working_days=frozenset(range(6)))  # Monday to Saturday
+
+
+def test_shift_counts_working_days_on_the_given_calendar() -> None:
+    # Thu + 2 working days: Fri, Sat on a six-day week; Fri, Mon on the default one
+    thursday = dt.date(2026, 11, 26)
+    assert SIX_DAY_WEEK.shift(thursday, Offset(2, "wd")) == SAT
+    assert WorkCalendar().shift(thursday, Offset(2, "wd")) == dt.date(2026, 11, 30)
+    assert SIX_DAY_WEEK.shift(dt.date(2026, 11, 30), Offset(2, "wd"), backwards=True) == FRI
+    assert WorkCalendar().shift(dt.date(2026, 11, 30), Offset(2, "wd"), backwards=True) == (
+        dt.date(2026, 11, 26)
+    )
+    # other units move exactly and are not rolled to a working day
+    assert SIX_DAY_WEEK.shift(FRI, Offset(2, "d")) == dt.date(2026, 11, 29)  # a Sunday
+    assert SIX_DAY_WEEK.shift(FRI, Offset(1, "w"), backwards=True) == dt.date(2026, 11, 20)
+
+
+def test_parse_when_counts_working_days_on_the_owners_calendar() -> None:
+    thursday = dt.date(2026, 11, 26)
+    assert parse_when("+2wd", thursday, calendar=SIX_DAY_WEEK) == SAT
+    assert parse_when("+2wd", thursday) == dt.date(2026, 11, 30)  # default: Mon..Fri
+    assert parse_when("2 working days ago", dt.date(2026, 11, 30), calendar=SIX_DAY_WEEK) == FRI
+    assert parse_when("-2wd", dt.date(2026, 11, 30)) == dt.date(2026, 11, 26)
+
+
+def test_the_rules_calendar_reaches_parse_when() -> None:
+    data = tomllib.loads(default_rules_text())
+    data["calendar"] = {"working_days": ["mon", "tue", "wed", "thu", "fri", "sat"]}
+    calendar = parse_rules(data, "rules.toml").calendar
+    assert calendar == SIX_DAY_WEEK
+    assert parse_when("+2wd", dt.date(2026, 11, 26), calendar=calendar) == SAT

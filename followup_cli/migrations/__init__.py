@@ -23,13 +23,32 @@ def alembic_config() -> Config:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Apply every pending migration inside one transaction."""
+    """Apply every pending migration inside one transaction.
+
+    On SQLite, foreign keys are switched off while migrating: a batch migration copies a
+    table and drops the old one, and dropping ``contact`` with foreign keys on would delete
+    every follow-up, sale and call through ON DELETE CASCADE. ``foreign_key_check`` then
+    proves the copied tables still hold together, before the transaction commits.
+    """
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection if sqlite else None
+        if raw is not None:  # outside any transaction: inside one this pragma does nothing
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke {len(broken)} references")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def head_revision() -> str:

@@ -81,12 +81,6 @@ class Row:
             return cls.COLUMNS
         return ", ".join(f"{alias}.{name}" for name in cls.COLUMNS.split(", "))
 
-    def values(self) -> dict[str, Any]:
-        """Column -> value, without the id (what an INSERT writes)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-        del data["id"]
-        return data
-
     def replace(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
@@ -200,6 +194,15 @@ def insert(tx: Tx, table: str, values: Mapping[str, Any]) -> int:
     names = ", ".join(values)
     marks = ", ".join(":" + name for name in values)
     return tx.insert(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)
+
+
+def insert_row(tx: Tx, kind: type[R], values: Mapping[str, Any]) -> R:
+    """INSERT one row of ``values``, naming only the columns it sets (the schema holds every
+    default); the row as stored, defaults and id included."""
+    names = ", ".join(values)
+    marks = ", ".join(":" + name for name in values)
+    sql = f"INSERT INTO {kind.TABLE} ({names}) VALUES ({marks}) RETURNING {kind.COLUMNS}"
+    return kind.from_row(tx.rows(sql, values)[0])
 
 
 def update(tx: Tx, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
