@@ -19,10 +19,15 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, RootTransaction
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Timestamps are stored as UTC without a zone, on both databases."""
+    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def _plain(value: Any) -> Any:
     """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
@@ -31,6 +36,10 @@ def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 Params = Mapping[str, Any] | None
+
+
+def _pg_params(params: Params) -> dict[str, Any]:
+    return {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in (params or {}).items()}
 
 
 class Tx(ABC):
@@ -209,7 +218,7 @@ class PostgresTx(Tx):
         from sqlalchemy import text
 
         statement = text(sql).execution_options(**options) if options else text(sql)
-        return self._conn.execute(statement, dict(params or {}))
+        return self._conn.execute(statement, _pg_params(params))
 
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._run(sql, params)]
@@ -221,7 +230,7 @@ class PostgresTx(Tx):
         from sqlalchemy import text
 
         if rows:  # SQLAlchemy takes an empty parameter list as one empty row
-            self._conn.execute(text(sql), [dict(row) for row in rows])
+            self._conn.execute(text(sql), [_pg_params(row) for row in rows])
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
