@@ -31,7 +31,9 @@ def test_the_migrations_build_exactly_the_models(db: Database) -> None:
     import followup_cli.models  # noqa: F401 - registers the tables
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False, "compare_server_default": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": False, "compare_server_default": True}
+        )
         differences = compare_metadata(context, SQLModel.metadata)
     assert [d for d in differences if "alembic_version" not in str(d)] == []
 

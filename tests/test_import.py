@@ -26,11 +26,14 @@ from followup_cli import importer, values
 from followup_cli.cli import app
 from followup_cli.contacts import set_opt_out
 from followup_cli.followups import log_interaction, reach_of, save_plan
+from followup_cli.importer import resolve
+from followup_cli.importer.validate import fingerprint_of
 from followup_cli.privacy import suppression_hash
 from followup_cli.scheduling import RuleSet, plan_followups
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, get, insert
 from followup_cli.store.rows import update as update_row
+from followup_cli.store.sql import importer as import_sql
 from tests.helpers import make_contact
 
 
@@ -461,22 +464,22 @@ def test_lookups_use_indexes(db: Database) -> None:
     con = sqlite3.connect(db.path)
     con.isolation_level = None
     for statement in (
-        *importer.STAGE_DDL,
-        *importer.SCHEDULE_DDL,
-        *importer.LINKED_DDL,
-        importer.HASH_DDL,
+        *import_sql.STAGE_DDL,
+        *import_sql.SCHEDULE_DDL,
+        *import_sql.LINKED_DDL,
+        import_sql.HASH_DDL,
     ):
         con.execute(statement)
     params = {"source": "x", "before": 0, "kind": "sale", "now": "", "pending": "", "today": "",
               "skipped": "", "true": 1}  # fmt: skip
     for statement in (
-        importer.SALES_SQL,
-        importer.SUPPRESSED_SQL,
-        importer.interactions_sql("s.occurred_on"),  # SQLite's Tx.date_of is the text itself
-        importer.WALK_SQL,
-        importer.BOUGHT_SQL,
-        importer.PROSPECTS_SQL,
-        importer.followups_sql(sole_writer=True),
+        import_sql.SALES_SQL,
+        import_sql.SUPPRESSED_SQL,
+        import_sql.interactions_sql("s.occurred_on"),  # SQLite's Tx.date_of is the text itself
+        import_sql.WALK_SQL,
+        import_sql.BOUGHT_SQL,
+        import_sql.PROSPECTS_SQL,
+        import_sql.followups_sql(sole_writer=True),
     ):
         rows = con.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
         steps = [r[3] for r in rows]
@@ -490,7 +493,7 @@ def test_lookups_use_indexes(db: Database) -> None:
     steps = [
         r[3]
         for r in con.execute(
-            "EXPLAIN QUERY PLAN " + importer.followups_sql(sole_writer=True), params
+            "EXPLAIN QUERY PLAN " + import_sql.followups_sql(sole_writer=True), params
         )
     ]
     assert steps[0] == "SEARCH i USING INTEGER PRIMARY KEY (rowid>?)", steps
@@ -578,7 +581,7 @@ def test_fingerprint_is_the_sha256_of_the_json_it_always_was(
 
     data = json.dumps([day, name, email, key, amount, items], ensure_ascii=False)
     expected = hashlib.sha256(data.encode()).hexdigest()[:32]
-    assert importer._fingerprint_of(day, name, email, key, amount, items) == expected
+    assert fingerprint_of(day, name, email, key, amount, items) == expected
 
 
 def test_people_in_one_file_are_linked_by_email_or_phone_in_file_order(
@@ -658,7 +661,7 @@ def test_many_conflicts_are_all_counted_and_the_first_shown(
 def test_the_listed_conflicts_are_capped(
     db: Database, tx: Tx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "MAX_CONFLICTS_LISTED", 5)
+    monkeypatch.setattr(resolve, "MAX_CONFLICTS_LISTED", 5)
     path = _renamed_customers(tx, tmp_path, 12)
     with path.open("a") as fh:
         fh.write("12,2026-11-20,Third Name 0,p0@example.com\n")  # p0 twice: the linked walk

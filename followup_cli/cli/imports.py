@@ -22,7 +22,7 @@ PROGRESS_MIN_BYTES = 1_000_000  # smaller files import faster than a bar can be 
 
 
 def _mapping(values: list[str] | None) -> dict[str, str]:
-    from followup_cli.importer import FIELDS
+    from followup_cli.importer.columns import FIELDS
 
     mapping: dict[str, str] = {}
     for item in values or []:

@@ -1,0 +1,145 @@
+"""Which column holds which field: header aliases, presets for known exports, --map."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from followup_cli.errors import ImportFailed, InvalidInput
+from followup_cli.importer.read import ImportOptions
+
+if TYPE_CHECKING:
+    pass
+
+
+FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
+
+
+REQUIRED = ("order_id", "date")
+
+
+def norm_header(text: str) -> str:
+    """``"Order ID"``, ``"order_id"`` and ``" ORDER-ID "`` all become ``"orderid"``."""
+    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+
+
+# Header aliases, in priority order (the first one present wins).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "order_id": (
+        "order_id", "order id", "order number", "order no", "order", "receipt",
+        "receipt number", "receipt no", "invoice", "invoice number", "invoice no", "sale_id",
+        "transaction id",
+    ),
+    "date": (
+        "date", "order date", "sale date", "sold_at", "created_at", "paid_at", "purchase date",
+        "purchased_at",
+    ),
+    "name": (
+        "customer", "customer_name", "billing name", "name", "full name", "client",
+        "client name",
+    ),
+    "email": ("email", "email address", "e-mail", "customer email"),
+    "phone": (
+        "phone", "phone number", "mobile", "mobile phone", "cell", "telephone", "tel",
+        "billing phone",
+    ),
+    "amount": ("total", "amount", "order total", "grand total", "total price", "price"),
+    "items": (
+        "items", "item", "product", "products", "product name", "lineitem name", "description",
+    ),
+    "prefers": ("prefers", "preferred channel", "contact preference"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready column mapping for a known export; each field lists columns tried in order."""
+
+    name: str
+    description: str
+    columns: dict[str, tuple[str, ...]]
+    dayfirst: bool = False
+    decimal_comma: bool = False
+
+
+PRESETS: dict[str, Preset] = {
+    "shopify": Preset(
+        name="shopify",
+        description="Shopify orders export (Orders > Export); one row per line item.",
+        columns={
+            "order_id": ("Name",),
+            "date": ("Created at", "Paid at"),
+            "name": ("Billing Name", "Shipping Name"),
+            "email": ("Email",),
+            "phone": ("Phone", "Billing Phone", "Shipping Phone"),
+            "amount": ("Total",),
+            "items": ("Lineitem name",),
+        },
+    ),
+}
+
+
+_SHOPIFY_HINT = {"name", "financialstatus", "lineitemname"}
+
+
+class Columns:
+    """Which cells of a row hold which field."""
+
+    def __init__(self, header: list[str], options: ImportOptions, label: str) -> None:
+        self.header = header
+        normalized = [norm_header(h) for h in header]
+        index: dict[str, int] = {}
+        for i, name in enumerate(normalized):
+            index.setdefault(name, i)
+        self.indices: dict[str, list[int]] = {}
+        preset = None
+        if options.preset:
+            preset = PRESETS.get(options.preset.strip().lower())
+            if preset is None:
+                raise InvalidInput(
+                    f"Unknown preset {options.preset!r}; known: {', '.join(sorted(PRESETS))}."
+                )
+        for name in FIELDS:
+            if name in options.mapping:
+                column = options.mapping[name]
+                if norm_header(column) not in index:
+                    raise ImportFailed(
+                        f"{label}: --map {name}={column}: there is no column {column!r}; "
+                        f"the columns are {_listing(header)}."
+                    )
+                self.indices[name] = [index[norm_header(column)]]
+                continue
+            candidates = preset.columns.get(name, ()) if preset else ALIASES[name]
+            found = [index[norm_header(c)] for c in candidates if norm_header(c) in index]
+            if found:
+                self.indices[name] = found if preset else found[:1]
+        missing = [name for name in REQUIRED if name not in self.indices]
+        if missing:
+            hint = ""
+            if preset is None and set(normalized) >= _SHOPIFY_HINT:
+                hint = " This looks like a Shopify export: try --preset shopify."
+            example = " ".join(f"--map {m}=COLUMN" for m in missing)
+            raise ImportFailed(
+                f"{label}, line 1: no {' or '.join(missing)} column; the columns are "
+                f"{_listing(header)}. Say which column to use with {example} "
+                f"(e.g. --map {missing[0]}={header[0] if header else 'COLUMN'}).{hint}"
+            )
+
+        # (field, its single column) for the usual case; fields with several candidate
+        # columns (presets) go through get().
+        self.single = {n: ix[0] for n, ix in self.indices.items() if len(ix) == 1}
+
+    def get(self, row: list[str], name: str) -> str | None:
+        for i in self.indices.get(name, ()):
+            if i < len(row):
+                value = row[i].strip()
+                if value:
+                    return value
+        return None
+
+
+def _listing(header: Sequence[str]) -> str:
+    shown = ", ".join(repr(h) for h in header[:30])
+    return shown + (", ..." if len(header) > 30 else "") if header else "(none)"

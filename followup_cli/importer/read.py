@@ -1,0 +1,114 @@
+"""Reading an import file: where it comes from (a path or stdin), its records, and the
+options that say how to read it."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from followup_cli.errors import ImportFailed
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: str | None = None  # csv or jsonl; None = from the file name (csv by default)
+    preset: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+    rejects: Path | None = None
+    encoding: str = "auto"
+    dayfirst: bool = False
+    decimal_comma: bool = False
+    source: str | None = None
+    region: str = "US"
+
+
+# (bytes read, total bytes); called with (total, total) once the file is read, before the write.
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Input:
+    label: str  # how messages name the file
+    path: Path | None  # None for stdin
+    binary: IO[bytes]
+    size: int
+
+
+def open_input(file: str) -> Input:
+    if file == "-":
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - stdin may be read twice (encoding)
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        size = spool.tell()
+        spool.seek(0)
+        return Input("<stdin>", None, spool, size)
+    path = Path(file).expanduser()
+    if path.is_dir():
+        raise ImportFailed(f"{path} is a folder; give the CSV file to import.")
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ImportFailed(f"No file {path}.") from None
+    except OSError as exc:
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror}.") from None
+    return Input(str(path), path, handle, path.stat().st_size)
+
+
+def bad_line(binary: IO[bytes], encoding: str) -> int:
+    """The first line of the file that does not decode (the decoder reads ahead in chunks)."""
+    binary.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for number, raw in enumerate(binary, start=1):
+        try:
+            decoder.decode(raw)
+        except UnicodeDecodeError:
+            return number
+    return 0
+
+
+def records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str] | None]]:
+    """(line, cells) for each record; the header first (as cells), blank records skipped."""
+    if fmt == "jsonl":
+        header: list[str] | None = None
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportFailed(
+                    f"{label}, line {number}: not JSON ({exc.msg}); is this a CSV file? "
+                    "Try --format csv."
+                ) from None
+            if not isinstance(obj, dict):
+                raise ImportFailed(f"{label}, line {number}: expected a JSON object per line.")
+            if header is None:
+                header = list(obj)
+                yield 1, header
+            cells = ["" if obj.get(k) is None else str(obj.get(k)) for k in header]
+            yield number, cells
+        return
+    reader = csv.reader(text)
+    last = 0
+    try:
+        for cells in reader:
+            start, last = last + 1, reader.line_num
+            if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):
+                continue
+            yield start, cells
+    except csv.Error as exc:
+        raise ImportFailed(
+            f"{label}, line {reader.line_num}: not a readable CSV file ({exc}). "
+            "Check that it is a CSV export (not a spreadsheet file), or try --encoding cp1252."
+        ) from None

@@ -1,0 +1,167 @@
+"""Pass 1: every row validated into the TEMP table import_row, then orders spanning several
+rows grouped into one sale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from followup_cli.errors import ImportFailed, InvalidInput
+from followup_cli.importer.columns import Columns, norm_header
+from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, records
+from followup_cli.importer.summary import Reject
+from followup_cli.importer.validate import Validator, fingerprint
+from followup_cli.store.sql.importer import (
+    COPIED,
+    DROP_STAGE,
+    ROW_COLUMNS,
+    STAGE_DDL,
+)
+
+if TYPE_CHECKING:
+    from followup_cli.store import Tx
+
+
+BATCH = 5000
+
+
+@dataclass
+class Staged:
+    """Pass 1's result."""
+
+    header: list[str]
+    signature: str
+    rows: int
+    rejects: list[Reject]
+
+
+def stage(
+    tx: Tx,
+    source: Input,
+    encoding: str,
+    options: ImportOptions,
+    today: dt.date,
+    progress: ProgressCallback | None,
+) -> Staged:
+    """Pass 1: decode, validate and stage every row into the TEMP table import_row."""
+    source.binary.seek(0)
+    fmt = options.format or ("jsonl" if source.label.endswith((".jsonl", ".ndjson")) else "csv")
+    stream = io.TextIOWrapper(source.binary, encoding=encoding, newline="")
+    try:
+        return _stage_rows(tx, source, stream, fmt, options, today, progress)
+    finally:
+        stream.detach()  # keep the file open: a second attempt re-reads it
+
+
+def _stage_rows(
+    tx: Tx,
+    source: Input,
+    stream: IO[str],
+    fmt: str,
+    options: ImportOptions,
+    today: dt.date,
+    progress: ProgressCallback | None,
+) -> Staged:
+    rejects: list[Reject] = []
+    batch: list[tuple[Any, ...]] = []
+    found = records(stream, fmt, source.label)
+    first = next(found, None)
+    if first is None:
+        raise ImportFailed(f"{source.label} is empty: expected a header line and sales.")
+    header = [h.strip() for h in first[1] or []]
+    columns = Columns(header, options, source.label)
+    signature = "csv-" + hashlib.sha1("|".join(norm_header(h) for h in header).encode()).hexdigest()[:8]  # fmt: skip
+    validate = Validator(columns, options, today)
+    rows = 0
+    for line, cells in found:
+        assert cells is not None
+        rows += 1
+        try:
+            batch.append(validate(line, cells))
+        except InvalidInput as exc:
+            rejects.append(Reject(line, str(exc).rstrip("."), cells))
+            continue
+        if len(batch) >= BATCH:
+            tx.insert_rows("import_row", ROW_COLUMNS, batch)
+            batch.clear()
+            if progress is not None:
+                progress(source.binary.tell(), source.size)
+    tx.insert_rows("import_row", ROW_COLUMNS, batch)
+    if progress is not None:  # all read: what follows is the write
+        progress(source.size, source.size)
+    return Staged(header, signature, rows, rejects)
+
+
+def create_stage(tx: Tx) -> None:
+    for statement in (*DROP_STAGE, *STAGE_DDL):
+        tx.execute(statement)
+
+
+def group_sales(tx: Tx) -> int:
+    """Rows sharing an order id become one sale: first non-empty value of each field, the
+    distinct items joined in file order, the total taken once. Returns exact duplicate rows.
+
+    Most orders are one row, and stay in import_row; only orders spanning several rows are
+    read back (in order id order, a page at a time) and merged into import_merged in Python.
+    """
+    tx.execute(
+        "INSERT INTO import_multi (order_id) SELECT order_id FROM import_row"
+        " GROUP BY order_id HAVING COUNT(*) > 1"
+    )
+    tx.execute(
+        f"INSERT INTO import_multi_row (seq, {COPIED}) SELECT ROW_NUMBER() OVER"
+        f" (ORDER BY order_id, line), {COPIED} FROM import_row"
+        " WHERE order_id IN (SELECT order_id FROM import_multi)"
+    )
+    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
+    duplicates = 0
+    batch: list[tuple[Any, ...]] = []
+    current: dict[str, Any] | None = None
+    items: list[str] = []
+    seen_rows: set[tuple[Any, ...]] = set()
+
+    def flush() -> None:
+        assert current is not None
+        current["items"] = ", ".join(items) if items else None
+        current["fingerprint"] = fingerprint(current)
+        batch.append(tuple(current[c] for c in ROW_COLUMNS))
+        if len(batch) >= BATCH:
+            tx.insert_rows("import_merged", ROW_COLUMNS, batch)
+            batch.clear()
+
+    after = 0
+    columns = ROW_COLUMNS[:-1]
+    while True:  # paged, so memory stays flat however big the file
+        rows = tx.rows(
+            f"SELECT seq, {', '.join(columns)} FROM import_multi_row WHERE seq > :after"
+            " ORDER BY seq LIMIT :limit",
+            {"after": after, "limit": BATCH},
+        )
+        if not rows:
+            break
+        after = rows[-1][0]
+        for row in rows:
+            record = dict(zip(columns, row[1:], strict=True))
+            if current is None or record["order_id"] != current["order_id"]:
+                if current is not None:
+                    flush()
+                current = record
+                items = []
+                seen_rows = set()
+            else:
+                for key in keys:
+                    if current[key] is None and record[key] is not None:
+                        current[key] = record[key]
+            signature = row[2:]
+            if signature in seen_rows:
+                duplicates += 1
+            seen_rows.add(signature)
+            if record["items"] and record["items"] not in items:
+                items.append(record["items"])
+    if current is not None:
+        flush()
+    tx.insert_rows("import_merged", ROW_COLUMNS, batch)
+    return duplicates

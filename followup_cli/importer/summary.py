@@ -1,0 +1,97 @@
+"""What an import did, in figures, and the rejects file for the rows it refused."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from followup_cli.errors import ImportFailed
+from followup_cli.importer.read import Input
+
+if TYPE_CHECKING:
+    pass
+
+
+MAX_CHANGED_LISTED = 20
+
+
+MAX_CONFLICTS_LISTED = 100  # every conflict is counted; these many are shown
+
+
+@dataclass
+class Conflict:
+    """An existing contact whose details differ from the imported ones (nothing overwritten)."""
+
+    contact_id: int
+    contact: str
+    field: str
+    existing: str
+    imported: str
+    order_id: str
+
+
+@dataclass
+class ImportSummary:
+    """Everything the owner needs to know about one import, also printed as JSON."""
+
+    file: str
+    source: str
+    encoding: str
+    dry_run: bool = False
+    rows: int = 0
+    sales_imported: int = 0
+    new_contacts: int = 0
+    matched_contacts: int = 0
+    followups_scheduled: int = 0
+    followups_late: int = 0
+    followups_not_scheduled: int = 0
+    prospect_followups_dropped: int = 0
+    already_imported: int = 0
+    changed: int = 0
+    changed_orders: list[str] = field(default_factory=list)
+    skipped_no_contact: int = 0
+    suppressed: int = 0
+    duplicate_rows: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    conflicting_names: int = 0  # contacts whose name differs from the file's
+    conflict_count: int = 0  # every difference found (name, email or phone)
+    conflicts: list[Conflict] = field(default_factory=list)  # the first MAX_CONFLICTS_LISTED
+    encoding_note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Reject:
+    line: int
+    reason: str
+    cells: list[str]
+
+
+def default_rejects(source: Input) -> Path:
+    if source.path is None:
+        from followup_cli.config import app_dir
+
+        return app_dir() / "stdin.rejects.csv"
+    return source.path.with_name(f"{source.path.stem}.rejects.csv")
+
+
+def write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None:
+    """The original rows, plus the line they came from and why they were refused (0600)."""
+    from followup_cli.files import open_private
+
+    try:
+        with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*header, "line", "reason"])
+            for reject in rejects:
+                cells = reject.cells + [""] * (len(header) - len(reject.cells))
+                writer.writerow([*cells, reject.line, reject.reason])
+    except OSError as exc:
+        raise ImportFailed(
+            f"Cannot write the rejects file {path}: {exc.strerror}; choose one with --rejects."
+        ) from None

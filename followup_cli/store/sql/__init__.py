@@ -1,0 +1,1 @@
+"""Named SQL statements, by the domain module that runs them."""

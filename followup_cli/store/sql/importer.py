@@ -1,0 +1,205 @@
+"""The import's SQL: TEMP staging tables and the set-based statements of its write.
+
+Dates are ISO text on SQLite (and cast by PostgreSQL). The write phase builds one TEMP table
+of sales, each already classified (new, old, no-contact) and matched to its existing contact
+with the unique indexes on contact.email, contact.phone_key and interaction(source,
+external_id); tests/test_import.py checks the query plans.
+"""
+
+from __future__ import annotations
+
+ROW_COLUMNS = (
+    "line", "order_id", "occurred_on", "name", "email", "phone", "phone_key", "amount_cents",
+    "items", "prefers", "fingerprint",
+)  # fmt: skip
+
+
+STAGE_COLUMNS = (
+    "line INTEGER PRIMARY KEY, order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT,"
+    " email TEXT, phone TEXT, phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT,"
+    " fingerprint TEXT NOT NULL"
+)
+
+
+STAGE_TABLES = (
+    "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
+    "import_hash", "import_dup_email", "import_dup_key", "import_dup_contact", "import_person",
+    "import_reach", "import_bought",
+    "import_due", "import_rule",
+)  # fmt: skip
+
+
+STAGE_DDL = (
+    f"CREATE TEMP TABLE import_row ({STAGE_COLUMNS})",
+    "CREATE TEMP TABLE import_multi (order_id TEXT PRIMARY KEY)",
+    f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, {STAGE_COLUMNS.replace(' PRIMARY KEY', '')})",
+    f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
+    f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
+    " old_fingerprint TEXT, contact_id INTEGER, person_line INTEGER)",
+    "CREATE TEMP TABLE import_bought (contact_id INTEGER PRIMARY KEY, occurred_on TEXT NOT NULL)",
+)  # fmt: skip
+
+
+DROP_STAGE = tuple(f"DROP TABLE IF EXISTS {table}" for table in STAGE_TABLES)
+
+
+COPIED = ", ".join(ROW_COLUMNS)
+
+
+# Each sale: already imported ('old', with the fingerprint it was imported with), without
+# any way to reach the customer ('no-contact'), or 'new' with the id of the existing contact
+# it belongs to (by email, else by phone; NULL for a new person).
+SALES_SQL = (
+    f"INSERT INTO import_sale ({COPIED}, state, old_fingerprint, contact_id)"
+    f" SELECT {', '.join('x.' + c for c in ROW_COLUMNS)},"
+    " CASE WHEN i.id IS NOT NULL THEN 'old'"
+    " WHEN x.email IS NULL AND x.phone_key IS NULL THEN 'no-contact' ELSE 'new' END,"
+    " i.fingerprint,"
+    " CASE WHEN i.id IS NULL THEN COALESCE("
+    "(SELECT c.id FROM contact c WHERE c.email = x.email),"
+    " (SELECT c.id FROM contact c WHERE c.phone_key = x.phone_key)) END"
+    f" FROM (SELECT {COPIED} FROM import_row"
+    " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
+    f" UNION ALL SELECT {COPIED} FROM import_merged) x"
+    " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
+    " AND i.kind = 'sale'"
+)
+
+
+HASH_DDL = (
+    "CREATE TEMP TABLE import_hash (line INTEGER PRIMARY KEY, email_hash TEXT, phone_hash TEXT)"
+)
+
+
+SUPPRESSED_SQL = (
+    "UPDATE import_sale SET state = 'suppressed', contact_id = NULL WHERE line IN ("
+    " SELECT h.line FROM import_hash h WHERE"
+    " EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = h.email_hash)"
+    " OR EXISTS (SELECT 1 FROM suppression s WHERE s.key_hash = h.phone_hash))"
+)
+
+
+# The sale's contact: the existing one it matched, else the one created for it just before.
+CONTACT_OF_SALE = (
+    "COALESCE(s.contact_id, (SELECT p.contact_id FROM import_person p"
+    " WHERE p.line = COALESCE(s.person_line, s.line)))"
+)
+
+
+def interactions_sql(occurred_on: str) -> str:
+    """The new sales, in file order; ``occurred_on`` is the staged text as a date."""
+    return (
+        "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
+        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
+        f" {occurred_on}, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint,"
+        " :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
+    )
+
+
+# Each existing contact's first sale in the file, keyed by contact: the prospect update
+# below looks it up once per follow-up (a lookup in import_sale itself was a scan each time).
+BOUGHT_SQL = (
+    "INSERT INTO import_bought (contact_id, occurred_on) SELECT s.contact_id, s.occurred_on"
+    " FROM import_sale s JOIN (SELECT contact_id, MIN(line) AS line FROM import_sale"
+    " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id) f ON f.line = s.line"
+)
+
+
+PROSPECTS_SQL = (
+    "UPDATE followup SET status = :skipped, completed_on = :today,"
+    " note = 'Bought on ' || (SELECT b.occurred_on FROM import_bought b"
+    " WHERE b.contact_id = followup.contact_id)"
+    " WHERE status = :pending AND until_sale = :true"
+    " AND contact_id IN (SELECT contact_id FROM import_bought)"
+)
+
+
+LINKED_DDL = (
+    "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
+    " phone TEXT, phone_key TEXT, prefers TEXT NOT NULL, contact_id INTEGER)",
+    "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE import_dup_contact (contact_id INTEGER PRIMARY KEY)",
+    "INSERT INTO import_dup_email (email) SELECT email FROM import_sale"
+    " WHERE state = 'new' AND email IS NOT NULL GROUP BY email HAVING COUNT(*) > 1",
+    "INSERT INTO import_dup_key (phone_key) SELECT phone_key FROM import_sale"
+    " WHERE state = 'new' AND phone_key IS NOT NULL GROUP BY phone_key HAVING COUNT(*) > 1",
+    "INSERT INTO import_dup_contact (contact_id) SELECT contact_id FROM import_sale"
+    " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id HAVING COUNT(*) > 1",
+)
+
+
+# Never NULL, so NOT LINKED means "a row on its own". Rows matched to one contact through
+# different details are linked too: that contact can gain nothing, but a difference both report
+# must be listed with the first of them, so they are taken in file order together.
+LINKED = (
+    "(s.email IS NOT NULL AND s.email IN (SELECT email FROM import_dup_email)"
+    " OR s.phone_key IS NOT NULL AND s.phone_key IN (SELECT phone_key FROM import_dup_key)"
+    " OR s.contact_id IS NOT NULL AND s.contact_id IN (SELECT contact_id FROM import_dup_contact))"
+)
+
+
+WALK_SQL = (
+    "SELECT s.line, s.name, s.email, s.phone, s.phone_key, s.prefers, s.order_id,"
+    " c.id, c.name, c.email, c.phone_key, p.id, p.name, p.email, p.phone_key"
+    " FROM import_sale s LEFT JOIN contact c ON c.email = s.email"
+    " LEFT JOIN contact p ON p.phone_key = s.phone_key"
+    f" WHERE s.state = 'new' AND {LINKED} ORDER BY s.line"
+)
+
+
+# What decides a contact's channels (``scheduling.Reach``), read as plain values: whether they
+# have an email and a phone on file, not the details themselves, so a night's sales fall into
+# a handful of profiles.
+PROFILE = (
+    "COALESCE(c.prefers, '')",
+    "CASE WHEN c.email IS NOT NULL AND c.email <> '' THEN 1 ELSE 0 END",
+    "CASE WHEN c.phone IS NOT NULL AND c.phone <> '' THEN 1 ELSE 0 END",
+    "CASE WHEN c.phone_invalid THEN 1 ELSE 0 END",
+    "CASE WHEN c.do_not_contact THEN 1 ELSE 0 END",
+    "COALESCE(c.opted_out_channels, '')",
+)
+
+
+# The profile as one string, so the follow-up insert finds its channel with one index lookup
+# (joining on the parts made SQLite try every profile for every sale).
+PROFILE_KEY = " || '|' || ".join(PROFILE)
+
+
+def new_sales(sole_writer: bool, joins: str = "") -> str:
+    """The sales just inserted (ids above ``:before``) with their contacts. When the
+    transaction is the only writer (SQLite's write lock) the id range alone finds them and
+    keeps the scan in id order; otherwise (PostgreSQL) another session may log a sale
+    meanwhile, so the source and this import's timestamp are checked too."""
+    where = "i.id > :before" + (
+        "" if sole_writer else " AND i.source = :source AND i.created_at = :now"
+    )
+    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"
+
+
+SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
+    "CREATE TEMP TABLE import_reach (profile TEXT NOT NULL, rule_no INTEGER NOT NULL,"
+    " channel TEXT NOT NULL, PRIMARY KEY (profile, rule_no))",
+    "CREATE TEMP TABLE import_due (occurred_on DATE NOT NULL, rule_no INTEGER NOT NULL,"
+    " due_on DATE NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
+    "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
+    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
+)
+
+
+def followups_sql(sole_writer: bool) -> str:
+    """Every follow-up of the new sales in one INSERT ... SELECT: the due date by the sale's
+    date, the channel by the contact's reach profile, both looked up by key."""
+    return (
+        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+        " priority, until_sale, created_on)"
+        " SELECT i.contact_id, i.id, u.rule, u.purpose, r.channel, d.due_on, u.priority,"
+        " u.until_sale, :today"
+        + new_sales(
+            sole_writer,
+            " JOIN import_due d ON d.occurred_on = i.occurred_on"
+            f" JOIN import_reach r ON r.profile = {PROFILE_KEY} AND r.rule_no = d.rule_no"
+            " JOIN import_rule u ON u.rule_no = d.rule_no",
+        )
+        + " ORDER BY i.id, d.rule_no"
+    )
