@@ -11,31 +11,13 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.scheduling import consent_sql, purpose_for
+from followup_cli.scheduling import purpose_for
 from followup_cli.store.rows import as_date
+from followup_cli.store.sql.agenda import AGENDA_SQL, NEXT_DUE_SQL, UPCOMING_SQL
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
-
-# Follow-ups of contacts who opted out (of everything, or of that channel) never show.
-_CONSENT = consent_sql("c", "f.channel")
-_SELECT = f"""
-SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
-       c.phone, c.email, i.kind, i.occurred_on, i.amount_cents, f.note
-FROM followup f
-JOIN contact c ON c.id = f.contact_id
-LEFT JOIN interaction i ON i.id = f.interaction_id
-WHERE f.status = 'pending' AND {_CONSENT}
-"""
-_ORDER = " ORDER BY f.due_on, f.priority DESC, f.id"
-AGENDA_SQL = _SELECT + " AND f.due_on <= :today{channel}" + _ORDER
-UPCOMING_SQL = _SELECT + " AND f.due_on > :today AND f.due_on <= :until{channel}" + _ORDER
-NEXT_DUE_SQL = f"""
-SELECT min(f.due_on) FROM followup f JOIN contact c ON c.id = f.contact_id
-WHERE f.status = 'pending' AND f.due_on > :today AND {_CONSENT}{{channel}}
-"""
-CHANNEL_FILTER = " AND f.channel = :channel"
 
 
 @dataclass(frozen=True)
@@ -117,33 +99,24 @@ def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[A
     return items
 
 
-def _channel_params(channel: str | None) -> tuple[str, dict[str, Any]]:
-    return (CHANNEL_FILTER, {"channel": channel}) if channel else ("", {})
-
-
 def due_today(
     tx: Tx, today: dt.date, *, channel: str | None = None, currency: str = "$"
 ) -> list[AgendaItem]:
     """Every pending follow-up due today or earlier: most overdue first, then by priority."""
-    extra, params = _channel_params(channel)
-    return _items(
-        tx.rows(AGENDA_SQL.format(channel=extra), {"today": today, **params}), today, currency
-    )
+    rows = tx.rows(AGENDA_SQL, {"today": today, "channel": channel})
+    return _items(rows, today, currency)
 
 
 def upcoming(
     tx: Tx, today: dt.date, days: int, *, channel: str | None = None, currency: str = "$"
 ) -> list[AgendaItem]:
     """Pending follow-ups due after today, within ``days`` days."""
-    extra, params = _channel_params(channel)
     until = today + dt.timedelta(days=days)
-    sql = UPCOMING_SQL.format(channel=extra)
-    return _items(tx.rows(sql, {"today": today, "until": until, **params}), today, currency)
+    rows = tx.rows(UPCOMING_SQL, {"today": today, "until": until, "channel": channel})
+    return _items(rows, today, currency)
 
 
 def next_due(tx: Tx, today: dt.date, *, channel: str | None = None) -> dt.date | None:
     """When the next follow-up after today falls due, for the "nothing due" message."""
-    extra, params = _channel_params(channel)
-    result = tx.rows(NEXT_DUE_SQL.format(channel=extra), {"today": today, **params})
-    value = result[0][0] if result else None
+    value = tx.value(NEXT_DUE_SQL, {"today": today, "channel": channel})
     return as_date(value) if value is not None else None

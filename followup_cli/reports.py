@@ -24,9 +24,17 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.enums import ALL_STATUSES, OUTREACH_KINDS
 from followup_cli.errors import InvalidInput
 from followup_cli.store.rows import as_date
+from followup_cli.store.sql.reports import (
+    ANSWER_SQL,
+    CALL_SQL,
+    FEEDBACK_BY_LABEL_SQL,
+    FEEDBACK_SQL,
+    FOLLOWUP_SQL,
+    REFERRAL_SQL,
+    SILENCE_SQL,
+)
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -192,64 +200,6 @@ class Summary:
         }
 
 
-def _bucket(column: str) -> str:
-    """1 for a row in the current period, 0 for the previous one."""
-    return f"CASE WHEN {column} >= :since THEN 1 ELSE 0 END"
-
-
-# Grouped in the order of ix_followup_status_due_on (which covers every column read), so
-# SQLite aggregates while it walks the index: no sort, no table access. The few hundred
-# (status, day, channel) groups are folded into the two periods in Python.
-FOLLOWUP_SQL = f"""
-SELECT f.status, f.due_on, f.channel,
-       COUNT(*),
-       SUM(CASE WHEN f.completed_on <= f.due_on THEN 1 ELSE 0 END),
-       SUM(f.attempts),
-       SUM(CASE WHEN f.outcome IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END)
-FROM followup f
-WHERE f.status IN {ALL_STATUSES} AND f.due_on >= :prev_since AND f.due_on <= :until
-GROUP BY f.status, f.due_on, f.channel
-"""
-
-CALL_SQL = f"""
-SELECT {_bucket("l.called_on")} AS cur,
-       COUNT(*),
-       SUM(CASE WHEN l.reach = 'reached' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.outcome = 'positive' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.outcome = 'neutral' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.outcome = 'negative' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.would_recommend IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.would_recommend = 'yes' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.review IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN l.review = 'agreed' THEN 1 ELSE 0 END),
-       COALESCE(SUM(l.referrals), 0)
-FROM call_log l
-WHERE l.called_on >= :prev_since AND l.called_on <= :until
-GROUP BY {_bucket("l.called_on")}
-"""
-
-ANSWER_SQL = f"""
-SELECT {_bucket("l.called_on")} AS cur, a.label, COUNT(*)
-FROM call_answer a JOIN call_log l ON l.id = a.call_id
-WHERE l.called_on >= :prev_since AND l.called_on <= :until AND a.label IS NOT NULL
-GROUP BY {_bucket("l.called_on")}, a.label
-"""
-
-REFERRAL_SQL = f"""
-SELECT {_bucket("r.created_on")} AS cur,
-       COUNT(*),
-       SUM(CASE WHEN EXISTS (
-             SELECT 1 FROM interaction i
-             WHERE i.contact_id = r.id AND i.kind = 'sale' AND i.occurred_on >= r.created_on
-               AND i.occurred_on <= CASE WHEN r.created_on >= :since THEN :until
-                                         ELSE :prev_until END
-           ) THEN 1 ELSE 0 END)
-FROM contact r
-WHERE r.referred_by_id > 0 AND r.created_on >= :prev_since AND r.created_on <= :until
-GROUP BY {_bucket("r.created_on")}
-"""
-
-
 def summary(tx: Tx, report_period: Period, today: dt.date) -> Summary:
     """The figures for ``report_period`` and the period of the same length before it."""
     previous_period = report_period.previous()
@@ -336,32 +286,6 @@ class SilenceReport:
         }
 
 
-SILENCE_SQL = f"""
-SELECT c.id, c.name, c.phone, c.email, c.prefers, t.last_on, t.sales, t.visits, t.amount,
-       COUNT(*) OVER ()
-FROM (
-    SELECT i.contact_id,
-           MAX(i.occurred_on) AS last_on,
-           SUM(CASE WHEN i.kind = 'sale' THEN 1 ELSE 0 END) AS sales,
-           SUM(CASE WHEN i.kind = 'visit' THEN 1 ELSE 0 END) AS visits,
-           COALESCE(SUM(CASE WHEN i.kind = 'sale' THEN i.amount_cents ELSE 0 END), 0) AS amount
-    FROM interaction i
-    WHERE i.kind IN ('sale', 'visit') AND i.occurred_on >= :since AND i.occurred_on <= :today
-    GROUP BY i.contact_id
-) t
-JOIN contact c ON c.id = t.contact_id
-WHERE NOT c.do_not_contact
-  AND NOT EXISTS (
-      SELECT 1 FROM followup f
-      WHERE f.contact_id = c.id AND f.status = 'done' AND f.completed_on >= t.last_on)
-  AND NOT EXISTS (
-      SELECT 1 FROM interaction o
-      WHERE o.contact_id = c.id AND o.kind IN {OUTREACH_KINDS} AND o.occurred_on >= t.last_on)
-ORDER BY t.amount DESC, t.last_on DESC, c.id
-LIMIT :limit
-"""
-
-
 def silence(tx: Tx, today: dt.date, days: int = DEFAULT_DAYS, limit: int = 50) -> SilenceReport:
     """Customers with a sale or visit in the last ``days`` days (today included) and no
     completed follow-up or logged outreach since: most valuable (sales in the window) first.
@@ -399,15 +323,6 @@ class Feedback:
         return data
 
 
-FEEDBACK_SQL = """
-SELECT a.call_id, l.contact_id, c.name, l.called_on, a.step, a.question, a.answer, a.label
-FROM call_answer a
-JOIN call_log l ON l.id = a.call_id
-JOIN contact c ON c.id = l.contact_id
-WHERE {which}{since}
-ORDER BY l.called_on DESC, a.answered_at DESC, a.id DESC
-LIMIT :limit
-"""
 FEEDBACK_LABELS = ("negative", "neutral")
 
 
@@ -418,18 +333,16 @@ def feedback(
 
     With ``label``, only the answers with that label (any question) are shown.
     """
-    params: dict[str, Any] = {"limit": limit, "do_better": DO_BETTER_STEP}
+    params: dict[str, Any] = {
+        "limit": limit, "do_better": DO_BETTER_STEP, "since": since or dt.date.min,
+    }  # fmt: skip
     if label is None:
-        which = "(a.step = :do_better OR a.label = 'negative')"
+        result = tx.rows(FEEDBACK_SQL, params)
     else:
         value = label.strip().lower()
         if value not in FEEDBACK_LABELS:
             raise InvalidInput(f"Unknown label {label!r}; use negative or neutral.")
-        which, params["label"] = "a.label = :label", value
-    where_since = ""
-    if since is not None:
-        where_since, params["since"] = " AND l.called_on >= :since", since
-    result = tx.rows(FEEDBACK_SQL.format(which=which, since=where_since), params)
+        result = tx.rows(FEEDBACK_BY_LABEL_SQL, {**params, "label": value})
     return [
         Feedback(int(r[0]), int(r[1]), r[2], as_date(r[3]), r[4], r[5], r[6], r[7]) for r in result
     ]

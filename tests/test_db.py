@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from followup_cli import agenda
 from followup_cli.config import to_url
 from followup_cli.migrations import head_revision, revisions
 from followup_cli.store import KNOWN_REVISIONS, SCHEMA_REVISION, Database, restore_backup
+from followup_cli.store.sql import agenda as agenda_sql
 
 FIXTURE_0001 = Path(__file__).parent / "data" / "schema-0001.db"
 
@@ -97,9 +97,9 @@ def test_backup_and_restore_use_the_backup_api(db: Database, tmp_path: Path) -> 
 def test_agenda_query_uses_the_status_due_index(db: Database) -> None:
     assert db.path is not None
     con = sqlite3.connect(db.path)
-    sql = agenda.AGENDA_SQL.format(channel="")
+    params = {"today": "2026-11-23", "channel": None}
     plan = " | ".join(
-        row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, {"today": "2026-11-23"})
+        row[3] for row in con.execute("EXPLAIN QUERY PLAN " + agenda_sql.AGENDA_SQL, params)
     )
     con.close()
     assert "ix_followup_status_due_on" in plan, plan
