@@ -125,13 +125,6 @@ class Step:
     def heading(self) -> str:
         return self.title or self.key.replace("_", " ").capitalize()
 
-    @property
-    def labelled(self) -> bool:
-        """Whether answers to this step carry an opinion label."""
-        if self.kind == "text":
-            return self.classify
-        return self.kind == "choice" and any(c.label for c in self.choices)
-
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
 
