@@ -51,6 +51,7 @@ from followup_cli.store.rows import (
     insert_row,
     update,
 )
+from followup_cli.store.sql.calls import ANSWER_COUNT_SQL, PREVIOUS_ANSWERS_SQL
 from followup_cli.values import ID_RE
 
 IN_PROGRESS = "in-progress"
@@ -178,11 +179,7 @@ def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
     resumable = open_calls[0] if open_calls else None
     count = 0
     if resumable is not None:
-        count = int(
-            tx.value(
-                "SELECT COUNT(*) FROM call_answer WHERE call_id = :call", {"call": resumable.id}
-            )
-        )
+        count = int(tx.value(ANSWER_COUNT_SQL, {"call": resumable.id}))
     return CallContext(
         followup=followup,
         contact=contact,
@@ -199,10 +196,7 @@ def previous_answers(
 ) -> list[PastAnswer]:
     """The answers of the contact's last call that has any (not the one being resumed)."""
     rows = tx.rows(
-        "SELECT c.id, c.called_on, a.question, a.answer, a.label FROM call_log c"
-        " JOIN call_answer a ON a.call_id = c.id"
-        " WHERE c.contact_id = :contact AND a.answer <> :said AND c.id <> :exclude"
-        " ORDER BY c.started_at DESC, c.id DESC, a.id",
+        PREVIOUS_ANSWERS_SQL,
         {
             "contact": contact_id,
             "said": sc.SAID,

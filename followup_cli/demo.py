@@ -15,6 +15,7 @@ from followup_cli.followups import add_contact_scheduled, complete, log_interact
 from followup_cli.scheduling import RuleSet
 from followup_cli.store.database import file_mark
 from followup_cli.store.rows import AnswerRow, CallRow, FollowUpRow, fetch, insert
+from followup_cli.store.sql.demo import FOLLOWUPS_COUNT_SQL, SALES_COUNT_SQL
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -116,6 +117,6 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
         insert(tx, AnswerRow.TABLE, given)
     return {
         "contacts": len(refs),
-        "sales": int(tx.value("SELECT COUNT(*) FROM interaction WHERE kind = 'sale'")),
-        "followups": int(tx.value("SELECT COUNT(*) FROM followup")),
+        "sales": int(tx.value(SALES_COUNT_SQL)),
+        "followups": int(tx.value(FOLLOWUPS_COUNT_SQL)),
     }

@@ -46,6 +46,11 @@ from followup_cli.store.rows import (
     insert_row,
     update,
 )
+from followup_cli.store.sql.followups import (
+    DELETE_FOLLOWUP_SQL,
+    LAST_CONTACTED_SQL,
+    OUTREACH_PARAMS,
+)
 from followup_cli.values import check_channel, split_csv_set
 
 if TYPE_CHECKING:
@@ -287,12 +292,7 @@ def _update(tx: Tx, followup: FollowUpRow, **changes: Any) -> FollowUpRow:
 
 def last_contacted_on(tx: Tx, contact_id: int) -> dt.date | None:
     """The last outreach (call, email, text, note, meeting) logged for a contact."""
-    kinds = {f"k{i}": str(kind) for i, kind in enumerate(OUTREACH_CHANNEL)}
-    value = tx.value(
-        "SELECT MAX(occurred_on) FROM interaction WHERE contact_id = :contact "
-        f"AND kind IN ({', '.join(':' + name for name in kinds)})",
-        {"contact": contact_id, **kinds},
-    )
+    value = tx.value(LAST_CONTACTED_SQL, {"contact": contact_id, **OUTREACH_PARAMS})
     return None if value is None else as_date(value)
 
 
@@ -346,7 +346,7 @@ def refresh_keep_in_touch(
 
 def _delete(tx: Tx, followups: Sequence[FollowUpRow]) -> None:
     for followup in followups:
-        tx.execute("DELETE FROM followup WHERE id = :id", {"id": followup.id})
+        tx.execute(DELETE_FOLLOWUP_SQL, {"id": followup.id})
 
 
 @dataclass

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from followup_cli.store.rows import insert
+from followup_cli.store.sql.privacy import (
+    CALLS_COUNT_SQL,
+    DELETE_CONTACT_SQL,
+    FOLLOWUPS_COUNT_SQL,
+    INTERACTIONS_COUNT_SQL,
+    SUPPRESSED_KEY_SQL,
+)
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -45,16 +52,15 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
 
     contact = resolve(tx, ref)
 
-    def count(table: str) -> int:
-        sql = f"SELECT COUNT(*) FROM {table} WHERE contact_id = :contact"
+    def count(sql: str) -> int:
         return int(tx.value(sql, {"contact": contact.id}))
 
     result = Forgotten(
         name=contact.name,
         contact_id=contact.id,
-        interactions=count("interaction"),
-        followups=count("followup"),
-        calls=count("call_log"),
+        interactions=count(INTERACTIONS_COUNT_SQL),
+        followups=count(FOLLOWUPS_COUNT_SQL),
+        calls=count(CALLS_COUNT_SQL),
     )
     keys = []
     if contact.email:
@@ -62,7 +68,7 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
     if contact.phone_key:
         keys.append(suppression_hash("phone", contact.phone_key))
     for key in keys:
-        if tx.one("SELECT 1 FROM suppression WHERE key_hash = :key", {"key": key}) is None:
+        if tx.one(SUPPRESSED_KEY_SQL, {"key": key}) is None:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})
-    tx.execute("DELETE FROM contact WHERE id = :id", {"id": contact.id})
+    tx.execute(DELETE_CONTACT_SQL, {"id": contact.id})
     return result

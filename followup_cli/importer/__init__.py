@@ -38,9 +38,13 @@ from followup_cli.importer.validate import parse_sale_date
 from followup_cli.scheduling import RuleSet
 from followup_cli.store.sql.importer import (
     BOUGHT_SQL,
+    CHANGED_ORDERS_SQL,
     DROP_STAGE,
+    LAST_INTERACTION_ID_SQL,
+    MATCHED_CONTACTS_SQL,
     PROSPECTS_SQL,
     SALES_SQL,
+    STATE_COUNTS_SQL,
     interactions_sql,
 )
 
@@ -162,32 +166,17 @@ def _write(
     """The write transaction: a handful of set-based statements."""
     tx.execute(SALES_SQL, {"source": summary.source})
     summary.suppressed = suppress(tx)
-    counts = tx.one(
-        "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
-        " THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0) FROM import_sale"
-    )
+    counts = tx.one(STATE_COUNTS_SQL)
     assert counts is not None
     old, same, no_contact = counts
     summary.already_imported, summary.skipped_no_contact = int(same), int(no_contact)
     summary.changed = int(old) - int(same)
     if summary.changed:
-        changed = tx.rows(
-            "SELECT order_id FROM import_sale WHERE state = 'old'"
-            " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint)"
-            " ORDER BY line LIMIT :limit",
-            {"limit": MAX_CHANGED_LISTED},
-        )
+        changed = tx.rows(CHANGED_ORDERS_SQL, {"limit": MAX_CHANGED_LISTED})
         summary.changed_orders = [r[0] for r in changed]
     resolve_contacts(tx, summary, today)
-    summary.matched_contacts = int(
-        tx.value(
-            "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
-            " WHERE state = 'new' AND contact_id IS NOT NULL"
-        )
-    )
-    before = int(tx.value("SELECT COALESCE(MAX(id), 0) FROM interaction"))
+    summary.matched_contacts = int(tx.value(MATCHED_CONTACTS_SQL))
+    before = int(tx.value(LAST_INTERACTION_ID_SQL))
     summary.sales_imported = tx.execute(
         interactions_sql(tx.date_of("s.occurred_on")),
         {"kind": InteractionKind.SALE.value, "source": summary.source, "now": now},

@@ -12,10 +12,18 @@ from followup_cli.importer.stage import BATCH
 from followup_cli.importer.summary import MAX_CONFLICTS_LISTED, Conflict, ImportSummary
 from followup_cli.privacy import suppression_hash
 from followup_cli.store.sql.importer import (
+    ANY_SUPPRESSED_SQL,
+    GAINED_EMAIL_SQL,
+    GAINED_PHONE_SQL,
     HASH_DDL,
-    LINKED,
     LINKED_DDL,
+    LONE_MATCHED_SQL,
+    LONE_PEOPLE_SQL,
+    NEW_CONTACTS_SQL,
+    PERSON_CONTACTS_SQL,
+    SALE_OWNER_SQL,
     SUPPRESSED_SQL,
+    TO_HASH_SQL,
     WALK_SQL,
 )
 
@@ -28,16 +36,12 @@ def suppress(tx: Tx) -> int:
 
     The hashes cost more than the rest of a row, so they are computed only when somebody has
     been forgotten, and only for the sales that would otherwise be imported."""
-    if tx.one("SELECT 1 FROM suppression LIMIT 1") is None:
+    if tx.one(ANY_SUPPRESSED_SQL) is None:
         return 0
     tx.execute(HASH_DDL)
     after = 0
     while True:
-        rows = tx.rows(
-            "SELECT line, email, phone_key FROM import_sale WHERE state = 'new' AND line > :after"
-            " ORDER BY line LIMIT :limit",
-            {"after": after, "limit": BATCH},
-        )
+        rows = tx.rows(TO_HASH_SQL, {"after": after, "limit": BATCH})
         if not rows:
             break
         after = rows[-1][0]
@@ -132,26 +136,12 @@ def resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
         tx.execute(statement)
     contacts = _Contacts(summary)
     # A row on its own with no contact is a new person of its own.
-    tx.execute(
-        "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
-        " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
-        " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
-        " THEN 'email' ELSE 'phone' END) FROM import_sale s"
-        f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
-    )
+    tx.execute(LONE_PEOPLE_SQL)
     # A row on its own matched to an existing contact: no other row offers its details. Its
     # email is nobody else's (it would have matched that contact first); its phone may be
     # another contact's, read in the same query (k).
     for cid, cname, cemail, ckey, line, name, email, phone, key, order, holder in tx.iter(
-        "SELECT c.id, c.name, c.email, c.phone_key, s.line, s.name, s.email, s.phone,"
-        " s.phone_key, s.order_id, k.id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
-        " LEFT JOIN contact k ON k.phone_key = s.phone_key"
-        f" WHERE s.state = 'new' AND NOT {LINKED} AND ("
-        " (s.name IS NOT NULL AND s.name <> c.name)"
-        " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
-        " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
-        " ORDER BY s.line",
-        {},
+        LONE_MATCHED_SQL, {}
     ):
         owner = _Owner(cid, None, cname, cemail, ckey)
         row = (name, email, phone, key, order)
@@ -162,24 +152,13 @@ def resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
     listed = sorted(singles + contacts.listed, key=lambda item: item[0])
     summary.conflicts = [conflict for _, conflict in listed[:MAX_CONFLICTS_LISTED]]
     summary.conflicting_names = len(contacts.named)
+    tx.executemany(GAINED_EMAIL_SQL, [{"e": e, "id": cid} for cid, e in contacts.emails.items()])
     tx.executemany(
-        "UPDATE contact SET email = :e WHERE id = :id",
-        [{"e": e, "id": cid} for cid, e in contacts.emails.items()],
-    )
-    tx.executemany(
-        "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id",
+        GAINED_PHONE_SQL,
         [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
     )
-    summary.new_contacts = tx.execute(
-        "INSERT INTO contact (name, email, phone, phone_key, prefers, created_on)"
-        " SELECT name, email, phone, phone_key, prefers, :today FROM import_person ORDER BY line",
-        {"today": today},
-    )
-    tx.execute(
-        "UPDATE import_person SET contact_id = COALESCE("
-        "(SELECT c.id FROM contact c WHERE c.email = import_person.email),"
-        " (SELECT c.id FROM contact c WHERE c.phone_key = import_person.phone_key))"
-    )
+    summary.new_contacts = tx.execute(NEW_CONTACTS_SQL, {"today": today})
+    tx.execute(PERSON_CONTACTS_SQL)
 
 
 def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
@@ -227,10 +206,7 @@ def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
         ("line", "name", "email", "phone", "phone_key", "prefers"),
         [(p.line, p.name, p.email, p.phone, p.key, p.prefers) for p in people],
     )
-    tx.executemany(
-        "UPDATE import_sale SET contact_id = :cid, person_line = :person WHERE line = :line",
-        owners,
-    )
+    tx.executemany(SALE_OWNER_SQL, owners)
 
 
 def _same_name(a: str, b: str) -> bool:

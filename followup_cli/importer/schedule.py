@@ -12,10 +12,12 @@ from followup_cli.enums import InteractionKind
 from followup_cli.importer.summary import ImportSummary
 from followup_cli.scheduling import Reach, RuleSet, opted_out_set, plan_followups
 from followup_cli.store.sql.importer import (
-    PROFILE,
+    DUE_SQL,
+    REACH_SQL,
+    RULE_SQL,
     SCHEDULE_DDL,
     followups_sql,
-    new_sales,
+    sale_profiles_sql,
 )
 
 if TYPE_CHECKING:
@@ -60,9 +62,7 @@ def schedule(
         return
     params = {"before": before, "source": summary.source, "now": now}
     # Counted in Python, not with GROUP BY: a sort of a million sales would hold tens of MB.
-    groups = Counter(
-        tx.iter(f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(tx.sole_writer)}", params)
-    )
+    groups = Counter(tx.iter(sale_profiles_sql(tx.sole_writer), params))
     reach: dict[str, list[str | None]] = {}
     due: dict[Any, list[dt.date]] = {}
     for (day, *profile), count in groups.items():
@@ -78,7 +78,7 @@ def schedule(
     for statement in SCHEDULE_DDL:
         tx.execute(statement)
     tx.executemany(
-        "INSERT INTO import_reach (profile, rule_no, channel) VALUES (:profile, :rule, :channel)",
+        REACH_SQL,
         [
             {"profile": key, "rule": number, "channel": channel}
             for key, channels in reach.items()
@@ -87,7 +87,7 @@ def schedule(
         ],
     )
     tx.executemany(
-        "INSERT INTO import_due (occurred_on, rule_no, due_on) VALUES (:day, :rule, :due)",
+        DUE_SQL,
         [
             {"day": day, "rule": number, "due": on}
             for day, dates in due.items()
@@ -95,8 +95,7 @@ def schedule(
         ],
     )
     tx.executemany(
-        "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale)"
-        " VALUES (:rule, :name, :purpose, :priority, :until_sale)",
+        RULE_SQL,
         [
             {
                 "rule": n,

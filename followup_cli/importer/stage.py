@@ -15,8 +15,11 @@ from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, r
 from followup_cli.importer.summary import Reject
 from followup_cli.importer.validate import Validator, fingerprint
 from followup_cli.store.sql.importer import (
-    COPIED,
     DROP_STAGE,
+    MERGED_COLUMNS,
+    MULTI_PAGE_SQL,
+    MULTI_ROWS_SQL,
+    MULTI_SQL,
     ROW_COLUMNS,
     STAGE_DDL,
 )
@@ -107,15 +110,8 @@ def group_sales(tx: Tx) -> int:
     Most orders are one row, and stay in import_row; only orders spanning several rows are
     read back (in order id order, a page at a time) and merged into import_merged in Python.
     """
-    tx.execute(
-        "INSERT INTO import_multi (order_id) SELECT order_id FROM import_row"
-        " GROUP BY order_id HAVING COUNT(*) > 1"
-    )
-    tx.execute(
-        f"INSERT INTO import_multi_row (seq, {COPIED}) SELECT ROW_NUMBER() OVER"
-        f" (ORDER BY order_id, line), {COPIED} FROM import_row"
-        " WHERE order_id IN (SELECT order_id FROM import_multi)"
-    )
+    tx.execute(MULTI_SQL)
+    tx.execute(MULTI_ROWS_SQL)
     keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
     duplicates = 0
     batch: list[tuple[Any, ...]] = []
@@ -133,18 +129,13 @@ def group_sales(tx: Tx) -> int:
             batch.clear()
 
     after = 0
-    columns = ROW_COLUMNS[:-1]
     while True:  # paged, so memory stays flat however big the file
-        rows = tx.rows(
-            f"SELECT seq, {', '.join(columns)} FROM import_multi_row WHERE seq > :after"
-            " ORDER BY seq LIMIT :limit",
-            {"after": after, "limit": BATCH},
-        )
+        rows = tx.rows(MULTI_PAGE_SQL, {"after": after, "limit": BATCH})
         if not rows:
             break
         after = rows[-1][0]
         for row in rows:
-            record = dict(zip(columns, row[1:], strict=True))
+            record = dict(zip(MERGED_COLUMNS, row[1:], strict=True))
             if current is None or record["order_id"] != current["order_id"]:
                 if current is not None:
                     flush()

@@ -46,6 +46,31 @@ DROP_STAGE = tuple(f"DROP TABLE IF EXISTS {table}" for table in STAGE_TABLES)
 COPIED = ", ".join(ROW_COLUMNS)
 
 
+# Orders spanning several rows: only those are read back and merged in Python.
+MULTI_SQL = (
+    "INSERT INTO import_multi (order_id) SELECT order_id FROM import_row"
+    " GROUP BY order_id HAVING COUNT(*) > 1"
+)
+
+
+MULTI_ROWS_SQL = (
+    f"INSERT INTO import_multi_row (seq, {COPIED}) SELECT ROW_NUMBER() OVER"
+    f" (ORDER BY order_id, line), {COPIED} FROM import_row"
+    " WHERE order_id IN (SELECT order_id FROM import_multi)"
+)
+
+
+# A merged sale's fingerprint is computed again, so the rows are read without theirs.
+MERGED_COLUMNS = ROW_COLUMNS[:-1]
+
+
+# One page of import_multi_row (in order id order), so memory stays flat however big the file.
+MULTI_PAGE_SQL = (
+    f"SELECT seq, {', '.join(MERGED_COLUMNS)} FROM import_multi_row WHERE seq > :after"
+    " ORDER BY seq LIMIT :limit"
+)
+
+
 # Each sale: already imported ('old', with the fingerprint it was imported with), without
 # any way to reach the customer ('no-contact'), or 'new' with the id of the existing contact
 # it belongs to (by email, else by phone; NULL for a new person).
@@ -63,6 +88,43 @@ SALES_SQL = (
     f" UNION ALL SELECT {COPIED} FROM import_merged) x"
     " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
     " AND i.kind = 'sale'"
+)
+
+
+STATE_COUNTS_SQL = (
+    "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
+    " THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0) FROM import_sale"
+)
+
+
+# Sales imported before with another fingerprint, listed up to :limit.
+CHANGED_ORDERS_SQL = (
+    "SELECT order_id FROM import_sale WHERE state = 'old'"
+    " AND (old_fingerprint IS NULL OR old_fingerprint <> fingerprint)"
+    " ORDER BY line LIMIT :limit"
+)
+
+
+MATCHED_CONTACTS_SQL = (
+    "SELECT COUNT(DISTINCT contact_id) FROM import_sale"
+    " WHERE state = 'new' AND contact_id IS NOT NULL"
+)
+
+
+# The sales inserted next get ids above this one (``new_sales``' :before).
+LAST_INTERACTION_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM interaction"
+
+
+# Whether anybody has been forgotten at all: if not, no hash is computed.
+ANY_SUPPRESSED_SQL = "SELECT 1 FROM suppression LIMIT 1"
+
+
+# One page of the sales to hash, after line :after.
+TO_HASH_SQL = (
+    "SELECT line, email, phone_key FROM import_sale WHERE state = 'new' AND line > :after"
+    " ORDER BY line LIMIT :limit"
 )
 
 
@@ -139,12 +201,61 @@ LINKED = (
 )
 
 
+# A row on its own with no contact is a new person of its own.
+LONE_PEOPLE_SQL = (
+    "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
+    " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
+    " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
+    " THEN 'email' ELSE 'phone' END) FROM import_sale s"
+    f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
+)
+
+
+# The rows on their own matched to an existing contact whose details differ, with the contact
+# holding the row's phone, if any (k).
+LONE_MATCHED_SQL = (
+    "SELECT c.id, c.name, c.email, c.phone_key, s.line, s.name, s.email, s.phone,"
+    " s.phone_key, s.order_id, k.id FROM import_sale s JOIN contact c ON c.id = s.contact_id"
+    " LEFT JOIN contact k ON k.phone_key = s.phone_key"
+    f" WHERE s.state = 'new' AND NOT {LINKED} AND ("
+    " (s.name IS NOT NULL AND s.name <> c.name)"
+    " OR (s.email IS NOT NULL AND (c.email IS NULL OR c.email <> s.email))"
+    " OR (s.phone_key IS NOT NULL AND (c.phone_key IS NULL OR c.phone_key <> s.phone_key)))"
+    " ORDER BY s.line"
+)
+
+
 WALK_SQL = (
     "SELECT s.line, s.name, s.email, s.phone, s.phone_key, s.prefers, s.order_id,"
     " c.id, c.name, c.email, c.phone_key, p.id, p.name, p.email, p.phone_key"
     " FROM import_sale s LEFT JOIN contact c ON c.email = s.email"
     " LEFT JOIN contact p ON p.phone_key = s.phone_key"
     f" WHERE s.state = 'new' AND {LINKED} ORDER BY s.line"
+)
+
+
+# Who each walked row belongs to: an existing contact, or the person first seen on a line.
+SALE_OWNER_SQL = (
+    "UPDATE import_sale SET contact_id = :cid, person_line = :person WHERE line = :line"
+)
+
+
+# The details an existing contact gains (nobody else has them).
+GAINED_EMAIL_SQL = "UPDATE contact SET email = :e WHERE id = :id"
+GAINED_PHONE_SQL = "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id"
+
+
+NEW_CONTACTS_SQL = (
+    "INSERT INTO contact (name, email, phone, phone_key, prefers, created_on)"
+    " SELECT name, email, phone, phone_key, prefers, :today FROM import_person ORDER BY line"
+)
+
+
+# Each new person's contact id, found by the unique email, else phone key, just inserted.
+PERSON_CONTACTS_SQL = (
+    "UPDATE import_person SET contact_id = COALESCE("
+    "(SELECT c.id FROM contact c WHERE c.email = import_person.email),"
+    " (SELECT c.id FROM contact c WHERE c.phone_key = import_person.phone_key))"
 )
 
 
@@ -177,6 +288,11 @@ def new_sales(sole_writer: bool, joins: str = "") -> str:
     return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"
 
 
+def sale_profiles_sql(sole_writer: bool) -> str:
+    """Each new sale's date and its contact's reach profile (``PROFILE``)."""
+    return f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(sole_writer)}"
+
+
 SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
     "CREATE TEMP TABLE import_reach (profile TEXT NOT NULL, rule_no INTEGER NOT NULL,"
     " channel TEXT NOT NULL, PRIMARY KEY (profile, rule_no))",
@@ -184,6 +300,18 @@ SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the 
     " due_on DATE NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
     "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
     " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
+)
+
+
+# What the planner chose: the channel of each (profile, rule), the due date of each (sale
+# date, rule), and the rules themselves, by their number.
+REACH_SQL = (
+    "INSERT INTO import_reach (profile, rule_no, channel) VALUES (:profile, :rule, :channel)"
+)
+DUE_SQL = "INSERT INTO import_due (occurred_on, rule_no, due_on) VALUES (:day, :rule, :due)"
+RULE_SQL = (
+    "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale)"
+    " VALUES (:rule, :name, :purpose, :priority, :until_sale)"
 )
 
 

@@ -93,22 +93,13 @@ ORDER BY t.amount DESC, t.last_on DESC, c.id
 LIMIT :limit
 """
 
-FEEDBACK_SQL = """
+_FEEDBACK = """
 SELECT a.call_id, l.contact_id, c.name, l.called_on, a.step, a.question, a.answer, a.label
 FROM call_answer a
 JOIN call_log l ON l.id = a.call_id
 JOIN contact c ON c.id = l.contact_id
-WHERE (a.step = :do_better OR a.label = 'negative') AND l.called_on >= :since
-ORDER BY l.called_on DESC, a.answered_at DESC, a.id DESC
-LIMIT :limit
-"""
-
-FEEDBACK_BY_LABEL_SQL = """
-SELECT a.call_id, l.contact_id, c.name, l.called_on, a.step, a.question, a.answer, a.label
-FROM call_answer a
-JOIN call_log l ON l.id = a.call_id
-JOIN contact c ON c.id = l.contact_id
-WHERE a.label = :label AND l.called_on >= :since
-ORDER BY l.called_on DESC, a.answered_at DESC, a.id DESC
-LIMIT :limit
-"""
+WHERE l.called_on >= :since AND """
+_FEEDBACK_ORDER = " ORDER BY l.called_on DESC, a.answered_at DESC, a.id DESC LIMIT :limit"
+# What could be better, and every negative answer; or the answers with one label.
+FEEDBACK_SQL = f"{_FEEDBACK}(a.step = :do_better OR a.label = 'negative'){_FEEDBACK_ORDER}"
+FEEDBACK_BY_LABEL_SQL = f"{_FEEDBACK}a.label = :label{_FEEDBACK_ORDER}"
