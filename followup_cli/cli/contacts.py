@@ -73,9 +73,10 @@ def add(
     from followup_cli.followups import add_contact_scheduled
     from followup_cli.models import ContactCreate
 
+    given = {"prefers": prefers} if prefers is not None else {}  # else the model's default
     data = ContactCreate(
-        name=name, email=email, phone=phone, prefers=prefers or "phone", note=note,
-        tags=",".join(tag or []), every_days=_every_days(every) or None,
+        name=name, email=email, phone=phone, note=note, tags=",".join(tag or []),
+        every_days=_every_days(every) or None, **given,
     )  # fmt: skip
     db, conf = database(ctx), settings()
     with db.transaction() as tx:
