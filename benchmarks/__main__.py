@@ -162,12 +162,12 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
     bare = b.work / "bare_app.py"
     bare.write_text(BARE_APP)
     work = b.copy_db(big, "done.db")
-    from followup_cli.agenda import AGENDA_SQL
+    from followup_cli.store.sql.agenda import AGENDA_SQL
 
     con = sqlite3.connect(work)
     due = [
         row[0]
-        for row in con.execute(AGENDA_SQL.format(channel=""), {"today": dataset.TODAY.isoformat()})
+        for row in con.execute(AGENDA_SQL, {"today": dataset.TODAY.isoformat(), "channel": None})
     ]
     con.close()
     needed = b.args.runs + 1
