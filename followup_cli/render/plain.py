@@ -14,9 +14,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from followup_cli.scheduling import purpose_for
-from followup_cli.values import format_money
-
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.followups import DoneResult, LogResult, Scheduling
@@ -129,6 +126,8 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
 
 
 def followup_line(followup: FollowUpRow, contact_name: str | None = None) -> str:
+    from followup_cli.scheduling import purpose_for
+
     who = f" with {contact_name}" if contact_name else ""
     return f"#{followup.id} {purpose_for(followup.purpose, followup.channel)}{who}"
 
@@ -143,6 +142,8 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
 
 
 def log_result(result: LogResult, currency: str) -> None:
+    from followup_cli.values import format_money
+
     interaction = result.interaction
     amount = (
         f" ({format_money(interaction.amount_cents, currency)})"
