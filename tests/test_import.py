@@ -791,3 +791,29 @@ def test_progress_reports_the_bytes_read_then_the_whole_file(
     assert len(calls) >= 3 and all(total == size for _, total in calls)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     assert calls[-1] == (size, size)  # the command then says it is saving
+
+
+def test_a_new_persons_preferred_channel_comes_from_their_first_row(
+    db: Database, tmp_path: Path
+) -> None:
+    """Given, or email when the first row has only an email, else phone: for a person on one
+    row and for one whose rows are linked (walked one at a time) alike."""
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "order,date,email,phone,prefers\n"
+        "1,2026-11-20,solo@example.com,,\n"  # on its own, email only
+        "2,2026-11-20,,555-010-0301,\n"  # on its own, phone only
+        "3,2026-11-20,lin@example.com,,\n"  # linked (same email below), first row email only
+        "4,2026-11-21,lin@example.com,555-010-0302,\n"
+        "5,2026-11-20,,555-010-0303,\n"  # linked, first row phone only
+        "6,2026-11-21,pat@example.com,555-010-0303,\n"
+        "7,2026-11-20,txt@example.com,555-010-0304,text\n"  # given
+    )
+    assert run(str(path)).exit_code == 0
+    assert q(db, "SELECT email, phone, prefers FROM contact ORDER BY id") == [
+        ("solo@example.com", None, "email"),
+        (None, "555-010-0301", "phone"),
+        ("lin@example.com", "555-010-0302", "email"),
+        ("pat@example.com", "555-010-0303", "phone"),
+        ("txt@example.com", "555-010-0304", "text"),
+    ]

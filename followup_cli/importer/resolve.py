@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.enums import Channel
 from followup_cli.importer.stage import BATCH
 from followup_cli.importer.summary import MAX_CONFLICTS_LISTED, Conflict, ImportSummary
 from followup_cli.privacy import suppression_hash
@@ -190,8 +189,7 @@ def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
         if owner is None and key:
             owner = by_key.get(key) or of_key
         if owner is None:
-            default = Channel.EMAIL.value if email and not key else Channel.PHONE.value
-            owner = _Owner(None, line, name or email or phone, None, None, None, prefers or default)
+            owner = _Owner(None, line, name or email or phone, None, None, None, prefers)
             people.append(owner)
         email_free = bool(email) and email not in by_email
         key_free = bool(key) and key not in by_key

@@ -178,7 +178,7 @@ PROSPECTS_SQL = (
 
 LINKED_DDL = (
     "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
-    " phone TEXT, phone_key TEXT, prefers TEXT NOT NULL, contact_id INTEGER)",
+    " phone TEXT, phone_key TEXT, prefers TEXT, contact_id INTEGER)",
     "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
     "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
     "CREATE TEMP TABLE import_dup_contact (contact_id INTEGER PRIMARY KEY)",
@@ -205,8 +205,7 @@ LINKED = (
 LONE_PEOPLE_SQL = (
     "INSERT INTO import_person (line, name, email, phone, phone_key, prefers)"
     " SELECT s.line, COALESCE(s.name, s.email, s.phone), s.email, s.phone, s.phone_key,"
-    " COALESCE(s.prefers, CASE WHEN s.email IS NOT NULL AND s.phone_key IS NULL"
-    " THEN 'email' ELSE 'phone' END) FROM import_sale s"
+    " s.prefers FROM import_sale s"
     f" WHERE s.state = 'new' AND s.contact_id IS NULL AND NOT {LINKED}"
 )
 
@@ -245,9 +244,13 @@ GAINED_EMAIL_SQL = "UPDATE contact SET email = :e WHERE id = :id"
 GAINED_PHONE_SQL = "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id"
 
 
+# A new person prefers what their first row says, else email if that row gave only an email,
+# else the phone (the one place this default is decided, for lone and linked rows alike).
 NEW_CONTACTS_SQL = (
     "INSERT INTO contact (name, email, phone, phone_key, prefers, created_on)"
-    " SELECT name, email, phone, phone_key, prefers, :today FROM import_person ORDER BY line"
+    " SELECT p.name, p.email, p.phone, p.phone_key, COALESCE(p.prefers, CASE"
+    " WHEN s.email IS NOT NULL AND s.phone_key IS NULL THEN 'email' ELSE 'phone' END), :today"
+    " FROM import_person p JOIN import_sale s ON s.line = p.line ORDER BY p.line"
 )
 
 
