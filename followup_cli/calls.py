@@ -104,7 +104,8 @@ def find_followup_id(tx: Tx, target: str) -> int:
     found = fetch(
         tx, FollowUpRow, "contact_id = :contact AND status = :pending AND channel = :phone",
         {"contact": contact.id, "pending": Status.PENDING.value, "phone": Channel.PHONE.value},
-        order="due_on, priority DESC, id LIMIT 1",
+        order="due_on, priority DESC, id",
+        limit=1,
     )  # fmt: skip
     if not found:
         raise NotFound(
@@ -174,7 +175,8 @@ def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
     open_calls = fetch(
         tx, CallRow, "followup_id = :followup AND status IN (:interrupted, :in_progress)",
         {"followup": followup_id, "interrupted": INTERRUPTED, "in_progress": IN_PROGRESS},
-        order="id DESC LIMIT 1",
+        order="id DESC",
+        limit=1,
     )  # fmt: skip
     resumable = open_calls[0] if open_calls else None
     count = 0

@@ -80,13 +80,14 @@ def resolve(tx: Tx, ref: str) -> ContactRow:
             return by_phone[0]
     limit = MAX_CANDIDATES + 1
     candidates = fetch(
-        tx, ContactRow, "lower(name) = :name", {"name": ref.lower()}, order=f"id LIMIT {limit}"
+        tx, ContactRow, "lower(name) = :name", {"name": ref.lower()}, limit=limit
     ) or fetch(
         tx,
         ContactRow,
         "lower(name) LIKE :pattern ESCAPE '\\'",
         {"pattern": like_pattern(ref.lower())},
-        order=f"name, id LIMIT {limit}",
+        order="name, id",
+        limit=limit,
     )
     if len(candidates) == 1:
         return candidates[0]
@@ -112,7 +113,7 @@ def _check_unique(
         return
     where = f"({' OR '.join(conditions)}) AND id <> :exclude"
     params = {"email": email, "key": phone_key, "exclude": -1 if exclude_id is None else exclude_id}
-    existing = fetch(tx, ContactRow, where, params, order="id LIMIT 1")
+    existing = fetch(tx, ContactRow, where, params, limit=1)
     if existing:
         what = "email" if email and existing[0].email == email else "phone number"
         raise Conflict(f"{describe(existing[0])} already has that {what}.")
@@ -162,8 +163,7 @@ def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -
             for column in ("name", "email", "phone", "tags", "note")
         )
         params = {"pattern": like_pattern(search.strip().lower())}
-    order = "lower(name), id" + (f" LIMIT {int(limit)}" if limit else "")
-    return fetch(tx, ContactRow, where, params, order=order)
+    return fetch(tx, ContactRow, where, params, order="lower(name), id", limit=limit or None)
 
 
 def edit_contact(

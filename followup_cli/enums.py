@@ -41,19 +41,12 @@ OUTREACH_CHANNEL: dict[str, Channel] = {
 CHANNEL_OUTREACH: dict[Channel, InteractionKind] = {
     channel: InteractionKind(kind) for kind, channel in OUTREACH_CHANNEL.items()
 }
-# The same kinds for ``kind IN ...`` in SQL.
-OUTREACH_KINDS = "(" + ", ".join(f"'{kind}'" for kind in OUTREACH_CHANNEL) + ")"
 
 
 class Status(StrEnum):
     PENDING = "pending"
     DONE = "done"
     SKIPPED = "skipped"
-
-
-# Every status, for ``status IN (...)``: it lets SQLite walk the (status, due_on) index for a
-# due-date range instead of scanning the table.
-ALL_STATUSES = "(" + ", ".join(f"'{s.value}'" for s in Status) + ")"
 
 
 class Outcome(StrEnum):

@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from followup_cli.enums import ALL_STATUSES
 from followup_cli.errors import InvalidInput
 from followup_cli.scheduling import purpose_for
+from followup_cli.store.sql import ALL_STATUSES
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx

@@ -46,11 +46,7 @@ from followup_cli.store.rows import (
     insert_row,
     update,
 )
-from followup_cli.store.sql.followups import (
-    DELETE_FOLLOWUP_SQL,
-    LAST_CONTACTED_SQL,
-    OUTREACH_PARAMS,
-)
+from followup_cli.store.sql.followups import DELETE_FOLLOWUP_SQL, LAST_CONTACTED_SQL
 from followup_cli.values import check_channel, split_csv_set
 
 if TYPE_CHECKING:
@@ -292,7 +288,7 @@ def _update(tx: Tx, followup: FollowUpRow, **changes: Any) -> FollowUpRow:
 
 def last_contacted_on(tx: Tx, contact_id: int) -> dt.date | None:
     """The last outreach (call, email, text, note, meeting) logged for a contact."""
-    value = tx.value(LAST_CONTACTED_SQL, {"contact": contact_id, **OUTREACH_PARAMS})
+    value = tx.value(LAST_CONTACTED_SQL, {"contact": contact_id})
     return None if value is None else as_date(value)
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
+from followup_cli.values import split_csv_set
 
 Unit = Literal["d", "w", "m", "y", "wd"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,10 +47,9 @@ class Offset:
         return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
 
 
-_OFFSET_RE = re.compile(
-    r"^\s*\+?(\d{1,4})\s*(wd|workdays?|working\s*days?|d|days?|w|wks?|weeks?|m|mo|months?|y|years?)\s*$",
-    re.IGNORECASE,
-)
+# The words for a unit of time, in rules files and typed dates alike (``unit_of`` reads them).
+UNIT_WORDS = r"wd|workdays?|working\s*days?|d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?"
+_OFFSET_RE = re.compile(rf"^\s*\+?(\d{{1,4}})\s*({UNIT_WORDS})\s*$", re.IGNORECASE)
 
 
 def unit_of(word: str) -> Unit:
@@ -214,7 +214,7 @@ class Reach:
 
 def opted_out_set(text: str | None) -> frozenset[str]:
     """The stored form of opted-out channels (comma-separated) as a set."""
-    return frozenset(part for part in (text or "").split(",") if part)
+    return frozenset(split_csv_set(text))
 
 
 def consent_sql(contact: str, channel: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from followup_cli.errors import InvalidInput
-from followup_cli.scheduling import WEEKDAYS, Offset, WorkCalendar, unit_of
+from followup_cli.scheduling import UNIT_WORDS, WEEKDAYS, Offset, WorkCalendar, unit_of
 
 WHEN_EXAMPLES = "2026-12-01, today, tomorrow, monday, next friday, in 3 days, +2w or dec 1"
 _WEEKDAY_NAMES = {
@@ -23,22 +23,20 @@ _WEEKDAY_NAMES = {
     "thurs": 3,
 }
 _RELATIVE_RE = re.compile(
-    r"^(?:(?P<sign>[+-])|in\s+)?(?P<n>\d{1,4})\s*(?P<unit>wd|workdays?|working\s*days?|d|days?|"
-    r"w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)(?P<ago>\s+ago)?$"
+    rf"^(?:(?P<sign>[+-])|in\s+)?(?P<n>\d{{1,4}})\s*(?P<unit>{UNIT_WORDS})(?P<ago>\s+ago)?$"
 )
 _WEEKDAY_RE = re.compile(r"^(?:(?P<which>next|this|last|on|coming)\s+)?(?P<day>[a-z]+)$")
 
 
 def parse_when(
-    text: str, today: dt.date, *, future: bool = True, calendar: WorkCalendar | None = None
+    text: str, today: dt.date, *, calendar: WorkCalendar, future: bool = True
 ) -> dt.date:
     """Turn what the owner typed into a date, relative to ``today``.
 
     ``future`` says which way an incomplete date leans: ``snooze 12 dec 1`` means the next
-    Dec 1, ``log sale Ann --on dec 1`` the last one. ``+3wd`` counts the owner's working days
-    (``calendar``, from the rules file; Monday to Friday if none is given).
+    Dec 1, ``log sale Ann --on dec 1`` the last one. ``+3wd`` counts the working days of
+    ``calendar``: the owner's, from their rules file.
     """
-    calendar = calendar or WorkCalendar()
     raw = text
     text = " ".join(str(text).strip().lower().split())
     if not text:

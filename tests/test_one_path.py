@@ -13,7 +13,7 @@ from followup_cli import models
 from followup_cli.followups import log_interaction, new_followup, reach_of
 from followup_cli.rules import default_rules_text, load_rules, parse_rules
 from followup_cli.scheduling import CHANNELS, consent_sql
-from followup_cli.store import Tx
+from followup_cli.store import Database, Tx
 from followup_cli.store.rows import ROW_TYPES, FollowUpRow, InteractionRow, Row, fetch, get, update
 from tests.helpers import make_contact
 
@@ -70,10 +70,17 @@ def test_the_agendas_consent_filter_is_reachs(tx: Tx) -> None:
     assert checked == 2 * len(opt_outs) * len(CHANNELS)
 
 
-def test_timestamps_are_stored_as_utc_whatever_zone_now_is_in(tx: Tx) -> None:
-    ann = make_contact(tx, "Ann Lee", today=FRIDAY)
+def test_timestamps_keep_their_instant_whatever_the_zones(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``now`` in +01:00 and (on PostgreSQL) a session in +05:30: the same instant comes back,
+    as aware UTC, on both databases."""
+    monkeypatch.setenv("PGTZ", "Asia/Kolkata")  # libpq sets each new session's TimeZone
+    db.dispose()  # no pooled connection keeps the old zone
     local = dt.datetime(2026, 11, 27, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    log_interaction(tx, "Ann", "visit", on=FRIDAY, today=FRIDAY, now=local, rules=RULES)
-    (stored,) = fetch(tx, InteractionRow, "contact_id = :c", {"c": ann.id})
-    at = stored.created_at
-    assert (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at) == NOW
+    with db.transaction() as tx:
+        make_contact(tx, "Ann Lee", today=FRIDAY)
+        log_interaction(tx, "Ann", "visit", on=FRIDAY, today=FRIDAY, now=local, rules=RULES)
+    with db.reading() as tx:
+        (stored,) = fetch(tx, InteractionRow, "kind = 'visit'")
+    assert stored.created_at == NOW and stored.created_at.utcoffset() == dt.timedelta(0)

@@ -12,6 +12,8 @@ from followup_cli.rules import default_rules_text, load_rules, parse_rules
 from followup_cli.scheduling import Offset, Reach, WorkCalendar, choose_channel, parse_offset
 from followup_cli.when import parse_when
 
+MON_TO_FRI = WorkCalendar()  # the default working week
+
 MON = dt.date(2026, 11, 23)
 FRI = dt.date(2026, 11, 27)
 SAT = dt.date(2026, 11, 28)
@@ -39,13 +41,13 @@ SAT = dt.date(2026, 11, 28)
     ],
 )
 def test_parse_when_future(text: str, expected: dt.date) -> None:
-    assert parse_when(text, MON) == expected
+    assert parse_when(text, MON, calendar=MON_TO_FRI) == expected
 
 
 def test_parse_when_leans_to_the_past_for_logging() -> None:
-    assert parse_when("dec 1", MON, future=False) == dt.date(2025, 12, 1)
-    assert parse_when("friday", MON, future=False) == dt.date(2026, 11, 20)
-    assert parse_when("last monday", MON) == dt.date(2026, 11, 16)
+    assert parse_when("dec 1", MON, future=False, calendar=MON_TO_FRI) == dt.date(2025, 12, 1)
+    assert parse_when("friday", MON, future=False, calendar=MON_TO_FRI) == dt.date(2026, 11, 20)
+    assert parse_when("last monday", MON, calendar=MON_TO_FRI) == dt.date(2026, 11, 16)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +55,7 @@ def test_parse_when_leans_to_the_past_for_logging() -> None:
 )
 def test_parse_when_refuses_garbage_with_an_example(text: str) -> None:
     with pytest.raises(InvalidInput, match=r"Could not understand the date .*Try 2026-12-01"):
-        parse_when(text, MON)
+        parse_when(text, MON, calendar=MON_TO_FRI)
 
 
 def test_offsets() -> None:
@@ -179,9 +181,11 @@ def test_shift_counts_working_days_on_the_given_calendar() -> None:
 def test_parse_when_counts_working_days_on_the_owners_calendar() -> None:
     thursday = dt.date(2026, 11, 26)
     assert parse_when("+2wd", thursday, calendar=SIX_DAY_WEEK) == SAT
-    assert parse_when("+2wd", thursday) == dt.date(2026, 11, 30)  # default: Mon..Fri
+    assert parse_when("+2wd", thursday, calendar=MON_TO_FRI) == dt.date(
+        2026, 11, 30
+    )  # default: Mon..Fri
     assert parse_when("2 working days ago", dt.date(2026, 11, 30), calendar=SIX_DAY_WEEK) == FRI
-    assert parse_when("-2wd", dt.date(2026, 11, 30)) == dt.date(2026, 11, 26)
+    assert parse_when("-2wd", dt.date(2026, 11, 30), calendar=MON_TO_FRI) == dt.date(2026, 11, 26)
 
 
 def test_the_rules_calendar_reaches_parse_when() -> None:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from followup_cli.errors import ImportFailed
 from followup_cli.importer.read import Input
-
-if TYPE_CHECKING:
-    pass
-
 
 MAX_CHANGED_LISTED = 20
 

@@ -8,17 +8,12 @@ import operator
 import re
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_json_string
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from followup_cli.enums import Channel
 from followup_cli.errors import InvalidInput
 from followup_cli.importer.columns import FIELDS, Columns
 from followup_cli.importer.read import ImportOptions
-from followup_cli.values import normalize_email, parse_amount, phone_key
-
-if TYPE_CHECKING:
-    pass
-
+from followup_cli.values import check_channel, normalize_email, parse_amount, phone_key
 
 CACHE_LIMIT = 20_000  # parsed dates remembered per import (a few MB at most)
 
@@ -64,9 +59,6 @@ def parse_sale_date(text: str, dayfirst: bool = False) -> dt.date:
     return day
 
 
-_CHANNELS = frozenset(c.value for c in Channel)
-
-
 class Validator:
     """One row's cells -> the staged tuple (ROW_COLUMNS), or InvalidInput saying why not.
 
@@ -110,11 +102,7 @@ class Validator:
         email = normalize_email(raw_email)
         key = None if phone is None else phone_key(phone, self.options.region)
         if prefers is not None:
-            prefers = prefers.lower()
-            if prefers not in _CHANNELS:
-                raise InvalidInput(
-                    f"unknown preferred channel {prefers!r} (use phone, email, text, mail or visit)"
-                )
+            prefers = check_channel(prefers, "preferred channel")
         if name is not None:
             name = " ".join(name.split())
         return (

@@ -16,7 +16,7 @@ import datetime as dt
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,7 +126,8 @@ def _set_pragmas(con: sqlite3.Connection, busy_timeout_ms: int) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and transaction handling described in the module docstring."""
+    """A SQLAlchemy engine: for Alembic's migrations, and for PostgreSQL's ``Tx``. On SQLite it
+    sets the same pragmas and ``BEGIN IMMEDIATE`` as the ``sqlite3`` path."""
     from sqlalchemy import create_engine, event
 
     if sqlite_path(url) is None and not url.startswith("sqlite"):
@@ -143,9 +144,8 @@ def make_engine(url: str) -> Engine:
         _set_pragmas(dbapi_connection, BUSY_TIMEOUT_MS)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        readonly = conn.get_execution_options().get("followup_readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    def _on_begin(conn: Any) -> None:  # the engine only migrates: it always writes
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -238,7 +238,8 @@ class Database:
                 try:
                     yield tx
                 except BaseException:
-                    tx.rollback()
+                    with suppress(Exception):  # the error that got us here is the one to report
+                        tx.rollback()
                     raise
                 tx.commit()
             except Exception as exc:

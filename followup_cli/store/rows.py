@@ -26,10 +26,10 @@ def as_date(value: Any) -> dt.date:
 
 
 def as_datetime(value: Any) -> dt.datetime:
-    """A timestamp read by SQL: SQLAlchemy's ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite."""
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+    """A timestamp read by SQL, as an aware UTC instant: SQLite holds UTC wall time as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text, PostgreSQL a timestamptz."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -73,13 +73,6 @@ class Row:
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Self:
         return cls(*(convert(v) for convert, v in zip(cls._convert, row, strict=True)))
-
-    @classmethod
-    def select(cls, alias: str = "") -> str:
-        """The column list, each prefixed with ``alias.`` for a join."""
-        if not alias:
-            return cls.COLUMNS
-        return ", ".join(f"{alias}.{name}" for name in cls.COLUMNS.split(", "))
 
     def replace(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
@@ -175,11 +168,18 @@ R = TypeVar("R", bound=Row)
 
 
 def fetch(
-    tx: Tx, kind: type[R], where: str = "", params: Params = None, *, order: str = "id"
+    tx: Tx,
+    kind: type[R],
+    where: str = "",
+    params: Params = None,
+    *,
+    order: str = "id",
+    limit: int | None = None,
 ) -> list[R]:
     """Rows of ``kind``'s table matching ``where`` (SQL with ``:name`` parameters)."""
     condition = f" WHERE {where}" if where else ""
-    sql = f"SELECT {kind.COLUMNS} FROM {kind.TABLE}{condition} ORDER BY {order}"
+    most = f" LIMIT {int(limit)}" if limit is not None else ""
+    sql = f"SELECT {kind.COLUMNS} FROM {kind.TABLE}{condition} ORDER BY {order}{most}"
     return [kind.from_row(row) for row in tx.rows(sql, params)]
 
 

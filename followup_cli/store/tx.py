@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    """Timestamps are stored as UTC without a zone, on both databases."""
-    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+    """An instant in UTC (a naive value is taken to be UTC already)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _plain(value: Any) -> Any:
-    """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it."""
+    """A parameter as SQLite stores it, the way SQLAlchemy's SQLite types write it: a
+    timestamp as UTC wall time (SQLite has no zones), a date as ISO text."""
     if isinstance(value, dt.datetime):
         return _utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value.isoformat() if isinstance(value, dt.date) else value
@@ -39,6 +40,8 @@ Params = Mapping[str, Any] | None
 
 
 def _pg_params(params: Params) -> dict[str, Any]:
+    """Timestamps go to PostgreSQL's timestamptz columns as aware UTC instants, so the
+    session's time zone never shifts them."""
     return {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in (params or {}).items()}
 
 

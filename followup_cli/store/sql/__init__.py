@@ -1,1 +1,11 @@
-"""Named SQL statements, by the domain module that runs them."""
+"""Named SQL statements, by the domain module that runs them, and the fragments they share."""
+
+from __future__ import annotations
+
+from followup_cli.enums import OUTREACH_CHANNEL, Status
+
+# Every status, for ``status IN (...)``: it lets SQLite walk the (status, due_on) index for a
+# due-date range instead of scanning the table.
+ALL_STATUSES = "(" + ", ".join(f"'{s.value}'" for s in Status) + ")"
+# The outreach kinds (a call, email, text, note or meeting logged), for ``kind IN ...``.
+OUTREACH_KINDS = "(" + ", ".join(f"'{kind}'" for kind in OUTREACH_CHANNEL) + ")"

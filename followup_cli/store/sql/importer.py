@@ -14,11 +14,12 @@ ROW_COLUMNS = (
 )  # fmt: skip
 
 
-STAGE_COLUMNS = (
-    "line INTEGER PRIMARY KEY, order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT,"
-    " email TEXT, phone TEXT, phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT,"
-    " fingerprint TEXT NOT NULL"
+# A staged row: keyed by its line in the file, except in import_multi_row (keyed by order).
+_STAGED = (
+    "order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT,"
+    " phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT, fingerprint TEXT NOT NULL"
 )
+STAGE_COLUMNS = f"line INTEGER PRIMARY KEY, {_STAGED}"
 
 
 STAGE_TABLES = (
@@ -32,7 +33,7 @@ STAGE_TABLES = (
 STAGE_DDL = (
     f"CREATE TEMP TABLE import_row ({STAGE_COLUMNS})",
     "CREATE TEMP TABLE import_multi (order_id TEXT PRIMARY KEY)",
-    f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, {STAGE_COLUMNS.replace(' PRIMARY KEY', '')})",
+    f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, line INTEGER, {_STAGED})",
     f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
     f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
     " old_fingerprint TEXT, contact_id INTEGER, person_line INTEGER)",

@@ -7,7 +7,7 @@ bucket, so the trend costs nothing extra.
 
 from __future__ import annotations
 
-from followup_cli.enums import ALL_STATUSES, OUTREACH_KINDS
+from followup_cli.store.sql import ALL_STATUSES, OUTREACH_KINDS
 
 
 def _bucket(column: str) -> str:
