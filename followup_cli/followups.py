@@ -46,7 +46,11 @@ from followup_cli.store.rows import (
     insert_row,
     update,
 )
-from followup_cli.store.sql.followups import DELETE_FOLLOWUP_SQL, LAST_CONTACTED_SQL
+from followup_cli.store.sql.followups import (
+    DELETE_FOLLOWUP_SQL,
+    DROP_PROSPECTS_SQL,
+    LAST_CONTACTED_SQL,
+)
 from followup_cli.values import check_channel, split_csv_set
 
 if TYPE_CHECKING:
@@ -219,18 +223,14 @@ def _pending(tx: Tx, contact_id: int) -> list[FollowUpRow]:
 def _drop_prospect_followups(
     tx: Tx, contact: ContactRow, on: dt.date, today: dt.date
 ) -> list[FollowUpRow]:
-    """A prospect who buys no longer needs "are you still interested?" follow-ups."""
-    return [
-        _update(
-            tx,
-            f,
-            status=Status.SKIPPED.value,
-            completed_on=today,
-            note=f"Bought on {on.isoformat()}",
-        )
-        for f in _pending(tx, contact.id)
-        if f.until_sale
-    ]
+    """A prospect who buys no longer needs "are you still interested?" follow-ups (the same
+    statement the import runs for every buyer in a file)."""
+    params = {
+        "contact": contact.id, "on": on, "today": today, "true": True,
+        "skipped": Status.SKIPPED.value, "pending": Status.PENDING.value,
+    }  # fmt: skip
+    dropped = [FollowUpRow.from_row(row) for row in tx.rows(DROP_PROSPECTS_SQL, params)]
+    return sorted(dropped, key=lambda f: (f.due_on, f.id))
 
 
 def _complete_by_outreach(

@@ -68,9 +68,19 @@ def test_prospect_follow_ups_are_dropped_when_they_buy(tx: Tx, rules: RuleSet) -
         ("prospect-follow-up", "phone", MON),  # next working day after Friday
         ("prospect-second-follow-up", "phone", dt.date(2026, 11, 27)),
     ]
+    make_contact(tx, "Bob Ray", phone="555-010-0102")
+    log_interaction(tx, "Bob", "inquiry", on=friday, today=friday, now=NOW, rules=rules)
     result = log_interaction(tx, "Ann", "sale", on=MON, today=MON, now=NOW, rules=rules)
     assert [f.rule for f in result.cancelled] == ["prospect-follow-up", "prospect-second-follow-up"]
-    assert [r for r, *_ in pending(tx)] == ["sale-thank-you", "sale-note"]
+    assert {(f.status, f.completed_on, f.note) for f in result.cancelled} == {
+        ("skipped", MON, "Bought on 2026-11-23")
+    }
+    assert [f.rule for f in fetch(tx, FollowUpRow, "contact_id = 1 AND status = 'pending'")] == [
+        "sale-thank-you",
+        "sale-note",
+    ]
+    bobs = fetch(tx, FollowUpRow, "contact_id = 2 AND status = 'pending'")
+    assert [f.rule for f in bobs] == ["prospect-follow-up", "prospect-second-follow-up"]
 
 
 def test_complaint_and_resolution(tx: Tx, rules: RuleSet) -> None:

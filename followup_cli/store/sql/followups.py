@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from followup_cli.store.rows import FollowUpRow
 from followup_cli.store.sql import OUTREACH_KINDS
 
 # The last outreach (call, email, text, note, meeting) logged for :contact.
@@ -11,3 +12,23 @@ LAST_CONTACTED_SQL = (
 )
 
 DELETE_FOLLOWUP_SQL = "DELETE FROM followup WHERE id = :id"
+
+
+def drop_prospects_sql(bought: str) -> str:
+    """A prospect who buys no longer needs "are you still interested?" follow-ups: the one
+    statement for it, over ``bought``, a query of (contact_id, occurred_on), one row per
+    buyer (the import's every new buyer, or the one sale ``log`` records)."""
+    return (
+        "UPDATE followup SET status = :skipped, completed_on = :today,"
+        f" note = 'Bought on ' || (SELECT b.occurred_on FROM ({bought}) b"
+        " WHERE b.contact_id = followup.contact_id)"
+        " WHERE status = :pending AND until_sale = :true"
+        f" AND contact_id IN (SELECT b.contact_id FROM ({bought}) b)"
+    )
+
+
+# For one sale logged by hand; the rows it dropped come back to be shown.
+DROP_PROSPECTS_SQL = (
+    drop_prospects_sql("SELECT :contact AS contact_id, :on AS occurred_on")
+    + f" RETURNING {FollowUpRow.COLUMNS}"
+)

@@ -8,6 +8,8 @@ external_id); tests/test_import.py checks the query plans.
 
 from __future__ import annotations
 
+from followup_cli.store.sql.followups import drop_prospects_sql
+
 ROW_COLUMNS = (
     "line", "order_id", "occurred_on", "name", "email", "phone", "phone_key", "amount_cents",
     "items", "prefers", "fingerprint",
@@ -168,13 +170,7 @@ BOUGHT_SQL = (
 )
 
 
-PROSPECTS_SQL = (
-    "UPDATE followup SET status = :skipped, completed_on = :today,"
-    " note = 'Bought on ' || (SELECT b.occurred_on FROM import_bought b"
-    " WHERE b.contact_id = followup.contact_id)"
-    " WHERE status = :pending AND until_sale = :true"
-    " AND contact_id IN (SELECT contact_id FROM import_bought)"
-)
+PROSPECTS_SQL = drop_prospects_sql("SELECT contact_id, occurred_on FROM import_bought")
 
 
 LINKED_DDL = (
