@@ -53,7 +53,9 @@ class FollowupGroup(TyperGroup):
 
 def fail(message: str, code: int) -> None:
     """Print ``Error: message`` on stderr and exit with ``code``."""
-    typer.echo(f"Error: {message}", err=True)
+    from followup_cli.render.plain import warn
+
+    warn(f"Error: {message}")  # a message may quote what a customer's record holds
     raise typer.Exit(code)
 
 

@@ -14,6 +14,7 @@ import typer
 
 from followup_cli.cli.common import now, rules, settings, today
 from followup_cli.render import call as view
+from followup_cli.render.plain import visible
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -45,6 +46,7 @@ class CallRun:
 
 def _ask(text: str, default: str | None = None) -> str:
     """A plain prompt: works in a pty and with CliRunner input; Ctrl-C / EOF raise Abort."""
+    text = visible(text)  # a question may name the customer
     if default is None:
         return str(typer.prompt(text, prompt_suffix=": "))
     return str(typer.prompt(text, default=default, show_default=False, prompt_suffix=": "))

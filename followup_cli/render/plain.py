@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -35,14 +36,31 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+# What stored text must never send to a terminal raw: C0 and C1 control characters (escape
+# sequences that clear the screen, set the title, write the clipboard or make links; BEL, BS,
+# CR) and the bidirectional overrides that make text read differently from what it is.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Text as it may reach a terminal: every unsafe character shown escaped (``\\x1b``);
+    exports and JSON keep the data as it is."""
+    return _UNSAFE.sub(_escaped, text)
+
+
 def say(text: str) -> None:
-    """One line of output on stdout, as it is (no markup)."""
-    print(text)
+    """Output on stdout, as it is (no markup), with control characters escaped."""
+    print(visible(text))
 
 
 def warn(text: str) -> None:
-    """One line on stderr: a warning, or where a file was written."""
-    print(text, file=sys.stderr)
+    """A line on stderr (a warning, or where a file was written), control characters escaped."""
+    print(visible(text), file=sys.stderr)
 
 
 def day(value: dt.date | None) -> str:
@@ -99,9 +117,9 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
     rows = [
         (
             str(item.id),
-            item.contact,
-            (item.email if item.channel == "email" else item.phone) or "",
-            ("! " if item.priority else "") + item.purpose,
+            visible(item.contact),
+            visible((item.email if item.channel == "email" else item.phone) or ""),
+            visible(("! " if item.priority else "") + item.purpose),
             overdue_words(item.days_overdue),
         )
         for item in items

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.table import Table
 
-from followup_cli.render.screen import console
+from followup_cli.render.screen import SafeTable, console, safe_panel
 from followup_cli.reports import rate
 from followup_cli.values import format_money
 
@@ -31,8 +30,8 @@ def _rate_change(now: float | None, before: float | None) -> str:
     return f"{points:+d} pts" if points else "="
 
 
-def _trend_table(title: str) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+def _trend_table(title: str) -> SafeTable:
+    table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")
     table.add_column("")
     table.add_column("This period", justify="right")
     table.add_column("Previous", justify="right")
@@ -40,23 +39,21 @@ def _trend_table(title: str) -> Table:
     return table
 
 
-def _counts(table: Table, label: str, now: int, before: int) -> None:
+def _counts(table: SafeTable, label: str, now: int, before: int) -> None:
     table.add_row(label, str(now), str(before), _count_change(now, before))
 
 
-def _rates(table: Table, label: str, now: float | None, before: float | None) -> None:
+def _rates(table: SafeTable, label: str, now: float | None, before: float | None) -> None:
     table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
 
 
 def summary(s: Summary) -> None:
-    from rich.panel import Panel
-
     p, q = s.period, s.previous_period
     heading = (
         f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
         f"compared with {q.since.isoformat()} to {q.until.isoformat()}"
     )
-    console.print(Panel(heading, title="Report", expand=False))
+    console.print(safe_panel(heading, "Report", expand=False))
     cur, prev = s.current, s.previous
     if cur.empty and prev.empty:
         console.print(
@@ -70,7 +67,7 @@ def summary(s: Summary) -> None:
     console.print(_channel_table(cur, prev))
 
 
-def _followup_table(cur: Figures, prev: Figures) -> Table:
+def _followup_table(cur: Figures, prev: Figures) -> SafeTable:
     table = _trend_table("Follow-ups (by due date)")
     f, g = cur.followups, prev.followups
     _counts(table, "Due", f.due, g.due)
@@ -83,7 +80,7 @@ def _followup_table(cur: Figures, prev: Figures) -> Table:
     return table
 
 
-def _call_table(cur: Figures, prev: Figures) -> Table:
+def _call_table(cur: Figures, prev: Figures) -> SafeTable:
     from followup_cli.reports import LABELS
 
     table = _trend_table("Calls and answers")
@@ -114,8 +111,8 @@ def _call_table(cur: Figures, prev: Figures) -> Table:
     return table
 
 
-def _channel_table(cur: Figures, prev: Figures) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
+def _channel_table(cur: Figures, prev: Figures) -> SafeTable:
+    table = SafeTable(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
     for column in ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous"):
         table.add_column(column, justify="left" if column == "Channel" else "right")
     for name in sorted(set(cur.channels) | set(prev.channels)):
@@ -145,7 +142,7 @@ def silence(result: SilenceReport, currency: str) -> None:
         f"{result.total} customer(s) with a sale or visit since {result.since.isoformat()} "
         "and no follow-up since"
     )
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")
     for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
         table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
     for p in result.people:
@@ -173,7 +170,7 @@ def feedback(items: Sequence[Feedback]) -> None:
             "run `followup call ID` on a call from `followup today`."
         )
         return
-    table = Table(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
+    table = SafeTable(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
     for column in ("Date", "Customer", "Question", "Answer", "Label"):
         table.add_column(column)
     for item in items:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.render.plain import day, followup_line, print_json
+from followup_cli.render.plain import day, followup_line, print_json, visible
 from followup_cli.values import format_money, split_csv_set
 
 if TYPE_CHECKING:
@@ -19,7 +19,27 @@ if TYPE_CHECKING:
     from followup_cli.scheduling import RuleSet
     from followup_cli.store.rows import ContactRow
 
-console = Console(highlight=False, soft_wrap=False)
+# Customer, owner and settings text is data, never rich markup: "[/]" in a name is printed,
+# not parsed (and cannot crash a command); cells and titles go through ``visible``.
+console = Console(markup=False, highlight=False, emoji=False, soft_wrap=False)
+
+
+class SafeTable(Table):
+    """A rich table whose text cells are shown as they are, control characters escaped."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        cells = [visible(c) if isinstance(c, str) else c for c in renderables]
+        super().add_row(*cells, **options)
+
+
+def safe_panel(body: Any, title: str, **options: Any) -> Panel:
+    """A panel whose title is literal (rich parses panel titles as markup, whatever the
+    console says)."""
+    from rich.text import Text
+
+    content = visible(body) if isinstance(body, str) else body
+    return Panel(content, title=Text(visible(title)), **options)
+
 
 __all__ = ["day", "followup_line", "print_json"]  # defined once, in plain.py
 
@@ -32,7 +52,7 @@ def upcoming(items: Sequence[AgendaItem], days: int) -> None:
             soft_wrap=True,
         )
         return
-    table = Table(box=box.SIMPLE_HEAD, title=f"Next {days} days", title_justify="left")
+    table = SafeTable(box=box.SIMPLE_HEAD, title=f"Next {days} days", title_justify="left")
     for column in ("ID", "Due", "Channel", "Contact", "Why"):
         table.add_column(column, justify="right" if column == "ID" else "left")
     for item in items:
@@ -44,7 +64,7 @@ def contacts(rows: Sequence[ContactRow]) -> None:
     if not rows:
         console.print("No contacts yet. Add one with `followup contact add NAME --phone ...`.")
         return
-    table = Table(box=box.SIMPLE_HEAD)
+    table = SafeTable(box=box.SIMPLE_HEAD)
     for column in ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"):
         table.add_column(column, justify="right" if column == "ID" else "left")
     from followup_cli.contacts import consent_summary
@@ -102,9 +122,9 @@ def history(h: ContactHistory, currency: str) -> None:
     if c.note:
         lines.append(f"Note:     {c.note}")
     lines.append(f"Added     {c.created_on.isoformat()}")
-    console.print(Panel("\n".join(lines), title=f"{c.name} (#{c.id})", expand=False))
+    console.print(safe_panel("\n".join(lines), f"{c.name} (#{c.id})", expand=False))
 
-    table = Table(title="Follow-ups", title_justify="left", box=box.SIMPLE_HEAD)
+    table = SafeTable(title="Follow-ups", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("ID", "Due", "Channel", "What", "Status", "Outcome", "Note"):
         table.add_column(column)
     for f in h.followups:
@@ -120,7 +140,7 @@ def history(h: ContactHistory, currency: str) -> None:
         )
     console.print(table if h.followups else "No follow-ups.")
 
-    table = Table(title="Interactions", title_justify="left", box=box.SIMPLE_HEAD)
+    table = SafeTable(title="Interactions", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("Date", "Kind", "Amount", "Items", "Note"):
         table.add_column(column)
     for i in h.interactions:
@@ -138,19 +158,19 @@ def history(h: ContactHistory, currency: str) -> None:
         title = f"Call #{call.id} on {call.called_on.isoformat()}: {call.reach or call.status}"
         if call.outcome:
             title += f", {call.outcome}"
-        body = Table(box=None, show_header=False)
+        body = SafeTable(box=None, show_header=False)
         body.add_column("Q")
         body.add_column("A")
         body.add_column("label")
         for a in entry.answers:
             label = (a.label or "") + (" (set by hand)" if a.overridden else "")
             body.add_row(a.question, a.answer, label)
-        console.print(Panel(body, title=title, title_align="left", expand=False))
+        console.print(safe_panel(body, title, title_align="left", expand=False))
 
 
 def rules(rule_set: RuleSet) -> None:
-    console.print(f"Cadence rules from {rule_set.source}")
-    table = Table(box=box.SIMPLE_HEAD)
+    console.print(visible(f"Cadence rules from {rule_set.source}"))
+    table = SafeTable(box=box.SIMPLE_HEAD)
     for column in ("Rule", "After", "Wait", "Channel", "Purpose", "Notes"):
         table.add_column(column, no_wrap=column == "Rule")
     for rule in rule_set.rules:
@@ -186,11 +206,11 @@ def rules(rule_set: RuleSet) -> None:
         tags = ", ".join(
             f"{t}: every {o.describe()}" for t, o in rule_set.keep_in_touch_tags.items()
         )
-        console.print(f"Keep in touch by tag: {tags}")
+        console.print(visible(f"Keep in touch by tag: {tags}"))
 
 
 def key_values(title: str, pairs: Iterable[tuple[str, str]]) -> None:
-    table = Table(box=None, show_header=False, title=title, title_justify="left")
+    table = SafeTable(box=None, show_header=False, title=title, title_justify="left")
     table.add_column("key", style="bold")
     table.add_column("value")
     for key, value in pairs:
