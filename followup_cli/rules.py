@@ -79,6 +79,14 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     return value
 
 
+def _purpose(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            f'{where}: keep_in_touch.purpose must be text like "Check in by {{action}}".'
+        )
+    return value.strip()
+
+
 def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     """Validate a parsed rules file; every error names the file, the rule and the fix."""
     known = {"calendar", "retry", "outreach", "keep_in_touch", "rule"}
@@ -93,7 +101,10 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
             f"{where}: calendar.working_days must list days among {', '.join(WEEKDAYS)}."
         )
     holidays: set[dt.date] = set()
-    for value in cal.get("holidays", []):
+    listed = cal.get("holidays", [])
+    if not isinstance(listed, list):
+        raise ConfigError(f'{where}: calendar.holidays must be a list like ["2026-12-25"].')
+    for value in listed:
         try:
             holidays.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
         except (TypeError, ValueError):
@@ -179,6 +190,6 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
         outreach_window=window,
         keep_in_touch_tags=tag_offsets,
         keep_in_touch_channels=_channels(kit.get("channel", PREFERRED), f"{where}: keep_in_touch"),
-        keep_in_touch_purpose=str(kit.get("purpose", "Keep-in-touch {action}")),
+        keep_in_touch_purpose=_purpose(kit.get("purpose", "Keep-in-touch {action}"), where),
         source=where,
     )

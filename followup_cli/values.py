@@ -97,29 +97,44 @@ def normalize_phone(text: str | None, region: str = "US") -> tuple[str | None, s
 
 _PLAIN_AMOUNT = re.compile(r"(\d{1,11})(?:\.(\d\d))?")  # the common case, within the limit
 _AMOUNT_CLEAN_RE = re.compile(r"[\s$€£¥]|USD|EUR|GBP", re.IGNORECASE)
-_AMOUNT_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
+# Thousands in groups of three (or none), then at most two decimals: "1,299.50", "1299.5".
+_AMOUNT_SHAPES = {
+    False: re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$"),
+    True: re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?$"),  # 1.299,50
+}
+# "12,50" or "129,9": a comma before one or two digits is a decimal comma in most of Europe
+# and a typo in the US; guessing either way stores the wrong amount.
+_AMBIGUOUS_COMMA = re.compile(r"^-?\d+,\d{1,2}$")
 
 
 def parse_amount(text: str | None, *, decimal_comma: bool = False) -> int | None:
-    """Money as integer cents: ``129``, ``129.00``, ``$1,299.50``; ``€12,50`` with decimal_comma."""
+    """Money as integer cents: ``129``, ``129.00``, ``$1,299.50``; with ``decimal_comma``,
+    ``€12,50`` and ``1.299,50``. A comma before one or two digits is refused unless
+    ``decimal_comma`` says what it means."""
     if text is None:
         return None
     plain = None if decimal_comma else _PLAIN_AMOUNT.fullmatch(text)
     if plain:  # "129" or "129.50": most of an import's amounts, parsed without cleaning
         return int(plain[1]) * 100 + (int(plain[2]) if plain[2] else 0)
+    shown = str(text).strip()
     value = _AMOUNT_CLEAN_RE.sub("", str(text))
     if not value:
         return None
-    value = value.replace(".", "").replace(",", ".") if decimal_comma else value.replace(",", "")
     if value.startswith("(") and value.endswith(")"):  # accounting negative
         value = "-" + value[1:-1]
-    if not _AMOUNT_RE.match(value):
+    match = _AMOUNT_SHAPES[decimal_comma].match(value)
+    if match is None:
+        if not decimal_comma and _AMBIGUOUS_COMMA.match(value):
+            raise InvalidInput(
+                f"{shown!r} is ambiguous: if the comma is a decimal point, say --decimal-comma."
+            )
         hint = "" if decimal_comma else " (for 12,50 use --decimal-comma)"
-        raise InvalidInput(f"{str(text).strip()!r} is not an amount{hint}.")
-    whole, _, fraction = value.lstrip("-").partition(".")
+        raise InvalidInput(f"{shown!r} is not an amount{hint}.")
+    thousands, point = (".", ",") if decimal_comma else (",", ".")
+    whole, _, fraction = value.lstrip("-").replace(thousands, "").partition(point)
     cents = int(whole) * 100 + int((fraction + "00")[:2])
     if cents > 10**13:
-        raise InvalidInput(f"{str(text).strip()!r} is too large to be an amount.")
+        raise InvalidInput(f"{shown!r} is too large to be an amount.")
     return -cents if value.startswith("-") else cents
 
 

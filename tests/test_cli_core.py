@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
+from tests.helpers import query
 
 runner = CliRunner()
 
@@ -322,3 +323,40 @@ def test_script_edit_without_an_editor(
         f"Error: Set $EDITOR (e.g. export EDITOR=nano), or edit {isolated_home / 'script.toml'} "
         "yourself and run `followup script check`.\n"
     )
+
+
+def test_a_comma_before_one_or_two_digits_is_refused_unless_it_is_said_to_be_decimal() -> None:
+    """ "12,50" is EUR 12.50 in most of Europe and a typo in the US: never stored as 1,250."""
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["contact", "add", "Bob Ray", "--phone", "555-010-0102"]).exit_code == 0
+    )
+    result = runner.invoke(app, ["log", "sale", "Bob", "--amount", "12,50"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: '12,50' is ambiguous: if the comma is a decimal point, say --decimal-comma.\n",
+    )
+    result = runner.invoke(app, ["log", "sale", "Bob", "--amount", "1,2,3"])
+    assert result.exit_code == 2 and "'1,2,3' is not an amount" in result.stderr
+    result = runner.invoke(app, ["log", "sale", "Bob", "--amount", "12,50", "--decimal-comma"])
+    assert result.exit_code == 0 and "Logged sale ($12.50)" in result.stdout
+    result = runner.invoke(app, ["log", "sale", "Bob", "--amount", "$1,299.50"])
+    assert result.exit_code == 0 and "Logged sale ($1,299.50)" in result.stdout
+    assert query("SELECT amount_cents FROM interaction ORDER BY id") == [(1250,), (129950,)]
+
+
+def test_an_import_refuses_ambiguous_comma_amounts_row_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text(
+        "order,date,email,total\n1,2026-11-20,a@example.com,€129,90\n2,2026-11-20,b@example.com,45\n".replace(
+            "€129,90", '"€129,90"'
+        )
+    )
+    result = CliRunner().invoke(app, ["import", str(path)])
+    assert result.exit_code != 0
+    assert query("SELECT external_id, amount_cents FROM interaction") == [("2", 4500)]
+    rejects = (tmp_path / "eu.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "'€129,90' is ambiguous: if the comma is a decimal point, say --decimal-comma" in rejects
+    result = CliRunner().invoke(app, ["import", str(path), "--decimal-comma", "--source", "eu"])
+    assert result.exit_code == 0, result.stderr
+    assert ("1", 12990) in query("SELECT external_id, amount_cents FROM interaction")

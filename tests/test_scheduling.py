@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from typing import Any
 
 import pytest
 
@@ -194,3 +195,25 @@ def test_the_rules_calendar_reaches_parse_when() -> None:
     calendar = parse_rules(data, "rules.toml").calendar
     assert calendar == SIX_DAY_WEEK
     assert parse_when("+2wd", dt.date(2026, 11, 26), calendar=calendar) == SAT
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"calendar": {"holidays": None}},
+            'rules.toml: calendar.holidays must be a list like ["2026-12-25"].',
+        ),
+        (
+            {"keep_in_touch": {"purpose": None}},
+            'rules.toml: keep_in_touch.purpose must be text like "Check in by {action}".',
+        ),
+    ],
+)
+def test_rules_values_of_the_wrong_type_are_clean_errors(
+    data: dict[str, Any], message: str
+) -> None:
+    """Found by the rules fuzzer: holidays = null was a TypeError, a null purpose read "None"."""
+    with pytest.raises(ConfigError) as caught:
+        parse_rules(data, "rules.toml")
+    assert str(caught.value) == message

@@ -95,6 +95,9 @@ def log(
     amount: Annotated[
         str | None, typer.Option("--amount", "-a", help="Sale amount, e.g. 129.00.", metavar="N")
     ] = None,
+    decimal_comma: Annotated[
+        bool, typer.Option("--decimal-comma", help="Read the amount as 12,50 or 1.299,50.")
+    ] = False,
     note: Annotated[
         str | None, typer.Option("--note", "-n", help="A note to keep with it.")
     ] = None,
@@ -119,7 +122,7 @@ def log(
 
     day = today()
     occurred = when(on, future=False) if on else day
-    cents = parse_amount(amount)
+    cents = parse_amount(amount, decimal_comma=decimal_comma)
     db, rule_set = database(ctx), rules()
     with db.transaction() as tx:
         result = log_interaction(
