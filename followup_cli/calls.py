@@ -24,7 +24,7 @@ from typing import Any
 from followup_cli import script as sc
 from followup_cli.config import Settings
 from followup_cli.contacts import add_contact, describe, resolve
-from followup_cli.enums import Channel, Priority, Status
+from followup_cli.enums import Channel, Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
     DoneResult,
@@ -57,16 +57,12 @@ from followup_cli.values import ID_RE
 IN_PROGRESS = "in-progress"
 INTERRUPTED = "interrupted"
 COMPLETED = "completed"
-MAKE_IT_RIGHT = "make-it-right"
 REVIEW_LINK = "review-link"
 REFERRAL_INTRO = "referral-intro"
 REFERRAL_THANKS = "referral-thanks"
 
-# What a call's answers lead to, as cadence rules: planned by the same planner as a sale's.
-MAKE_IT_RIGHT_RULE = CadenceRule(
-    name=MAKE_IT_RIGHT, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
-    purpose="Make it right {action}", priority=Priority.HIGH,
-)  # fmt: skip
+# What a call's answers lead to, as cadence rules: planned by the same planner as a sale's
+# (make it right is followups.MAKE_IT_RIGHT_RULE, for every negative outcome).
 REVIEW_LINK_RULE = CadenceRule(
     name=REVIEW_LINK, on=(), after=Offset(0, "d"), channels=(), purpose="Send the review link"
 )
@@ -518,19 +514,14 @@ def finish_call(
     result_outcome = sc.outcome(a.label for a in answers)
     call = call.replace(status=COMPLETED, outcome=result_outcome)
     update(tx, CallRow.TABLE, call.id, {"status": COMPLETED, "outcome": result_outcome})
-    done = complete(tx, followup.id, today=today, now=now, rules=rules, outcome=result_outcome)
+    words = [f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"]
+    done = complete(
+        tx, followup.id, today=today, now=now, rules=rules, outcome=result_outcome, said=words
+    )
     result = CallResult(call, contact, done.followup, done, outcome=result_outcome)
+    result.make_it_right, result.notes = done.make_it_right, done.notes
     if result_outcome == "negative":
-        result.words = [
-            f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"
-        ]
-        try:
-            result.make_it_right = schedule_consequence(
-                tx, contact, MAKE_IT_RIGHT_RULE, today, rules=rules, today=today,
-                note="They said: " + "; ".join(result.words),
-            )  # fmt: skip
-        except Conflict as exc:
-            result.notes.append(f"No make-it-right follow-up scheduled: {exc}")
+        result.words = words
     return result
 
 

@@ -50,6 +50,7 @@ from followup_cli.store.sql.followups import (
     DELETE_FOLLOWUP_SQL,
     DROP_PROSPECTS_SQL,
     LAST_CONTACTED_SQL,
+    RESOLVE_COMPLAINT_SQL,
 )
 from followup_cli.values import check_channel, split_csv_set
 
@@ -61,6 +62,14 @@ KIND_NAMES = ", ".join(k.value for k in InteractionKind)
 OUTCOME_NAMES = ", ".join(o.value for o in Outcome)
 KEEP_IN_TOUCH = "keep-in-touch"
 MANUAL = "manual"
+
+# A negative outcome, however it was recorded (a call's answers or `done --outcome negative`),
+# leads to a high-priority call the next working day to put it right.
+MAKE_IT_RIGHT = "make-it-right"
+MAKE_IT_RIGHT_RULE = CadenceRule(
+    name=MAKE_IT_RIGHT, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
+    purpose="Make it right {action}", priority=Priority.HIGH,
+)  # fmt: skip
 
 
 def reach_of(contact: ContactRow) -> Reach:
@@ -205,6 +214,8 @@ def log_interaction(
     result = LogResult(contact, interaction, Scheduling())
     if kind == InteractionKind.SALE:
         result.cancelled = _drop_prospect_followups(tx, contact, on, today)
+    if kind == InteractionKind.RESOLVED:
+        result.completed = _close_complaint(tx, contact, on)
     if kind in OUTREACH_CHANNEL:
         result.completed = _complete_by_outreach(tx, contact, kind, on, rules)
         result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=on)
@@ -231,6 +242,17 @@ def _drop_prospect_followups(
     }  # fmt: skip
     dropped = [FollowUpRow.from_row(row) for row in tx.rows(DROP_PROSPECTS_SQL, params)]
     return sorted(dropped, key=lambda f: (f.due_on, f.id))
+
+
+def _close_complaint(tx: Tx, contact: ContactRow, on: dt.date) -> list[FollowUpRow]:
+    """The complaint is resolved: its pending follow-ups (and make-it-right calls) are done."""
+    params = {
+        "contact": contact.id, "on": on, "note": f"Complaint resolved on {on.isoformat()}",
+        "done": Status.DONE.value, "pending": Status.PENDING.value,
+        "make_it_right": MAKE_IT_RIGHT, "complaint": InteractionKind.COMPLAINT.value,
+    }  # fmt: skip
+    closed = [FollowUpRow.from_row(row) for row in tx.rows(RESOLVE_COMPLAINT_SQL, params)]
+    return sorted(closed, key=lambda f: (f.due_on, f.id))
 
 
 def _complete_by_outreach(
@@ -353,6 +375,8 @@ class DoneResult:
     switched_to: str | None = None  # no answer too often: moved to this channel
     gave_up: bool = False  # no answer and no other channel left
     keep_in_touch: FollowUpRow | None = None
+    make_it_right: FollowUpRow | None = None  # a negative outcome: the call to put it right
+    notes: list[str] = field(default_factory=list)  # why a make-it-right call was not scheduled
 
 
 def check_outcome(outcome: str | None) -> str | None:
@@ -373,8 +397,10 @@ def complete(
     rules: RuleSet,
     outcome: str | None = None,
     note: str | None = None,
+    said: Sequence[str] = (),
 ) -> DoneResult:
-    """Mark a follow-up done; ``no-answer`` applies the retry rule instead."""
+    """Mark a follow-up done; ``no-answer`` applies the retry rule instead, and ``negative``
+    schedules a make-it-right call with what they said (``said``, else the note)."""
     outcome = check_outcome(outcome)
     followup = get_pending(tx, followup_id)
     contact = get_contact(tx, followup.contact_id)
@@ -391,6 +417,14 @@ def complete(
     insert(tx, InteractionRow.TABLE, outreach)
     result = DoneResult(followup, contact)
     result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
+    if outcome == Outcome.NEGATIVE:
+        words = "They said: " + "; ".join(said) if said else note
+        try:
+            result.make_it_right = schedule_consequence(
+                tx, contact, MAKE_IT_RIGHT_RULE, today, rules=rules, today=today, note=words
+            )
+        except Conflict as exc:
+            result.notes.append(f"No make-it-right follow-up scheduled: {exc}")
     return result
 
 

@@ -360,3 +360,17 @@ def test_an_import_refuses_ambiguous_comma_amounts_row_by_row(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["import", str(path), "--decimal-comma", "--source", "eu"])
     assert result.exit_code == 0, result.stderr
     assert ("1", 12990) in query("SELECT external_id, amount_cents FROM interaction")
+
+
+def test_done_negative_says_the_make_it_right_call_it_scheduled() -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"]).exit_code == 0
+    )
+    assert runner.invoke(app, ["log", "sale", "Ann", "--on", "2026-11-19"]).exit_code == 0
+    result = runner.invoke(app, ["done", "1", "--outcome", "negative", "--note", "Bent wheel"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "Done: #1 Thank-you call with Ann Lee (negative).\n"
+        "Make it right: scheduled #3 Make it right call (high priority) on Tue 2026-11-24.\n",
+    )

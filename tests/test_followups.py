@@ -89,11 +89,44 @@ def test_complaint_and_resolution(tx: Tx, rules: RuleSet) -> None:
     log_interaction(tx, "Ann", "complaint", on=friday, today=friday, now=NOW, rules=rules)
     (followup,) = fetch(tx, FollowUpRow)
     assert (followup.channel, followup.due_on, followup.priority) == ("phone", MON, 1)
-    log_interaction(tx, "Ann", "resolved", on=MON, today=MON, now=NOW, rules=rules)
-    assert pending(tx)[1:] == [
+    result = log_interaction(tx, "Ann", "resolved", on=MON, today=MON, now=NOW, rules=rules)
+    assert [(f.id, f.status, f.note) for f in result.completed] == [
+        (followup.id, "done", "Complaint resolved on 2026-11-23")
+    ]
+    assert pending(tx) == [
         ("resolved-check", "email", dt.date(2026, 11, 25)),
         ("resolved-note", "mail", dt.date(2026, 11, 30)),
     ]
+
+
+def test_a_negative_done_schedules_make_it_right_as_a_negative_call_does(
+    tx: Tx, rules: RuleSet
+) -> None:
+    """`done --outcome negative` has the call's consequence: a high-priority call the next
+    working day, with what was noted; resolving the complaint later closes it."""
+    make_contact(tx)
+    (call,) = log_interaction(
+        tx, "Ann", "sale", on=dt.date(2026, 11, 20), today=MON, now=NOW, rules=rules
+    ).scheduling.scheduled[:1]
+    done = complete(
+        tx, call.id, today=MON, now=NOW, rules=rules, outcome="negative", note="Wheel was bent"
+    )
+    fix = done.make_it_right
+    assert fix is not None
+    assert (fix.rule, fix.channel, fix.priority, fix.due_on, fix.note) == (
+        "make-it-right",
+        "phone",
+        1,
+        dt.date(2026, 11, 24),
+        "Wheel was bent",
+    )
+    positive = schedule(tx, "Ann", MON, today=MON, channel="phone")
+    assert (
+        complete(tx, positive.id, today=MON, now=NOW, rules=rules, outcome="positive").make_it_right
+        is None
+    )
+    result = log_interaction(tx, "Ann", "resolved", on=MON, today=MON, now=NOW, rules=rules)
+    assert fix.id in [f.id for f in result.completed]
 
 
 def test_outreach_completes_the_pending_follow_up_in_that_channel(tx: Tx, rules: RuleSet) -> None:

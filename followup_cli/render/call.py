@@ -87,20 +87,10 @@ def result(call: CallResult) -> None:
         _print(
             _text("Call outcome: ") + _text(call.outcome, style=LABEL_STYLE.get(call.outcome, ""))
         )
-    plain.done(call.done)
+    plain.done(call.done)  # the outcome, and the make-it-right call a negative one led to
     if call.make_it_right is not None:
-        f = call.make_it_right
-        _print(
-            _text(
-                f"Make it right: scheduled {plain.followup_line(f)} (high priority) on "
-                f"{plain.day(f.due_on)}.",
-                style="bold red",
-            )
-        )
         for words in call.words:
             _print(_text(f"  They said {words}"))
-    for note in call.notes:
-        _print(_text(note, style="yellow"))
 
 
 def script_table(script: Script) -> None:

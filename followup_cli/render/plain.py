@@ -200,3 +200,8 @@ def done(result: DoneResult) -> None:
         say(f"Done: {line}{outcome}.")
     if result.keep_in_touch is not None:
         say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
+    if result.make_it_right is not None:
+        fix = result.make_it_right
+        say(f"Make it right: scheduled {followup_line(fix)} (high priority) on {day(fix.due_on)}.")
+    for note in result.notes:
+        say(note)

@@ -32,3 +32,13 @@ DROP_PROSPECTS_SQL = (
     drop_prospects_sql("SELECT :contact AS contact_id, :on AS occurred_on")
     + f" RETURNING {FollowUpRow.COLUMNS}"
 )
+
+# A resolved complaint closes what the complaint set going: the complaint's own follow-ups
+# and any make-it-right call. The rows it closed come back to be shown.
+RESOLVE_COMPLAINT_SQL = (
+    "UPDATE followup SET status = :done, completed_on = :on, note = :note"
+    " WHERE contact_id = :contact AND status = :pending AND (rule = :make_it_right"
+    " OR interaction_id IN (SELECT i.id FROM interaction i"
+    " WHERE i.contact_id = :contact AND i.kind = :complaint))"
+    f" RETURNING {FollowUpRow.COLUMNS}"
+)
