@@ -5,8 +5,9 @@ Why it is built this way:
   memory stays flat whether the export has ten rows or ten million, and no ORM object is
   ever built (SQLite goes through the standard ``sqlite3`` module, in a read
   transaction, ``Database.reading``; PostgreSQL through a server-side cursor).
-- Formula-safe (OWASP "CSV Injection"): a customer's name or answer is untrusted text, so a
-  text cell that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF gets a leading single
+- Formula-safe (OWASP "CSV Injection", ``files.formula_safe``): a customer's name or answer is
+  untrusted text, so a text cell that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF (or
+  a full-width look-alike, or any of them behind zero-width characters) gets a leading single
   quote. Only text columns are checked, so numbers and dates stay plain numbers and dates
   (a refund of -12.50 stays a number; a phone number "+1 555 0100" is text and is escaped).
 - Every export is ordered by id, so the database reads rows in storage order and never sorts.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from followup_cli.errors import InvalidInput
+from followup_cli.files import formula_safe
 from followup_cli.scheduling import purpose_for
 from followup_cli.store.sql import ALL_STATUSES
 
@@ -33,18 +35,9 @@ BATCH_SIZE = 5000
 # 1M-row database. Capped, because mapped pages count in the export's peak memory.
 EXPORT_MMAP_BYTES = 48 << 20
 UTF8_BOM = "\ufeff"
-# Characters that make a spreadsheet read a cell as a formula (or split it into a new row).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # Column types: how a value goes from the database into a CSV cell.
 TEXT, NUMBER, DATE, BOOL, MONEY, PURPOSE = "text", "number", "date", "bool", "money", "purpose"
-
-
-def formula_safe(value: str | None) -> str | None:
-    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
-    if value and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

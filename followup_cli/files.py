@@ -1,8 +1,10 @@
-"""Files the owner's data goes into are created readable by the owner only (0600)."""
+"""Files the owner's data goes into: created readable by the owner only (0600), and the text
+cells of the spreadsheets among them (exports, the import's rejects) formula-safe."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import IO
 
@@ -28,3 +30,16 @@ def open_private(path: Path, mode: str = "w", **kwargs: object) -> IO[str]:
 def write_private_text(path: Path, text: str) -> None:
     with open_private(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+# A cell a spreadsheet would run as a formula (or split into a new row): it starts with one of
+# = + - @ tab CR LF, or their full-width look-alikes, maybe behind zero-width or BOM
+# characters that hide them (OWASP "CSV Injection").
+_FORMULA = re.compile("^[\u200b\u200c\u200d\u2060\ufeff]*[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
+
+
+def formula_safe(value: str | None) -> str | None:
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
+    if value and _FORMULA.match(value):
+        return "'" + value
+    return value

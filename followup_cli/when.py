@@ -82,6 +82,9 @@ def _parse_calendar_date(text: str, today: dt.date, future: bool) -> dt.date:
     has_separator = re.search(r"\d[/.\-]\d", text) is not None
     if not (has_month_name or has_separator):
         raise ValueError(text)
+    # Without a four-digit year, dateutil reads a day past 31 as a year ("dec 32" is 2032).
+    if not re.search(r"\d{4}", text) and any(int(n) > 31 for n in re.findall(r"\d+", text)):
+        raise InvalidInput(f"{text!r} has no such day: days run from 1 to 31, e.g. dec 31.")
     default = dt.datetime(today.year, today.month, today.day)
     try:
         parsed = parser.parse(text, default=default, fuzzy=False).date()

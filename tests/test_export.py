@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from followup_cli import export
 from followup_cli.cli import app
+from followup_cli.files import formula_safe
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import insert
 
@@ -147,11 +148,11 @@ def test_no_cell_can_run_as_a_formula(world: Database) -> None:
 
 
 def test_formula_safe_helper() -> None:
-    assert export.formula_safe("=1") == "'=1"
-    assert export.formula_safe("\nx") == "'\nx"
-    assert export.formula_safe("Ann") == "Ann"
-    assert export.formula_safe("") == ""
-    assert export.formula_safe(None) is None
+    assert formula_safe("=1") == "'=1"
+    assert formula_safe("\nx") == "'\nx"
+    assert formula_safe("Ann") == "Ann"
+    assert formula_safe("") == ""
+    assert formula_safe(None) is None
 
 
 def test_values_of_each_kind(world: Database) -> None:

@@ -817,3 +817,40 @@ def test_a_new_persons_preferred_channel_comes_from_their_first_row(
         ("pat@example.com", "555-010-0303", "phone"),
         ("txt@example.com", "555-010-0304", "text"),
     ]
+
+
+def test_an_unclosed_quote_is_an_error_not_a_short_import(db: Database, tmp_path: Path) -> None:
+    """A 1,000-row file with one unclosed quote on line 11 once imported 9 sales, exit 0."""
+    lines = ["order,date,name,email"]
+    lines += [f"{n},2026-11-20,Customer {n},c{n}@example.com" for n in range(1, 1000)]
+    lines[10] = '10,2026-11-20,"Dee, the 5,dee@example.com'
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run(str(path))
+    assert (result.exit_code, result.stderr) == (
+        6,  # the import failed, as for any file that cannot be read
+        f"Error: {path}, line 11: a quoted field opened on this line runs on for 990 lines "
+        '(to line 1000); check for a missing closing quote, e.g. "Dee, the 5. '
+        "Nothing was imported.\n",
+    )
+    assert q(db, "SELECT COUNT(*) FROM interaction") == [(0,)]
+
+
+def test_the_rejects_file_is_formula_safe_and_keeps_line_and_reason_in_their_columns(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "evil.csv"
+    path.write_text(
+        "order,date,email\n"
+        '1,not a date,"=HYPERLINK(""http://evil.example"",""x"")"\n'
+        "2,2026-11-20,a@example.com,=cmd|' /C calc'!A0,@SUM(1)\n"  # two extra cells
+        "3,2026-11-20,\uff1dfull@width\n"
+    )
+    assert run(str(path)).exit_code == 5
+    with (tmp_path / "evil.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["order", "date", "email", "(extra 1)", "(extra 2)", "line", "reason"]
+    assert rows[1][2] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[2][3:6] == ["'=cmd|' /C calc'!A0", "'@SUM(1)", "3"]
+    assert rows[3][2] == "'\uff1dfull@width" and rows[3][5] == "4"
+    assert all(len(row) == 7 for row in rows)

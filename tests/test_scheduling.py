@@ -217,3 +217,12 @@ def test_rules_values_of_the_wrong_type_are_clean_errors(
     with pytest.raises(ConfigError) as caught:
         parse_rules(data, "rules.toml")
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("typed", ["dec 32", "12/32", "32 dec", "friday 32", "dec 45"])
+def test_a_day_past_31_is_refused_not_read_as_a_year(typed: str) -> None:
+    """dateutil read "dec 32" as Dec 2032: a snooze six years out, without a word."""
+    with pytest.raises(InvalidInput) as caught:
+        parse_when(typed, MON, calendar=MON_TO_FRI)
+    assert str(caught.value) == f"{typed!r} has no such day: days run from 1 to 31, e.g. dec 31."
+    assert parse_when("dec 31", MON, calendar=MON_TO_FRI) == dt.date(2026, 12, 31)

@@ -77,6 +77,12 @@ def bad_line(binary: IO[bytes], encoding: str) -> int:
     return 0
 
 
+# A quote left open swallows every later line into one field; csv reads on to the end of the
+# file without a word. No real export has a cell this long or a record this tall.
+MAX_RECORD_LINES = 20
+MAX_CELL_CHARS = 10_000
+
+
 def records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str] | None]]:
     """(line, cells) for each record; the header first (as cells), blank records skipped."""
     if fmt == "jsonl":
@@ -104,6 +110,12 @@ def records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str
     try:
         for cells in reader:
             start, last = last + 1, reader.line_num
+            if last - start >= MAX_RECORD_LINES or any(len(c) > MAX_CELL_CHARS for c in cells):
+                raise ImportFailed(
+                    f"{label}, line {start}: a quoted field opened on this line runs on for "
+                    f"{last - start + 1} lines (to line {last}); check for a missing closing "
+                    'quote, e.g. "Dee, the 5. Nothing was imported.'
+                )
             if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):
                 continue
             yield start, cells

@@ -78,15 +78,19 @@ def default_rejects(source: Input) -> Path:
 
 def write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None:
     """The original rows, plus the line they came from and why they were refused (0600)."""
-    from followup_cli.files import open_private
+    from followup_cli.files import formula_safe, open_private
 
+    width = max([len(header), *(len(r.cells) for r in rejects)])
+    extra = [f"(extra {n})" for n in range(1, width - len(header) + 1)]  # unquoted commas
     try:
         with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([*header, "line", "reason"])
+            writer.writerow([*header, *extra, "line", "reason"])
             for reject in rejects:
-                cells = reject.cells + [""] * (len(header) - len(reject.cells))
-                writer.writerow([*cells, reject.line, reject.reason])
+                cells = reject.cells + [""] * (width - len(reject.cells))
+                # The cells are untrusted and the file opens in a spreadsheet: formula-safe.
+                safe = [formula_safe(cell) for cell in cells]
+                writer.writerow([*safe, reject.line, formula_safe(reject.reason)])
     except OSError as exc:
         raise ImportFailed(
             f"Cannot write the rejects file {path}: {exc.strerror}; choose one with --rejects."
