@@ -11,10 +11,12 @@ from typing import IO
 PRIVATE_MODE = 0o600
 
 
-def create_private(path: Path) -> None:
-    """Create ``path`` (and its folder) with mode 0600 if it does not exist yet."""
+def create_private(path: Path, *, exclusive: bool = False) -> None:
+    """Create ``path`` (and its folder) with mode 0600 if it does not exist yet; ``exclusive``
+    refuses an existing file or symlink (FileExistsError) instead of opening it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE)
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_EXCL | os.O_NOFOLLOW if exclusive else 0)
+    fd = os.open(path, flags, PRIVATE_MODE)
     os.close(fd)
     os.chmod(path, PRIVATE_MODE)
 

@@ -374,3 +374,13 @@ def test_done_negative_says_the_make_it_right_call_it_scheduled() -> None:
         "Done: #1 Thank-you call with Ann Lee (negative).\n"
         "Make it right: scheduled #3 Make it right call (high priority) on Tue 2026-11-24.\n",
     )
+
+
+def test_a_database_url_never_shows_its_password_and_a_dead_server_is_one_line() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", "postgresql+nodriver://u:S3CRETPW@127.0.0.1/x", "today"])
+    assert result.exit_code == 1 and "S3CRETPW" not in result.stderr
+    assert result.stderr.startswith("Error: Cannot use database URL 'postgresql+nodriver://u:***@")
+    result = runner.invoke(app, ["--db", "postgresql+psycopg://u:S3CRETPW@127.0.0.1:1/x", "today"])
+    assert result.exit_code == 1 and "S3CRETPW" not in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: Database error: ")

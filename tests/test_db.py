@@ -114,6 +114,7 @@ def test_opening_an_older_database_backs_it_up_and_says_so_once(tmp_path: Path) 
 
     copy = tmp_path / "old.db"
     shutil.copy(FIXTURE_0001, copy)
+    copy.chmod(0o600)  # (a copy others can read is made private, and says so: test_permissions)
     runner = CliRunner()
     first = runner.invoke(app, ["--db", str(copy), "contact", "list", "--json"])
     assert first.exit_code == 0, first.stderr

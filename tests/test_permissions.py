@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
+from followup_cli.config import to_url
 
 pytestmark = pytest.mark.sqlite_only  # file modes and paths of SQLite files
 
@@ -202,3 +204,90 @@ def test_a_path_under_a_file_is_refused(isolated_home: Path) -> None:
     line = one_clear_line(["--db", str(plain / "followup.db"), "today"])
     assert "not a folder" in line
     assert plain.read_text() == "x"
+
+
+@pytest.mark.sqlite_only
+def test_a_database_others_can_read_is_made_private_saying_so_once(tmp_path: Path) -> None:
+    """An existing 0644 database (and its WAL and SHM) stayed 0644; now followup takes it over."""
+    from followup_cli.store import Database
+
+    path = tmp_path / "shop.db"
+    db, _ = Database.open(to_url(str(path)))
+    with db.transaction() as tx:
+        tx.execute("CREATE TABLE scratch (x INTEGER)")  # leave a WAL behind the open handle
+    db.dispose()
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists():
+            file.chmod(0o644)
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", str(path), "today"])
+    assert first.exit_code == 0, first.stderr
+    assert first.stderr == f"Made {path} readable by you only: others could read it.\n"
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists():
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert runner.invoke(app, ["--db", str(path), "today"]).stderr == ""
+
+
+@pytest.mark.sqlite_only
+def test_backups_never_overwrite_or_follow_anything(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"]).exit_code == 0
+    )
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    precious.chmod(0o644)
+    link = tmp_path / "backup.db"
+    link.symlink_to(precious)
+    result = runner.invoke(app, ["backup", str(link)])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {link} exists already; backups never overwrite anything, so choose a new name "
+        "(or a folder).\n",
+    )
+    assert precious.read_text() == "keep me"
+    assert stat.S_IMODE(precious.stat().st_mode) == 0o644  # not truncated, not chmod-ed
+    db_path = Path(os.environ["FOLLOWUP_DB"])
+    result = runner.invoke(app, ["backup", str(db_path)])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {db_path} is the database itself; choose another file.\n",
+    )
+    # two backups in the same second (the default name) never share a file
+    first = runner.invoke(app, ["backup"])
+    second = runner.invoke(app, ["backup"])
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout != second.stdout
+    assert not list(tmp_path.rglob("*.partial")) and not list(db_path.parent.glob(".*partial*"))
+
+
+@pytest.mark.sqlite_only
+def test_restore_checks_the_backup_first_and_keeps_every_safety_copy(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"]).exit_code == 0
+    )
+    db_path = Path(os.environ["FOLLOWUP_DB"])
+    good = tmp_path / "good.db"
+    assert runner.invoke(app, ["backup", str(good)]).exit_code == 0
+    newer = tmp_path / "newer.db"
+    shutil.copy(good, newer)
+    con = sqlite3.connect(newer)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    before = db_path.read_bytes()
+    result = runner.invoke(app, ["restore", str(newer), "--yes"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {newer} is at schema '9999', which this followup cannot open (a newer "
+        "followup's, or another program's); nothing was replaced.\n",
+    )
+    assert db_path.read_bytes() == before
+    assert not list(db_path.parent.glob("*.before-restore-*"))
+    # two restores in the same second: two safety copies, neither overwritten
+    assert runner.invoke(app, ["restore", str(good), "--yes"]).exit_code == 0
+    assert runner.invoke(app, ["restore", str(good), "--yes"]).exit_code == 0
+    assert len(list(db_path.parent.glob("*.before-restore-*"))) == 2
+    assert not Path(f"{good}-wal").exists() and not Path(f"{good}-shm").exists()

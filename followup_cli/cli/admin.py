@@ -88,8 +88,11 @@ def backup(
         from followup_cli.errors import InvalidInput
 
         raise InvalidInput("Backups are for SQLite databases; use pg_dump for PostgreSQL.")
-    target = path or db.path.with_name(f"{db.path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.db")
-    written = db.backup_to(target.expanduser())
+    if path is None:  # a name of our own: the next free one if two backups share a second
+        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
+        written = db.backup_to(db.path.with_name(f"{db.path.stem}-{stamp}.db"), unique=True)
+    else:
+        written = db.backup_to(path.expanduser())
     plain.say(f"Backup written to {written}")
 
 

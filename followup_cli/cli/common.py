@@ -32,6 +32,8 @@ def database(ctx: typer.Context) -> Database:
             f"Upgraded the database from schema {notice.from_revision} to "
             f"{notice.to_revision}{backup}."
         )
+    if db.tightened:
+        plain.warn(f"Made {db.path} readable by you only: others could read it.")
     obj["database"] = db
     ctx.find_root().call_on_close(db.dispose)  # close pooled connections when the command ends
     return db

@@ -13,6 +13,8 @@ everyday path.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from followup_cli.config import sqlite_path
 from followup_cli.errors import DatabaseError, InvalidInput
-from followup_cli.files import create_private
+from followup_cli.files import PRIVATE_MODE, create_private
 from followup_cli.store.tx import PostgresTx, SqliteTx, Tx
 
 if TYPE_CHECKING:
@@ -75,9 +77,25 @@ def _check_sqlite_file(path: Path) -> bool:
     return False
 
 
-def _writable(path: Path) -> bool:
-    import os
+def _make_private(path: Path) -> bool:
+    """A database (and its -wal and -shm) that others can read becomes the owner's only
+    (0600), as every file followup creates is; True if that changed anything."""
+    changed = False
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                os.chmod(file, PRIVATE_MODE)
+            except OSError:
+                continue  # not ours to change: it stays as it is
+            changed = True
+    return changed
 
+
+def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
@@ -93,10 +111,14 @@ def file_mark(path: Path) -> int | None:
         return None
 
 
-def _sqlite_revision(path: Path) -> str | None:
-    """The Alembic revision stored in a SQLite file, read with the standard library only."""
+def _sqlite_revision(path: Path, *, immutable: bool = False) -> str | None:
+    """The Alembic revision stored in a SQLite file, read with the standard library only.
+
+    ``immutable`` reads a file nobody is writing (a backup) without creating -wal or -shm
+    files beside it."""
+    mode = "ro&immutable=1" if immutable else "ro"
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        con = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             tables = {
                 row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -134,7 +156,7 @@ def make_engine(url: str) -> Engine:
         try:
             return create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # a missing driver, a malformed URL
-            raise DatabaseError(f"Cannot use database URL {url!r}: {exc}") from None
+            raise DatabaseError(f"Cannot use database URL {masked(url)!r}: {masked(exc)}") from None
 
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -157,6 +179,7 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         self._engine: Engine | None = None
+        self.tightened = False  # opening it made a file others could read private
 
     @property
     def engine(self) -> Engine:
@@ -176,14 +199,19 @@ class Database:
             return _sqlite_revision(self.path) if self.path.exists() else None
         from sqlalchemy import inspect, text
 
-        with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("alembic_version"):
+                    return None
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception as exc:  # an unreachable server, a missing database, a wrong password
+            raise _translated(exc) from None
 
     def ensure_schema(self) -> UpgradeNotice | None:
         """Create a new database, or upgrade an older one after writing a backup beside it."""
         existed = _check_sqlite_file(self.path) if self.path is not None else True
+        if existed and self.path is not None:
+            self.tightened = _make_private(self.path)
         current = self.revision() if existed else None
         if current == SCHEMA_REVISION:
             return None
@@ -196,7 +224,7 @@ class Database:
         if current is not None and self.path is not None:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             backup = self.path.with_name(f"{self.path.name}.before-{SCHEMA_REVISION}-{stamp}")
-            self.backup_to(backup)
+            backup = self.backup_to(backup, unique=True)
         self.upgrade()
         if current is None:
             return None
@@ -273,24 +301,37 @@ class Database:
         finally:
             con.close()
 
-    def backup_to(self, target: Path) -> Path:
-        """A consistent copy through SQLite's online backup API, safe while others write."""
+    def backup_to(self, target: Path, *, unique: bool = False) -> Path:
+        """A consistent copy through SQLite's online backup API, safe while others write.
+
+        Nothing is ever overwritten: an existing file or symlink at ``target`` is refused (or,
+        with ``unique``, the copy takes the next free name, ``-2``, ``-3``...), and so is the
+        database itself. The copy is written beside ``target`` under a temporary name and
+        linked into place only when complete, so a failed or killed backup leaves nothing
+        that looks like one.
+        """
         if self.path is None:
             raise DatabaseError("Backups are for SQLite databases; use pg_dump for PostgreSQL.")
-        if target.exists() and target.is_dir():
+        if target.is_dir():
             target = target / f"{self.path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.db"
+        if target.exists() and self.path.exists() and os.path.samefile(target, self.path):
+            raise DatabaseError(f"{target} is the database itself; choose another file.")
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
         try:
-            create_private(target)
+            create_private(temporary, exclusive=True)
             source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-            dest = sqlite3.connect(target)
+            dest = sqlite3.connect(temporary)
             try:
                 source.backup(dest)
             finally:
                 dest.close()
                 source.close()
+            return _link_free(temporary, target, unique)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"Cannot write the backup {target}: {exc}") from None
-        return target
+        finally:
+            for leftover in (temporary, Path(f"{temporary}-journal")):
+                leftover.unlink(missing_ok=True)
 
     def compact(self) -> None:
         """Rewrite the file without free pages and empty the WAL, so erased rows leave no trace."""
@@ -334,9 +375,38 @@ def _translated(exc: Exception) -> Exception:
     return exc
 
 
+def _link_free(written: Path, target: Path, unique: bool) -> Path:
+    """Give the finished copy its name without ever replacing a file (a hard link fails if
+    the name is taken, where a rename would overwrite)."""
+    for number in range(1, 1000):
+        name = target if number == 1 else target.with_name(f"{target.stem}-{number}{target.suffix}")
+        try:
+            os.link(written, name)
+            return name
+        except FileExistsError:
+            if not unique:
+                raise DatabaseError(
+                    f"{target} exists already; backups never overwrite anything, so choose "
+                    "a new name (or a folder)."
+                ) from None
+    raise DatabaseError(f"No free name for a backup beside {target}.")
+
+
+_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)[^@\s]*@|(password=)\S+", re.IGNORECASE)
+
+
+def masked(text: object) -> str:
+    """A message or URL without the password in it, and on one line (a driver's message can
+    run over several, and quote the rows it was given)."""
+    first = (str(text).strip().splitlines() or [""])[0]
+    return _PASSWORD.sub(
+        lambda m: (m.group(1) or m.group(2)) + "***" + ("@" if m.group(1) else ""), first
+    )
+
+
 def translate_operational_error(exc: Exception) -> DatabaseError:
     """Turn a driver error into one line that says what to do."""
-    message = str(getattr(exc, "orig", exc))
+    message = masked(getattr(exc, "orig", exc))
     if "locked" in message or "busy" in message:
         return DatabaseError(
             "The database is busy: another followup command is writing. Try again in a minute."
@@ -356,13 +426,23 @@ def restore_backup(db: Database, source: Path) -> Path:
         raise DatabaseError("Restore is for SQLite databases; use pg_restore for PostgreSQL.")
     if not source.is_file():
         raise DatabaseError(f"No backup file at {source}.")
-    if _sqlite_revision(source) is None:
+    with source.open("rb") as fh:
+        header = fh.read(16)
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{source} is not a SQLite file, so not a followup backup.")
+    revision = _sqlite_revision(source, immutable=True) if header else None
+    if revision is None:
         raise DatabaseError(f"{source} is an empty database, not a followup backup.")
+    if revision not in KNOWN_REVISIONS:
+        raise DatabaseError(
+            f"{source} is at schema {revision!r}, which this followup cannot open (a newer "
+            "followup's, or another program's); nothing was replaced."
+        )
     _check_sqlite_file(db.path)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    saved = db.backup_to(db.path.with_name(f"{db.path.name}.before-restore-{stamp}"))
+    saved = db.backup_to(db.path.with_name(f"{db.path.name}.before-restore-{stamp}"), unique=True)
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        src = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)
         dest = sqlite3.connect(db.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             src.backup(dest)
