@@ -3,10 +3,14 @@ cells of the spreadsheets among them (exports, the import's rejects) formula-saf
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 PRIVATE_MODE = 0o600
 
@@ -21,12 +25,31 @@ def create_private(path: Path, *, exclusive: bool = False) -> None:
     os.chmod(path, PRIVATE_MODE)
 
 
-def open_private(path: Path, mode: str = "w", **kwargs: object) -> IO[str]:
-    """Open a file for writing, truncating it, with mode 0600 whatever the umask."""
+@contextmanager
+def open_private(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Write a whole file, readable by the owner only (0600) whatever the umask.
+
+    The data goes to a temporary file in the same folder, renamed over ``path`` only once it
+    is complete: a failed or interrupted write leaves the old file as it was and no half file.
+    A symbolic link at ``path`` is refused, never written through: a link planted where an
+    export or a rejects file goes would otherwise get its target overwritten.
+    """
+    if path.is_symlink():
+        raise OSError(
+            errno.ELOOP,
+            "it is a symbolic link; followup never writes through one (remove it, or choose "
+            "another path)",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_MODE)
-    os.chmod(path, PRIVATE_MODE)
-    return os.fdopen(fd, mode, **kwargs)  # type: ignore[call-overload,no-any-return]
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        os.chmod(temporary, PRIVATE_MODE)
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def write_private_text(path: Path, text: str) -> None:

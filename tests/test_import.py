@@ -854,3 +854,33 @@ def test_the_rejects_file_is_formula_safe_and_keeps_line_and_reason_in_their_col
     assert rows[2][3:6] == ["'=cmd|' /C calc'!A0", "'@SUM(1)", "3"]
     assert rows[3][2] == "'\uff1dfull@width" and rows[3][5] == "4"
     assert all(len(row) == 7 for row in rows)
+
+
+def test_rejects_and_exports_never_write_through_a_symlink(db: Database, tmp_path: Path) -> None:
+    """The README's cron reads from a shared folder: a link planted where the rejects file
+    goes had its target truncated, overwritten and chmod-ed."""
+    target = tmp_path / "victim.txt"
+    target.write_text("precious")
+    path = tmp_path / "sales.csv"
+    path.write_text("order,date,email\n1,not a date,a@example.com\n")
+    (tmp_path / "sales.rejects.csv").symlink_to(target)
+    result = run(str(path))
+    assert result.exit_code == 6
+    assert "it is a symbolic link; followup never writes through one" in result.stderr
+    assert target.read_text() == "precious"
+    export = tmp_path / "out.csv"
+    export.symlink_to(target)
+    result = runner.invoke(app, ["export", "contacts", "-o", str(export)])
+    assert result.exit_code == 1 and "symbolic link" in result.stderr
+    assert target.read_text() == "precious"
+
+
+def test_a_clean_import_removes_an_earlier_runs_rejects_file(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text("order,date,email\n1,not a date,a@example.com\n")
+    assert run(str(path)).exit_code == 5
+    rejects = tmp_path / "sales.rejects.csv"
+    assert rejects.exists()
+    path.write_text("order,date,email\n1,2026-11-20,a@example.com\n")
+    assert run(str(path)).exit_code == 0
+    assert not rejects.exists()

@@ -80,15 +80,10 @@ def _text_out(path: Path | None) -> Iterator[IO[str]]:
         return
     _check_output(path)
     try:
-        handle = open_private(path, "w", encoding="utf-8", newline="")
+        with open_private(path, "w", encoding="utf-8", newline="") as handle:
+            yield handle  # written whole or not at all: never half an export
     except OSError as exc:
         raise FollowupError(f"Cannot write {path}: {exc.strerror}.") from None
-    try:
-        with handle:
-            yield handle
-    except BaseException:
-        path.unlink(missing_ok=True)  # never leave half an export behind
-        raise
 
 
 def _write_bytes(path: Path | None, data: bytes) -> None:
@@ -107,7 +102,7 @@ def _write_bytes(path: Path | None, data: bytes) -> None:
     _check_output(path)
     try:
         with open_private(path, "wb") as fh:
-            fh.write(data)  # type: ignore[arg-type]
+            fh.write(data)
     except OSError as exc:
         raise FollowupError(f"Cannot write {path}: {exc.strerror}.") from None
 

@@ -145,10 +145,12 @@ def _stage_file(
         rejected=len(staged.rejects),
         encoding_note=note,
     )
+    path = options.rejects or default_rejects(source)
     if staged.rejects:
-        path = options.rejects or default_rejects(source)
         write_rejects(path, staged.header, staged.rejects)
         summary.rejects_path = str(path)
+    elif not options.dry_run and path.is_file() and not path.is_symlink():
+        path.unlink()  # an earlier run's rejects: this file has none, and it would mislead
     return summary
 
 
