@@ -151,7 +151,8 @@ def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
     contact = get_contact(tx, followup.contact_id)
     if followup.channel != Channel.PHONE:
         raise Conflict(
-            f"Follow-up #{followup_id} is a {followup.channel} follow-up, not a call; "
+            f"Follow-up #{followup_id} is {'an' if followup.channel[0] in 'aeiou' else 'a'} "
+            f"{followup.channel} follow-up, not a call; "
             f"mark it with `followup done {followup_id}`."
         )
     if Channel.PHONE not in reachable(contact):
@@ -510,6 +511,7 @@ def finish_call(
                 attempts=max(followup.attempts, rules.retry.max_attempts - 1)
             )
         done = retry(tx, followup, contact, today=today, rules=rules)
+        done.wrong_number = flagged
         return CallResult(call, contact, done.followup, done, phone_flagged=flagged)
     result_outcome = sc.outcome(a.label for a in answers)
     call = call.replace(status=COMPLETED, outcome=result_outcome)

@@ -36,6 +36,8 @@ def app_dir() -> Path:
 
 def database_url(option: str | None = None) -> str:
     """Resolve ``--db``, then ``FOLLOWUP_DB``, then the app folder, to a SQLAlchemy URL."""
+    if option is not None and not option.strip():
+        raise InvalidInput('--db "" names no database; give a file path or a URL, or leave it out.')
     value = option or os.environ.get(ENV_DB) or str(app_dir() / DB_FILENAME)
     return to_url(value)
 

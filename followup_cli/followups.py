@@ -376,6 +376,7 @@ class DoneResult:
     gave_up: bool = False  # no answer and no other channel left
     keep_in_touch: FollowUpRow | None = None
     make_it_right: FollowUpRow | None = None  # a negative outcome: the call to put it right
+    wrong_number: bool = False  # the call found the number wrong, not unanswered
     notes: list[str] = field(default_factory=list)  # why a make-it-right call was not scheduled
 
 

@@ -17,9 +17,18 @@ CACHE_SIZE = 20_000  # values parsed once per command; an import repeats its reg
 ID_RE = re.compile(r"^#?(\d{1,18})$")  # ``12`` or ``#12``; bounded: SQLite integers are 64-bit
 
 
+# The words the agenda's headings use ("Calls", "Notes to write") are channels too.
+CHANNEL_WORDS = {
+    "call": "phone", "calls": "phone", "emails": "email", "texts": "text", "sms": "text",
+    "note": "mail", "notes": "mail", "letter": "mail", "visits": "visit",
+}  # fmt: skip
+
+
 def check_channel(value: str, what: str = "channel") -> str:
-    """A channel name as typed (any case) -> its canonical form; InvalidInput otherwise."""
+    """A channel name as typed (any case, or a word of the agenda's headings such as "call"
+    or "note") -> its canonical form; InvalidInput otherwise."""
     value = value.strip().lower()
+    value = CHANNEL_WORDS.get(value, value)
     if value not in {c.value for c in Channel}:
         raise InvalidInput(f"Unknown {what} {value!r}; use one of {CHANNEL_NAMES}.")
     return value

@@ -99,6 +99,8 @@ def test_no_answer_and_wrong_number(ann: None) -> None:
     result = run("call", "#1", input="4\n")
     assert result.exit_code == 0, result.stderr
     assert "Wrong number: 555-010-0101 is flagged as not working." in result.output
+    assert "Wrong number: moved #1 Thank-you email with Ann Lee to email, due " in result.output
+    assert "No answer several times" not in result.output
     assert query("SELECT phone_invalid FROM contact") == [(1,)]
     assert query("SELECT channel, status FROM followup WHERE id = 1") == [("email", "pending")]
     assert query("SELECT reach, status FROM call_log ORDER BY id") == [

@@ -384,3 +384,24 @@ def test_a_database_url_never_shows_its_password_and_a_dead_server_is_one_line()
     result = runner.invoke(app, ["--db", "postgresql+psycopg://u:S3CRETPW@127.0.0.1:1/x", "today"])
     assert result.exit_code == 1 and "S3CRETPW" not in result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: Database error: ")
+
+
+def test_small_words_read_right() -> None:
+    """#16's rough edges: the agenda's words are channels, fields have their names, --db ""
+    is an error, and a wrong number is not "no answer several times"."""
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"]).exit_code == 0
+    )
+    assert runner.invoke(app, ["today", "--channel", "call"]).exit_code == 0
+    assert runner.invoke(app, ["today", "--channel", "notes"]).exit_code == 0
+    result = runner.invoke(app, ["contact", "edit", "Ann", "--every", "30d", "--prefers", "notes"])
+    assert result.stdout.splitlines()[0] == (
+        "Updated Ann Lee (#1): preferred channel, keep-in-touch interval."
+    )
+    assert query("SELECT prefers, every_days FROM contact") == [("mail", 30)]
+    result = runner.invoke(app, ["--db", "", "today"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        'Error: --db "" names no database; give a file path or a URL, or leave it out.\n',
+    )

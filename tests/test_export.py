@@ -319,7 +319,7 @@ def test_cli_export_file_is_private_with_bom(world: Database, tmp_path: Path) ->
     target = tmp_path / "contacts.csv"
     result = runner.invoke(app, ["export", "contacts", "-o", str(target), "--excel"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"Exported 8 contacts row(s) to {target}.\n"
+    assert result.stderr == f"Exported 8 rows of contacts to {target}.\n"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfid,name,")
@@ -362,7 +362,7 @@ def test_cli_export_ics(agenda_db: Tx, tmp_path: Path) -> None:
     target = tmp_path / "agenda.ics"
     result = runner.invoke(app, ["export", "ics", "--days", "14", "-o", str(target)])
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"Wrote 3 follow-up(s) to {target}.\n"
+    assert result.stderr == f"Wrote 3 follow-ups to {target}.\n"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert len(Calendar.from_ical(target.read_bytes()).walk("VEVENT")) == 3
     result = runner.invoke(app, ["export", "ics"])

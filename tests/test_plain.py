@@ -72,4 +72,8 @@ def test_empty_states() -> None:
     )
     out = io.StringIO()
     agenda([], MON, None, out)
-    assert "Log a sale with `followup log sale NAME`" in out.getvalue()
+    assert out.getvalue() == (
+        "Nothing due today (Mon 2026-11-23). Add a customer with `followup contact add NAME`, "
+        "then log a sale with `followup log sale NAME`, or import today's sales with "
+        "`followup import FILE`.\n"
+    )

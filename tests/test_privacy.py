@@ -68,7 +68,13 @@ def test_cli_forget_confirms_and_leaves_no_trace_in_the_file(isolated_home: Path
     )
     runner.invoke(app, ["log", "sale", "Zelda", "--note", "zeldas-secret-order"])
     refused = runner.invoke(app, ["contact", "forget", "Zelda"], input="n\n")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 0 and "Kept Zelda Quux (#1); nothing was erased." in refused.stdout
+    assert "Aborted" not in refused.output
+    stopped = runner.invoke(app, ["contact", "forget", "Zelda"], input="")  # end of input
+    assert (stopped.exit_code, stopped.stderr) == (
+        130,
+        "Error: Stopped before anything was changed.\n",
+    )
     result = runner.invoke(app, ["contact", "forget", "Zelda"], input="y\n")
     assert result.exit_code == 0, result.stderr
     assert "Erased Zelda Quux (#1): 1 interactions, 2 follow-ups, 0 calls." in result.stdout

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import database, now, today
+from followup_cli.cli.common import confirm, database, now, today
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -110,8 +110,9 @@ def restore(
 
     url = config.database_url((ctx.find_root().obj or {}).get("db"))
     db = Database(url)
-    if not yes:
-        typer.confirm(f"Replace {db.path or url} with {path}?", abort=True)
+    if not yes and not confirm(f"Replace {db.path or url} with {path}?"):
+        plain.say("Nothing was replaced.")
+        return
     saved = restore_backup(db, path.expanduser())
     plain.say(f"Restored {path}. The previous database is saved as {saved}.")
 

@@ -57,6 +57,16 @@ def rules() -> RuleSet:
     return load_rules()
 
 
+def confirm(question: str) -> bool:
+    """Ask yes or no; no is an answer (exit 0), end of input or Ctrl-C an interruption."""
+    from followup_cli.errors import Interrupted
+
+    try:
+        return bool(typer.confirm(plain.visible(question)))
+    except (typer.Abort, EOFError, KeyboardInterrupt):
+        raise Interrupted("Stopped before anything was changed.") from None
+
+
 def parse_id(value: str, what: str = "follow-up") -> int:
     match = ID_RE.match(value.strip())
     if not match:

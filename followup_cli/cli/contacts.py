@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.cli.common import database, rules, settings, today
+from followup_cli.cli.common import confirm, database, rules, settings, today
 from followup_cli.render import plain
 
 contact_app = typer.Typer(
@@ -169,7 +169,7 @@ def edit(
         contact, changed, kit = edit_contact_scheduled(
             tx, ref, changes, today=today(), rules=rules(), region=settings().phone_region
         )
-    what = ", ".join(changed) if changed else "nothing changed"
+    what = ", ".join(plain.FIELD_WORDS.get(f, f) for f in changed) or "nothing changed"
     plain.say(f"Updated {contact.name} (#{contact.id}): {what}.")
     if kit is not None:
         plain.say(f"  Next keep-in-touch {plain.day(kit.due_on)}")
@@ -219,8 +219,9 @@ def forget(
     with db.reading() as tx:
         contact = resolve(tx, ref)
         who, contact_ref = describe(contact), f"#{contact.id}"
-    if not yes:
-        typer.confirm(f"Erase {who} and everything about them? This cannot be undone", abort=True)
+    if not yes and not confirm(f"Erase {who} and everything about them? This cannot be undone"):
+        plain.say(f"Kept {who}; nothing was erased.")
+        return
     with db.transaction() as tx:
         gone = forget_contact(tx, contact_ref, today=today())
     db.compact()

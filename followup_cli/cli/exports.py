@@ -151,7 +151,7 @@ def export_command(
             )
         _write_bytes(output, data)
         if output is not None:
-            plain.warn(f"Wrote {count} follow-up(s) to {output}.")
+            plain.warn(f"Wrote {count} follow-up{'' if count == 1 else 's'} to {output}.")
         return
     spec = export.get_kind(kind)
     start, end = _past(since), _past(until)
@@ -159,7 +159,7 @@ def export_command(
     with _text_out(output) as out, db.reading(mmap_bytes=export.EXPORT_MMAP_BYTES) as tx:
         count = export.export_csv(tx, spec, out, since=start, until=end, excel=excel)
     if output is not None:
-        plain.warn(f"Exported {count} {spec.name} row(s) to {output}.")
+        plain.warn(f"Exported {count} row{'' if count == 1 else 's'} of {spec.name} to {output}.")
 
 
 @contact_commands.command("export")

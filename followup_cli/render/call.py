@@ -52,7 +52,8 @@ def header(context: CallContext) -> None:
         visible(f"Why:    {context.purpose} (follow-up #{followup.id}, due {followup.due_on})")
     )
     if followup.attempts:
-        body.append(visible(f"\nTried:  {followup.attempts} time(s) before"))
+        times = "once" if followup.attempts == 1 else f"{followup.attempts} times"
+        body.append(visible(f"\nTried:  {times} before"))
     if followup.note:
         body.append(visible(f"\nNote:   {followup.note}"))
     if context.previous:

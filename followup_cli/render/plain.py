@@ -53,6 +53,10 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escaped, text)
 
 
+# A contact's fields as the owner knows them (contact edit says what it changed).
+FIELD_WORDS = {"every_days": "keep-in-touch interval", "prefers": "preferred channel"}
+
+
 def say(text: str) -> None:
     """Output on stdout, as it is (no markup), with control characters escaped."""
     print(visible(text))
@@ -92,7 +96,8 @@ def agenda(
         when = (
             f" The next follow-up is due {day(next_due)}; see `followup upcoming`."
             if next_due
-            else " Log a sale with `followup log sale NAME` or import today's sales with "
+            else " Add a customer with `followup contact add NAME`, then log a sale with "
+            "`followup log sale NAME`, or import today's sales with "
             "`followup import FILE`."
         )
         out.write(f"Nothing due today ({day(today)}).{when}\n")
@@ -154,7 +159,11 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
     for followup in result.scheduled:
         say(f"{indent}Scheduled {followup_line(followup)} on {day(followup.due_on)}")
     if result.late:
-        say(f"{indent}{result.late} follow-up(s) were already past due and are due today.")
+        late = result.late
+        say(
+            f"{indent}{late} follow-up{' was' if late == 1 else 's were'} already past due "
+            f"and {'is' if late == 1 else 'are'} due today."
+        )
     for reason in result.not_scheduled:
         say(f"{indent}Not scheduled: {reason}")
 
@@ -183,7 +192,11 @@ def log_result(result: LogResult, currency: str) -> None:
 
 def done(result: DoneResult) -> None:
     line = followup_line(result.followup, result.contact.name)
-    if result.gave_up:
+    if result.wrong_number and result.gave_up:
+        say(f"Wrong number, and no other channel to try: gave up on {line}.")
+    elif result.wrong_number and result.switched_to:
+        say(f"Wrong number: moved {line} to {result.switched_to}, due {day(result.retry_on)}.")
+    elif result.gave_up:
         say(f"No answer again: gave up on {line} (no other channel to try).")
     elif result.switched_to:
         say(
