@@ -124,6 +124,8 @@ def load_settings(path: Path | None = None) -> Settings:
     region = values.get("phone_region")
     if region is not None:
         values["phone_region"] = validate_region(region, str(path))
+    if values.get("review_link"):
+        values["review_link"] = validate_link(values["review_link"], str(path))
     sentiment = data.get("sentiment", {})
     if not isinstance(sentiment, dict):
         raise ConfigError(f"{path}: [sentiment] must be a table of word lists.")
@@ -137,11 +139,35 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings(path=path, **values)
 
 
-def validate_region(region: str, where: str = "phone_region") -> str:
+def validate_region(region: str, where: str = "phone_region", *, known: bool = False) -> str:
+    """A two-letter country code; ``known`` also asks phonenumbers whether it has the
+    country's numbering plan (``config set`` does; loading settings stays cheap, and a phone
+    read in an unknown region says so by name)."""
     region = region.strip().upper()
     if len(region) != 2 or not region.isalpha():
         raise ConfigError(f"{where}: phone_region must be a two-letter country code like US or GB.")
+    if known:
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(
+                f"{where}: phone_region {region!r} is not a country phone numbers are known for; "
+                "use a code like US, GB, DE or AU."
+            )
     return region
+
+
+def validate_link(link: str, where: str = "review_link") -> str:
+    """The review link is sent to customers: it must be a web address they can open."""
+    from urllib.parse import urlsplit
+
+    link = link.strip()
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in link:
+        raise ConfigError(
+            f"{where}: review_link must be a web address like https://g.page/r/your-business/review."
+        )
+    return link
 
 
 def read_toml(path: Path) -> dict[str, Any] | None:
@@ -165,7 +191,9 @@ def set_setting(key: str, value: str, path: Path | None = None) -> Path:
     if key not in SETTING_KEYS:
         raise InvalidInput(f"Unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}.")
     if key == "phone_region":
-        value = validate_region(value)
+        value = validate_region(value, known=True)
+    elif key == "review_link" and value.strip():
+        value = validate_link(value)
     path = path or settings_path()
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     doc[key] = value

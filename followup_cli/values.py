@@ -88,6 +88,11 @@ def _library_key(value: str, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
+        if not value.startswith("+") and region not in phonenumbers.SUPPORTED_REGIONS:
+            raise InvalidInput(
+                f"{value!r} cannot be read: the phone_region setting {region!r} is not a "
+                "country phonenumbers knows; set it with `followup config set phone_region US`."
+            ) from None
         raise InvalidInput(f"{value!r} is not a phone number.") from None
     if not phonenumbers.is_possible_number(number):
         raise InvalidInput(

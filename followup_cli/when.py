@@ -87,7 +87,7 @@ def _parse_calendar_date(text: str, today: dt.date, future: bool) -> dt.date:
         raise InvalidInput(f"{text!r} has no such day: days run from 1 to 31, e.g. dec 31.")
     default = dt.datetime(today.year, today.month, today.day)
     try:
-        parsed = parser.parse(text, default=default, fuzzy=False).date()
+        parsed = parser.parse(text, default=default, fuzzy=False, ignoretz=True).date()
     except (parser.ParserError, TypeError) as exc:
         raise ValueError(text) from exc
     if not re.search(r"\d{4}", text):  # no year given: lean the way the command wants

@@ -405,3 +405,27 @@ def test_small_words_read_right() -> None:
         2,
         'Error: --db "" names no database; give a file path or a URL, or leave it out.\n',
     )
+
+
+def test_settings_that_would_break_later_are_refused_naming_the_setting() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["config", "set", "phone_region", "XX"])
+    assert result.exit_code != 0 and "phone_region 'XX' is not a country" in result.stderr
+    result = runner.invoke(app, ["config", "set", "review_link", "not a url"])
+    assert result.exit_code != 0
+    assert "review_link must be a web address like https://" in result.stderr
+    assert (
+        runner.invoke(app, ["config", "set", "review_link", "https://g.page/r/x/review"]).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["config", "set", "phone_region", "gb"]).exit_code == 0
+
+
+def test_a_phone_read_in_an_unknown_region_names_the_setting(isolated_home: Path) -> None:
+    (isolated_home / "settings.toml").write_text('phone_region = "XX"\n')
+    result = CliRunner().invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: '555-010-0101' cannot be read: the phone_region setting 'XX' is not a country "
+        "phonenumbers knows; set it with `followup config set phone_region US`.\n",
+    )

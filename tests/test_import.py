@@ -884,3 +884,9 @@ def test_a_clean_import_removes_an_earlier_runs_rejects_file(db: Database, tmp_p
     path.write_text("order,date,email\n1,2026-11-20,a@example.com\n")
     assert run(str(path)).exit_code == 0
     assert not rejects.exists()
+
+
+def test_a_sale_date_with_a_zone_name_is_read_without_a_warning() -> None:
+    """dateutil warned (and under -W error, failed) on "May 11, 2025 10:00 PST"; found by
+    the sale-date fuzzer."""
+    assert importer.parse_sale_date("May 11, 2025 10:00 PST") == dt.date(2025, 5, 11)

@@ -51,7 +51,8 @@ def parse_sale_date(text: str, dayfirst: bool = False) -> dt.date:
             from dateutil import parser
 
             try:
-                day = parser.parse(value, dayfirst=dayfirst, fuzzy=False).date()
+                # ignoretz: the date as written (a zone name would only warn, or fail later)
+                day = parser.parse(value, dayfirst=dayfirst, fuzzy=False, ignoretz=True).date()
             except (parser.ParserError, OverflowError) as exc:
                 raise ValueError(value) from exc
     if not 1900 <= day.year <= 2199:
