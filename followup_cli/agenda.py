@@ -48,13 +48,15 @@ def purpose_in_words(
     occurred_on: Any,
     amount_cents: int | None,
     currency: str = "$",
+    today: dt.date | None = None,
 ) -> str:
-    """``Thank-you call for sale on Nov 20, $129.00``: what the follow-up is about."""
+    """``Thank-you call for sale on Nov 20, $129.00``: what the follow-up is about. The year
+    is shown when it is not ``today``'s, so a year-old sale never reads as yesterday's."""
     words = purpose_for(template, channel)
     if kind is None or occurred_on is None:
         return words
     day = as_date(occurred_on)
-    when = f"{day:%b} {day.day}"
+    when = f"{day:%b} {day.day}" + (f", {day.year}" if today and day.year != today.year else "")
     if kind == "sale":
         money = f", {format_money(amount_cents, currency)}" if amount_cents is not None else ""
         return f"{words} for sale on {when}{money}"
@@ -87,7 +89,7 @@ def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[A
                 contact=name,
                 due=due_date,
                 channel=channel,
-                purpose=purpose_in_words(purpose, channel, kind, on, cents, currency),
+                purpose=purpose_in_words(purpose, channel, kind, on, cents, currency, today),
                 priority=prio,
                 attempts=attempts,
                 phone=phone,

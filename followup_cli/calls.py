@@ -143,7 +143,9 @@ def review_channel(contact: ContactRow) -> str | None:
     return None
 
 
-def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
+def prepare(
+    tx: Tx, followup_id: int, *, currency: str = "$", today: dt.date | None = None
+) -> CallContext:
     """Check that the follow-up can be called (pending, phone, consent) and gather the screen."""
     from followup_cli.agenda import purpose_in_words
 
@@ -167,6 +169,7 @@ def prepare(tx: Tx, followup_id: int, *, currency: str = "$") -> CallContext:
         interaction.occurred_on if interaction else None,
         interaction.amount_cents if interaction else None,
         currency,
+        today,
     )
     bought = (interaction.items or "").strip() if interaction else ""
     open_calls = fetch(
@@ -676,7 +679,7 @@ def record_answers_file(
 ) -> FileCall:
     """A whole call from a file, checked first, then recorded with the same consequences."""
     planned = plan_answers(script, data, region=settings.phone_region, vocabulary=vocabulary)
-    ctx = prepare(tx, followup_id, currency=settings.currency)
+    ctx = prepare(tx, followup_id, currency=settings.currency, today=today)
     values = prompt_values(ctx, settings)
     call = start_call(tx, followup_id, today=today, now=now, script_name=script.name)
     recorded: list[Recorded] = []

@@ -143,6 +143,12 @@ def save_plan(
     result = Scheduling()
     for planned in plan:
         rule = planned.rule
+        if planned.stale:
+            life = rule.expires_after.describe() if rule.expires_after else ""
+            result.not_scheduled.append(
+                f"{rule.name}: too old to follow up (it was due more than {life} ago)"
+            )
+            continue
         if planned.channel is None:
             spec = first_channel_spec(rule.channels, contact.prefers)
             result.not_scheduled.append(f"{rule.name}: {unreachable_reason(contact, spec)}")

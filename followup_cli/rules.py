@@ -143,7 +143,9 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     rules: list[CadenceRule] = []
     names: set[str] = set()
     kinds = {k.value for k in InteractionKind}
-    rule_keys = {"name", "on", "after", "channel", "purpose", "priority", "until_sale"}
+    rule_keys = {
+        "name", "on", "after", "channel", "purpose", "priority", "until_sale", "expires_after",
+    }  # fmt: skip
     for index, raw in enumerate(raw_rules, start=1):
         label = f"{where}: rule {index}"
         if not isinstance(raw, dict):
@@ -172,6 +174,10 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
         until_sale = raw.get("until_sale", False)
         if not isinstance(until_sale, bool):
             raise ConfigError(f"{label}: until_sale must be true or false.")
+        life = raw.get("expires_after", "never")
+        if not isinstance(life, str):
+            raise ConfigError(f'{label}: expires_after must be "never" or a length like "14d".')
+        expires = None if life == "never" else _offset(life, f"{label}: expires_after")
         rules.append(
             CadenceRule(
                 name=name,
@@ -181,6 +187,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
                 purpose=purpose.strip(),
                 priority=Priority.HIGH if priority == "high" else Priority.NORMAL,
                 until_sale=until_sale,
+                expires_after=expires,
             )
         )
     return RuleSet(

@@ -149,6 +149,9 @@ class CadenceRule:
     purpose: str
     priority: int = Priority.NORMAL
     until_sale: bool = False
+    # How long past its due date the follow-up is still worth doing; None: always (a
+    # complaint). An older event is recorded but makes no stale work.
+    expires_after: Offset | None = None
 
 
 @dataclass(frozen=True)
@@ -247,12 +250,14 @@ def purpose_for(template: str, channel: str) -> str:
 @dataclass(frozen=True)
 class Planned:
     """One follow-up a rule asks for: its channel (None if the contact cannot be reached by
-    any channel of the rule) and due date (today if the date had passed: ``late``)."""
+    any channel of the rule) and due date (today if the date had passed: ``late``).
+    ``stale``: so late that it is past the step's useful life; the event is history."""
 
     rule: CadenceRule
     channel: str | None
     due_on: dt.date
     late: bool
+    stale: bool = False
 
 
 def plan_one(
@@ -261,7 +266,9 @@ def plan_one(
     """What ``rule`` schedules ``rule.after`` the day ``base`` for a contact of ``reach``."""
     channel = choose_channel(rule.channels, reach.prefers, reach.channels())
     due = calendar.apply(base, rule.after)
-    return Planned(rule, channel, max(due, today), due < today)
+    life = rule.expires_after
+    stale = life is not None and calendar.shift(due, life) < today
+    return Planned(rule, channel, max(due, today), due < today, stale)
 
 
 def plan_followups(

@@ -81,7 +81,9 @@ MESSY_SUMMARY = """\
 Imported 3 sales from {path} (source shop).
   New contacts:                3
   Matched contacts:            0
-  Follow-ups scheduled:        6 (3 late, due today)
+  Follow-ups scheduled:        5 (2 late, due today)
+  Too old to follow up:        1 not scheduled, past their useful life: recorded, no \
+follow-ups (--catch-up schedules them)
   Prospect follow-ups dropped: 0
   Already imported:            0
   Changed since last import:   0
@@ -124,7 +126,7 @@ def test_messy_file_imports_good_rows_and_rejects_bad_ones(db: Database, tmp_pat
         (1, 1, "sale-note", "mail", "2026-11-27", "pending", "2026-11-23"),
         (2, 2, "sale-thank-you", "phone", "2026-11-23", "pending", "2026-11-23"),  # late
         (2, 2, "sale-note", "mail", "2026-11-23", "pending", "2026-11-23"),  # on time
-        (3, 3, "sale-thank-you", "email", "2026-11-23", "pending", "2026-11-23"),  # late
+        # the Nov 2 sale's thank-you was due Nov 4: three weeks late, past its useful life
         (3, 3, "sale-note", "mail", "2026-11-23", "pending", "2026-11-23"),  # late
     ]
 

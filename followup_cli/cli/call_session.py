@@ -120,7 +120,7 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
     from followup_cli.errors import Interrupted
 
     with run.db.reading() as tx:
-        context = calls.prepare(tx, followup_id, currency=run.settings.currency)
+        context = calls.prepare(tx, followup_id, currency=run.settings.currency, today=run.day)
     view.header(context)
     resume_id = None
     if context.resumable is not None:

@@ -62,6 +62,19 @@ def import_command(
             metavar="FIELD=COLUMN",
         ),
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="Record the sales as history: no follow-ups (last year's sales)."
+        ),
+    ] = False,
+    catch_up: Annotated[
+        bool,
+        typer.Option(
+            "--catch-up",
+            help="Schedule follow-ups too old to be useful anyway (due today), instead of skipping them.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Do everything but save; print the same summary.")
     ] = False,
@@ -120,6 +133,8 @@ def import_command(
         preset=preset,
         mapping=_mapping(mapping),
         dry_run=dry_run,
+        history=history,
+        catch_up=catch_up,
         rejects=rejects,
         encoding=encoding.strip().lower() or "auto",
         dayfirst=dayfirst,
@@ -127,6 +142,8 @@ def import_command(
         source=source,
         region=settings().phone_region,
     )
+    if history and catch_up:
+        raise InvalidInput("--history schedules nothing and --catch-up everything: choose one.")
     from followup_cli.render.imports import progress_bar, summary_text
     from followup_cli.render.plain import print_json
 

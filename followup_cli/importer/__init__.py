@@ -97,7 +97,7 @@ def run_import(
         source.binary.close()
     # BEGIN IMMEDIATE (and an advisory lock on PostgreSQL): waits politely for another writer.
     tx.restart(write=True, exclusive=True)
-    _write(tx, summary, rules, today, now)
+    _write(tx, summary, options, rules, today, now)
     if options.dry_run:
         tx.discard()
     for statement in DROP_STAGE:  # a pooled PostgreSQL connection outlives the import
@@ -163,7 +163,12 @@ def _source_name(options: ImportOptions, signature: str) -> str:
 
 
 def _write(
-    tx: Tx, summary: ImportSummary, rules: RuleSet, today: dt.date, now: dt.datetime
+    tx: Tx,
+    summary: ImportSummary,
+    options: ImportOptions,
+    rules: RuleSet,
+    today: dt.date,
+    now: dt.datetime,
 ) -> None:
     """The write transaction: a handful of set-based statements."""
     tx.execute(SALES_SQL, {"source": summary.source})
@@ -195,4 +200,7 @@ def _write(
             "true": True,
         },
     )
-    schedule(tx, summary, rules, today, before, now)
+    if options.history:
+        summary.history = True
+    else:
+        schedule(tx, summary, rules, today, before, now, catch_up=options.catch_up)

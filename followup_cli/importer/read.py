@@ -32,6 +32,8 @@ class ImportOptions:
     decimal_comma: bool = False
     source: str | None = None
     region: str = "US"
+    history: bool = False  # record the sales as history: no follow-ups at all
+    catch_up: bool = False  # schedule follow-ups past their useful life too (due today)
 
 
 # (bytes read, total bytes); called with (total, total) once the file is read, before the write.

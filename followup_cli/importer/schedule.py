@@ -48,9 +48,12 @@ def schedule(
     today: dt.date,
     before: int,
     now: dt.datetime,
+    *,
+    catch_up: bool = False,
 ) -> None:
     """The sale cadence rules, planned by ``scheduling.plan_followups`` (as for `log sale`)
-    and inserted set-based.
+    and inserted set-based. A follow-up past its rule's useful life is not scheduled (the
+    sale is history), unless ``catch_up``.
 
     The channel depends only on a contact's reach profile and the due date only on the sale
     date. One grouped read of the new sales gives the few distinct (date, profile) pairs and
@@ -64,14 +67,19 @@ def schedule(
     # Counted in Python, not with GROUP BY: a sort of a million sales would hold tens of MB.
     groups = Counter(tx.iter(sale_profiles_sql(tx.sole_writer), params))
     reach: dict[str, list[str | None]] = {}
-    due: dict[Any, list[dt.date]] = {}
+    due: dict[Any, list[dt.date | None]] = {}  # None: too old, not scheduled
     for (day, *profile), count in groups.items():
         sold = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
         plan = plan_followups(reach_of_profile(profile), InteractionKind.SALE, sold, rules, today)
         reach.setdefault(profile_key(profile), [p.channel for p in plan])
-        due.setdefault(day, [p.due_on for p in plan])
+        due.setdefault(day, [None if p.stale and not catch_up else p.due_on for p in plan])
+        if all(p.stale for p in plan) and not catch_up:
+            seen = sold.isoformat()
+            summary.stale_through = max(summary.stale_through or seen, seen)
         for planned in plan:
-            if planned.channel is None:
+            if planned.stale and not catch_up:
+                summary.followups_stale += count
+            elif planned.channel is None:
                 summary.followups_not_scheduled += count
             elif planned.late:
                 summary.followups_late += count
@@ -92,6 +100,7 @@ def schedule(
             {"day": day, "rule": number, "due": on}
             for day, dates in due.items()
             for number, on in enumerate(dates)
+            if on is not None
         ],
     )
     tx.executemany(

@@ -43,6 +43,9 @@ class ImportSummary:
     followups_scheduled: int = 0
     followups_late: int = 0
     followups_not_scheduled: int = 0
+    followups_stale: int = 0  # past their rule's useful life: the sale is history
+    stale_through: str | None = None  # the last sale day whose follow-ups were all too old
+    history: bool = False  # --history: recorded, nothing scheduled
     prospect_followups_dropped: int = 0
     already_imported: int = 0
     changed: int = 0

@@ -43,6 +43,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _stale(s: ImportSummary) -> str:
+    if not s.followups_stale:
+        return "0"
+    through = f"; sales up to {s.stale_through} are history" if s.stale_through else ""
+    return (
+        f"{s.followups_stale} not scheduled, past their useful life{through}: recorded, no "
+        "follow-ups (--catch-up schedules them)"
+    )
+
+
 def summary_text(s: ImportSummary) -> str:
     """The summary in words; every count is shown, so a zero is an answer too."""
     head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
@@ -57,10 +67,15 @@ def summary_text(s: ImportSummary) -> str:
     )
     changed = f" ({', '.join(s.changed_orders)}{', ...' if s.changed > len(s.changed_orders) else ''}; not overwritten)" if s.changed else ""  # fmt: skip
     rejected = f" -> {s.rejects_path}" if s.rejected else ""
+    if s.history:
+        scheduled = "none: recorded as history (--history)"
+    else:
+        scheduled = f"{s.followups_scheduled}{late}{not_scheduled}"
     rows = [
         ("New contacts", str(s.new_contacts)),
         ("Matched contacts", str(s.matched_contacts)),
-        ("Follow-ups scheduled", f"{s.followups_scheduled}{late}{not_scheduled}"),
+        ("Follow-ups scheduled", scheduled),
+        ("Too old to follow up", _stale(s)),
         ("Prospect follow-ups dropped", str(s.prospect_followups_dropped)),
         ("Already imported", str(s.already_imported)),
         ("Changed since last import", f"{s.changed}{changed}"),

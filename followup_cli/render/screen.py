@@ -179,6 +179,8 @@ def rules(rule_set: RuleSet) -> None:
             notes.append("high priority")
         if rule.until_sale:
             notes.append("dropped once they buy")
+        if rule.expires_after is not None:
+            notes.append(f"useful for {rule.expires_after.describe()}")
         table.add_row(
             rule.name,
             ", ".join(rule.on),
