@@ -34,6 +34,7 @@ from followup_cli.scheduling import (
     first_channel_spec,
     opted_out_set,
     plan_followups,
+    plan_one,
 )
 from followup_cli.store.rows import (
     ContactRow,
@@ -246,8 +247,7 @@ def _drop_prospect_followups(
         "contact": contact.id, "on": on, "today": today, "true": True,
         "skipped": Status.SKIPPED.value, "pending": Status.PENDING.value,
     }  # fmt: skip
-    dropped = [FollowUpRow.from_row(row) for row in tx.rows(DROP_PROSPECTS_SQL, params)]
-    return sorted(dropped, key=lambda f: (f.due_on, f.id))
+    return _changed(tx, DROP_PROSPECTS_SQL, params)
 
 
 def _close_complaint(tx: Tx, contact: ContactRow, on: dt.date) -> list[FollowUpRow]:
@@ -257,8 +257,13 @@ def _close_complaint(tx: Tx, contact: ContactRow, on: dt.date) -> list[FollowUpR
         "done": Status.DONE.value, "pending": Status.PENDING.value,
         "make_it_right": MAKE_IT_RIGHT, "complaint": InteractionKind.COMPLAINT.value,
     }  # fmt: skip
-    closed = [FollowUpRow.from_row(row) for row in tx.rows(RESOLVE_COMPLAINT_SQL, params)]
-    return sorted(closed, key=lambda f: (f.due_on, f.id))
+    return _changed(tx, RESOLVE_COMPLAINT_SQL, params)
+
+
+def _changed(tx: Tx, sql: str, params: dict[str, Any]) -> list[FollowUpRow]:
+    """The follow-ups an ``UPDATE ... RETURNING`` changed, in agenda order (RETURNING has none)."""
+    changed = [FollowUpRow.from_row(row) for row in tx.rows(sql, params)]
+    return sorted(changed, key=lambda f: (f.due_on, f.id))
 
 
 def _complete_by_outreach(
@@ -523,8 +528,6 @@ def schedule_consequence(
 ) -> FollowUpRow:
     """One follow-up a call's answer leads to (``calls``), planned like every other: by the
     one planner, on the owner's calendar. Conflict if the contact cannot be reached by it."""
-    from followup_cli.scheduling import plan_one
-
     planned = plan_one(rule, reach_of(contact), base, rules.calendar, today)
     saved = save_plan(tx, contact, [planned], today, note=note)
     if not saved.scheduled:
