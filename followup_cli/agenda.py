@@ -8,12 +8,18 @@ PostgreSQL) and runs in a read transaction (``Database.reading``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from followup_cli.scheduling import purpose_for
 from followup_cli.store.rows import as_date
-from followup_cli.store.sql.agenda import AGENDA_SQL, NEXT_DUE_SQL, UPCOMING_SQL
+from followup_cli.store.sql.agenda import (
+    AGENDA_SQL,
+    LATER_EVENTS_SQL,
+    NEXT_DUE_SQL,
+    UPCOMING_SQL,
+)
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
@@ -32,8 +38,19 @@ class AgendaItem:
     attempts: int
     phone: str | None
     email: str | None
+    address: str | None
     days_overdue: int
     note: str | None
+
+    @property
+    def reach_at(self) -> str:
+        """Where it goes: the email, the postal address (on one line) for a note or a visit,
+        else the phone."""
+        if self.channel == "email":
+            return self.email or ""
+        if self.channel in ("mail", "visit"):
+            return ", ".join((self.address or "").splitlines())
+        return self.phone or ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,29 +58,68 @@ class AgendaItem:
         return data
 
 
+@dataclass(frozen=True)
+class Event:
+    """What a follow-up is about: a sale on a day for an amount, a visit, a complaint."""
+
+    kind: str
+    occurred_on: dt.date
+    amount_cents: int | None = None
+
+    @classmethod
+    def of(cls, kind: str | None, occurred_on: Any, amount_cents: int | None) -> Event | None:
+        if kind is None or occurred_on is None:
+            return None
+        return cls(kind, as_date(occurred_on), amount_cents)
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def purpose_in_words(
     template: str,
     channel: str,
-    kind: str | None,
-    occurred_on: Any,
-    amount_cents: int | None,
+    events: Sequence[Event],
     currency: str = "$",
     today: dt.date | None = None,
 ) -> str:
-    """``Thank-you call for sale on Nov 20, $129.00``: what the follow-up is about. The year
-    is shown when it is not ``today``'s, so a year-old sale never reads as yesterday's."""
+    """``Thank-you call for sales on Nov 20 and Nov 24, $129.00 + $45.00``: what the
+    follow-up is about (every event it covers). The year is shown when it is not
+    ``today``'s, so a year-old sale never reads as yesterday's."""
     words = purpose_for(template, channel)
-    if kind is None or occurred_on is None:
+    if not events:
         return words
-    day = as_date(occurred_on)
-    when = f"{day:%b} {day.day}" + (f", {day.year}" if today and day.year != today.year else "")
+
+    def when(day: dt.date) -> str:
+        return f"{day:%b} {day.day}" + (f", {day.year}" if today and day.year != today.year else "")
+
+    days = _and([when(e.occurred_on) for e in events])
+    kind = events[0].kind
+    plural = "s" if len(events) > 1 else ""
     if kind == "sale":
-        money = f", {format_money(amount_cents, currency)}" if amount_cents is not None else ""
-        return f"{words} for sale on {when}{money}"
-    return f"{words} ({kind} on {when})"
+        amounts = [
+            format_money(e.amount_cents, currency) for e in events if e.amount_cents is not None
+        ]
+        money = f", {' + '.join(amounts)}" if amounts else ""
+        return f"{words} for sale{plural} on {days}{money}"
+    return f"{words} ({kind}{plural} on {days})"
 
 
-def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[AgendaItem]:
+def later_events(tx: Tx, followup_ids: Iterable[int]) -> dict[int, list[Event]]:
+    """The later events each follow-up also covers (a rule's ``once_per``), oldest first."""
+    wanted = set(followup_ids)
+    found: dict[int, list[Event]] = {}
+    if not wanted:
+        return found
+    for fid, kind, on, cents in tx.rows(LATER_EVENTS_SQL, {"first": min(wanted)}):
+        if fid in wanted:
+            found.setdefault(fid, []).append(Event(kind, as_date(on), cents))
+    return found
+
+
+def _items(tx: Tx, rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[AgendaItem]:
+    also = later_events(tx, (row[0] for row in rows))
     items = []
     for (
         fid,
@@ -76,12 +132,15 @@ def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[A
         attempts,
         phone,
         email,
+        address,
         kind,
         on,
         cents,
         note,
     ) in rows:
         due_date = as_date(due)
+        first = Event.of(kind, on, cents)
+        events = [first, *also.get(fid, [])] if first else []
         items.append(
             AgendaItem(
                 id=fid,
@@ -89,11 +148,12 @@ def _items(rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[A
                 contact=name,
                 due=due_date,
                 channel=channel,
-                purpose=purpose_in_words(purpose, channel, kind, on, cents, currency, today),
+                purpose=purpose_in_words(purpose, channel, events, currency, today),
                 priority=prio,
                 attempts=attempts,
                 phone=phone,
                 email=email,
+                address=address,
                 days_overdue=max((today - due_date).days, 0),
                 note=note,
             )
@@ -106,7 +166,7 @@ def due_today(
 ) -> list[AgendaItem]:
     """Every pending follow-up due today or earlier: most overdue first, then by priority."""
     rows = tx.rows(AGENDA_SQL, {"today": today, "channel": channel})
-    return _items(rows, today, currency)
+    return _items(tx, rows, today, currency)
 
 
 def upcoming(
@@ -115,7 +175,7 @@ def upcoming(
     """Pending follow-ups due after today, within ``days`` days."""
     until = today + dt.timedelta(days=days)
     rows = tx.rows(UPCOMING_SQL, {"today": today, "until": until, "channel": channel})
-    return _items(rows, today, currency)
+    return _items(tx, rows, today, currency)
 
 
 def next_due(tx: Tx, today: dt.date, *, channel: str | None = None) -> dt.date | None:

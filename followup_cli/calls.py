@@ -71,8 +71,8 @@ REFERRAL_INTRO_RULE = CadenceRule(
     purpose="Introduction {action} (referred by {referrer})",
 )  # fmt: skip
 REFERRAL_THANKS_RULE = CadenceRule(
-    name=REFERRAL_THANKS, on=(), after=Offset(0, "d"), channels=(Channel.MAIL,),
-    purpose="Thank-you note for the referral",
+    name=REFERRAL_THANKS, on=(), after=Offset(0, "d"), channels=(Channel.MAIL, PREFERRED),
+    purpose="Thank-you {action} for the referral",  # a note if they have an address
 )  # fmt: skip
 
 
@@ -147,7 +147,7 @@ def prepare(
     tx: Tx, followup_id: int, *, currency: str = "$", today: dt.date | None = None
 ) -> CallContext:
     """Check that the follow-up can be called (pending, phone, consent) and gather the screen."""
-    from followup_cli.agenda import purpose_in_words
+    from followup_cli.agenda import Event, later_events, purpose_in_words
 
     followup = get_pending(tx, followup_id)
     contact = get_contact(tx, followup.contact_id)
@@ -162,15 +162,13 @@ def prepare(
     interaction = (
         get(tx, InteractionRow, followup.interaction_id) if followup.interaction_id else None
     )
-    purpose = purpose_in_words(
-        followup.purpose,
-        followup.channel,
-        interaction.kind if interaction else None,
-        interaction.occurred_on if interaction else None,
-        interaction.amount_cents if interaction else None,
-        currency,
-        today,
+    first = (
+        Event(interaction.kind, interaction.occurred_on, interaction.amount_cents)
+        if interaction
+        else None
     )
+    events = [first, *later_events(tx, [followup.id]).get(followup.id, [])] if first else []
+    purpose = purpose_in_words(followup.purpose, followup.channel, events, currency, today)
     bought = (interaction.items or "").strip() if interaction else ""
     open_calls = fetch(
         tx, CallRow, "followup_id = :followup AND status IN (:interrupted, :in_progress)",

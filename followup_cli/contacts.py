@@ -21,6 +21,7 @@ from followup_cli.store.rows import (
 from followup_cli.values import (
     ID_RE,
     check_channel,
+    normalize_address,
     normalize_email,
     normalize_phone,
     normalize_tags,
@@ -147,7 +148,7 @@ def add_contact(
     _check_interval(data.every_days)
     values = {
         "name": name, "email": email, "phone": phone, "phone_key": key,
-        "prefers": check_channel(data.prefers, "preferred channel"), "note": data.note,
+        "address": normalize_address(data.address), "prefers": check_channel(data.prefers, "preferred channel"), "note": data.note,
         "tags": normalize_tags(data.tags), "every_days": data.every_days,
         "referred_by_id": referred_by_id, "created_on": today,
     }  # fmt: skip
@@ -155,12 +156,13 @@ def add_contact(
 
 
 def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -> list[ContactRow]:
-    """Contacts by name; ``search`` matches a part of the name, email, phone, tags or note."""
+    """Contacts by name; ``search`` matches a part of the name, email, phone, address, tags or
+    note."""
     where, params = "", {}
     if search:
         where = " OR ".join(
             f"lower({column}) LIKE :pattern ESCAPE '\\'"
-            for column in ("name", "email", "phone", "tags", "note")
+            for column in ("name", "email", "phone", "address", "tags", "note")
         )
         params = {"pattern": like_pattern(search.strip().lower())}
     return fetch(tx, ContactRow, where, params, order="lower(name), id", limit=limit or None)
@@ -181,6 +183,8 @@ def edit_contact(
         changes["phone"], changes["phone_key"] = normalize_phone(changes["phone"], region)
         _check_unique(tx, None, changes["phone_key"], exclude_id=contact.id)
         changes["phone_invalid"] = False
+    if "address" in changes:
+        changes["address"] = normalize_address(changes["address"])
     if changes.get("prefers") is not None:
         changes["prefers"] = check_channel(changes["prefers"], "preferred channel")
     if "tags" in changes:

@@ -67,6 +67,7 @@ KINDS: dict[str, ExportKind] = {
                 ("name", TEXT),
                 ("email", TEXT),
                 ("phone", TEXT),
+                ("address", TEXT),
                 ("prefers", TEXT),
                 ("do_not_contact", BOOL),
                 ("tags", TEXT),
@@ -76,7 +77,7 @@ KINDS: dict[str, ExportKind] = {
                 ("last_outcome", TEXT),
             ),
             """
-SELECT c.id, c.name, c.email, c.phone, c.prefers, c.do_not_contact, c.tags, c.referred_by_id,
+SELECT c.id, c.name, c.email, c.phone, c.address, c.prefers, c.do_not_contact, c.tags, c.referred_by_id,
        c.created_on,
        (SELECT MAX(i.occurred_on) FROM interaction i WHERE i.contact_id = c.id),
        (SELECT f.outcome FROM followup f
@@ -325,7 +326,7 @@ def agenda_calendar(
     cal.add("x-wr-calname", "Follow-ups")
     for item in items:
         on = max(item.due, today)
-        reach = {"email": item.email, "phone": item.phone, "text": item.phone}.get(item.channel)
+        reach = item.reach_at
         event = Event()
         event.add("uid", uid_for(item.id))
         event.add("dtstamp", stamp)

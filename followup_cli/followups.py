@@ -53,6 +53,17 @@ from followup_cli.store.sql.followups import (
     LAST_CONTACTED_SQL,
     RESOLVE_COMPLAINT_SQL,
 )
+from followup_cli.store.sql.planning import (
+    DROP_PLANNED,
+    LINK_SQL,
+    OUTCOME_COUNTS_SQL,
+    OUTCOMES_SQL,
+    PLANNED_DDL,
+    PLANNED_SQL,
+    PLANNED_TAG_SQL,
+    SETTLE_SQL,
+    create_sql,
+)
 from followup_cli.values import check_channel, split_csv_set
 
 if TYPE_CHECKING:
@@ -79,6 +90,7 @@ def reach_of(contact: ContactRow) -> Reach:
         prefers=contact.prefers,
         has_email=bool(contact.email),
         has_phone=bool(contact.phone),
+        has_address=bool(contact.address),
         phone_invalid=contact.phone_invalid,
         do_not_contact=contact.do_not_contact,
         opted_out=opted_out_set(contact.opted_out_channels),
@@ -99,6 +111,8 @@ def unreachable_reason(contact: ContactRow, channel: str | None = None) -> str:
         return f"{who} has no email on file"
     if channel in (Channel.PHONE, Channel.TEXT):
         return f"{who} has no working phone number on file"
+    if channel == Channel.MAIL:
+        return f"{who} has no postal address on file (`followup contact edit {contact.id} --address ...`)"
     return f"{who} cannot be reached by any channel of the rule"
 
 
@@ -128,7 +142,81 @@ class Scheduling:
 
     scheduled: list[FollowUpRow] = field(default_factory=list)
     late: int = 0  # due dates that had already passed; scheduled for today instead
+    joined: list[str] = field(default_factory=list)  # "rule: added to pending follow-up #12"
     not_scheduled: list[str] = field(default_factory=list)  # "rule: reason"
+
+
+@dataclass
+class Settled:
+    """How the planned rows were settled (``store.sql.planning``): rows by outcome."""
+
+    created: int
+    late: int  # of the created: due today, as their date had passed
+    outcomes: dict[str, int]
+    rows: list[FollowUpRow] = field(default_factory=list)  # with ``show``, in planned order
+
+    @property
+    def joined(self) -> int:
+        return self.outcomes.get("merged", 0)
+
+    @property
+    def not_needed(self) -> int:
+        """Left out by a rule's conditions, ``once_per`` or one note per sale."""
+        return sum(n for outcome, n in self.outcomes.items() if outcome not in (None, "merged"))
+
+
+def settle_planned(tx: Tx, rules: RuleSet, today: dt.date, *, show: bool = False) -> Settled:
+    """Apply the rules' conditions and caps to the rows in ``planned``, then create the
+    follow-ups left and link the merged events (``log`` and the import alike). ``show``:
+    return the follow-ups made (a file's would be too many to hold)."""
+    tx.executemany(
+        PLANNED_TAG_SQL,
+        [{"rule": rule.name, "tag": tag} for rule in rules.rules for tag in sorted(rule.tags)],
+    )
+    for statement in SETTLE_SQL:
+        tx.execute(statement)
+    made: list[FollowUpRow] = []
+    if show:  # ids follow the planned order, whatever order RETURNING gives them in
+        returned = tx.rows(create_sql(FollowUpRow.COLUMNS), {"today": today})
+        made = sorted((FollowUpRow.from_row(row) for row in returned), key=lambda f: f.id)
+        created = len(made)
+    else:
+        created = tx.execute(create_sql(), {"today": today})
+    for statement in LINK_SQL:
+        tx.execute(statement)
+    counts, late = {}, 0
+    for outcome, n, late_ones in tx.rows(OUTCOME_COUNTS_SQL):
+        if outcome is None:
+            late = int(late_ones or 0)
+        else:
+            counts[outcome] = int(n)
+    return Settled(created, late, counts, made)
+
+
+def _planned_row(seq: int, contact_id: int, planned: Planned, **event: Any) -> dict[str, Any]:
+    rule = planned.rule
+    return {
+        "seq": seq, "contact_id": contact_id, "rule": rule.name,
+        "purpose": rule.purpose, "channel": planned.channel, "due_on": planned.due_on,
+        "priority": rule.priority, "until_sale": rule.until_sale, "named": planned.named,
+        "min_amount_cents": rule.min_amount_cents, "customer": rule.customer,
+        "cap_since": planned.cap_since, "late": planned.late, **event,
+    }  # fmt: skip
+
+
+def _left_out(rule: CadenceRule, outcome: str, target: int | None) -> str:
+    """Why a rule made no follow-up for this event, in words."""
+    if outcome == "amount":
+        return f"{rule.name}: the sale is under the rule's min_amount"
+    if outcome == "tags":
+        return f"{rule.name}: only for contacts tagged {', '.join(sorted(rule.tags))}"
+    if outcome == "customer":
+        who = "a customer's first sale" if rule.customer == "first-time" else "repeat customers"
+        return f"{rule.name}: only for {who}"
+    if outcome == "one-note":
+        return f"{rule.name}: one note per sale, and another rule writes it"
+    cap = rule.once_per.describe() if rule.once_per else ""
+    return f"{rule.name}: follow-up #{target} was done less than {cap} ago"
 
 
 def save_plan(
@@ -137,11 +225,14 @@ def save_plan(
     plan: Sequence[Planned],
     today: dt.date,
     *,
-    interaction_id: int | None = None,
+    rules: RuleSet,
+    interaction: InteractionRow | None = None,
     note: str | None = None,
 ) -> Scheduling:
-    """Write the follow-ups the planner chose; say which it could not schedule and why."""
+    """Write the follow-ups the planner chose, as the rules' conditions and caps allow
+    (``settle_planned``); say which it could not schedule and why."""
     result = Scheduling()
+    rows = []
     for planned in plan:
         rule = planned.rule
         if planned.stale:
@@ -149,18 +240,38 @@ def save_plan(
             result.not_scheduled.append(
                 f"{rule.name}: too old to follow up (it was due more than {life} ago)"
             )
-            continue
-        if planned.channel is None:
+        elif planned.channel is None:
             spec = first_channel_spec(rule.channels, contact.prefers)
             result.not_scheduled.append(f"{rule.name}: {unreachable_reason(contact, spec)}")
-            continue
-        result.late += planned.late
-        followup = new_followup(
-            tx, contact.id, rule=rule.name, purpose=rule.purpose, channel=planned.channel,
-            due_on=planned.due_on, today=today, interaction_id=interaction_id,
-            priority=rule.priority, until_sale=rule.until_sale, note=note,
-        )  # fmt: skip
-        result.scheduled.append(followup)
+        else:
+            rows.append(planned)
+    if not rows:
+        return result
+    for statement in PLANNED_DDL:
+        tx.execute(statement)
+    event = {
+        "occurred_on": interaction.occurred_on if interaction else None,
+        "interaction_id": interaction.id if interaction else None,
+    }
+    tx.executemany(
+        PLANNED_SQL,
+        [
+            _planned_row(seq, contact.id, planned, note=note, **event)
+            for seq, planned in enumerate(rows)
+        ],
+    )
+    created = iter(settle_planned(tx, rules, today, show=True).rows)
+    outcomes = tx.rows(OUTCOMES_SQL)
+    for (_, outcome, target), planned in zip(outcomes, rows, strict=True):
+        if outcome is None:
+            result.scheduled.append(next(created))
+            result.late += planned.late
+        elif outcome == "merged":
+            result.joined.append(f"{planned.rule.name}: added to pending follow-up #{target}")
+        else:
+            result.not_scheduled.append(_left_out(planned.rule, outcome, target))
+    for statement in DROP_PLANNED:
+        tx.execute(statement)
     return result
 
 
@@ -227,7 +338,7 @@ def log_interaction(
         result.completed = _complete_by_outreach(tx, contact, kind, on, rules)
         result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=on)
     plan = plan_followups(reach_of(contact), kind, on, rules, today)
-    result.scheduling = save_plan(tx, contact, plan, today, interaction_id=interaction.id)
+    result.scheduling = save_plan(tx, contact, plan, today, rules=rules, interaction=interaction)
     return result
 
 
@@ -529,7 +640,7 @@ def schedule_consequence(
     """One follow-up a call's answer leads to (``calls``), planned like every other: by the
     one planner, on the owner's calendar. Conflict if the contact cannot be reached by it."""
     planned = plan_one(rule, reach_of(contact), base, rules.calendar, today)
-    saved = save_plan(tx, contact, [planned], today, note=note)
+    saved = save_plan(tx, contact, [planned], today, rules=rules, note=note)
     if not saved.scheduled:
         if len(rule.channels) == 1 and rule.channels[0] != PREFERRED:
             channel = rule.channels[0]

@@ -33,6 +33,7 @@ __all__ = [
     "ContactCreate",
     "ContactUpdate",
     "FollowUp",
+    "FollowUpEvent",
     "Interaction",
     "InteractionKind",
     "Outcome",
@@ -70,6 +71,7 @@ class ContactBase(SQLModel):
     name: str
     email: str | None = None
     phone: str | None = None
+    address: str | None = None  # postal address, for handwritten notes
     prefers: str = Channel.PHONE
     note: str | None = None
     tags: str = ""  # comma-separated, lower-case, e.g. "vip,wholesale"
@@ -107,6 +109,7 @@ class ContactUpdate(SQLModel):
     name: str | None = None
     email: str | None = None
     phone: str | None = None
+    address: str | None = None
     prefers: str | None = None
     note: str | None = None
     tags: str | None = None
@@ -118,6 +121,13 @@ class Interaction(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
+        # An order id imported under another source is the same sale (migration 0006).
+        Index(
+            "ix_interaction_external_id",
+            "external_id",
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
         Index("ix_interaction_contact_id_occurred_on", "contact_id", "occurred_on"),
         Index("ix_interaction_kind_occurred_on", "kind", "occurred_on"),  # sales by period
     )
@@ -132,7 +142,7 @@ class Interaction(SQLModel, table=True):
     amount_cents: int | None = None
     items: str | None = None
     note: str | None = None
-    source: str | None = None  # "manual", an import preset, or a file's header signature
+    source: str | None = None  # "manual", "import", an import preset, or --source
     external_id: str | None = None  # order id in the source system
     fingerprint: str | None = None  # hash of the imported data, to spot a changed order
     created_at: dt.datetime
@@ -179,6 +189,22 @@ class FollowUp(SQLModel, table=True):
     until_sale: bool = Field(default=False, sa_column_kwargs=_server(False))
     note: str | None = None
     created_on: dt.date
+
+
+class FollowUpEvent(SQLModel, table=True):
+    """A later event a pending follow-up also covers: a regular customer's second sale joins
+    the thank-you call already pending (a rule's ``once_per``) instead of making another."""
+
+    __tablename__ = "followup_event"
+
+    followup_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("followup.id", ondelete="CASCADE"), primary_key=True)
+    )
+    interaction_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
 
 
 class Call(SQLModel, table=True):

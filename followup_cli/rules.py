@@ -14,6 +14,7 @@ from followup_cli.enums import InteractionKind, Priority
 from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.scheduling import (
     CHANNELS,
+    CUSTOMERS,
     PREFERRED,
     WEEKDAYS,
     CadenceRule,
@@ -87,6 +88,33 @@ def _purpose(value: Any, where: str) -> str:
     return value.strip()
 
 
+def _min_amount(value: Any, label: str) -> int | None:
+    """``min_amount = 20`` (in the shop's currency) as cents."""
+    from followup_cli.values import parse_amount
+
+    fix = f"{label}: min_amount must be an amount like 20 or 19.99"
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{fix}.")
+    try:
+        cents = parse_amount(str(value))
+    except InvalidInput:
+        raise ConfigError(f"{fix}, not {value!r}.") from None
+    if cents is None or cents <= 0:
+        raise ConfigError(f"{fix}, above zero.")
+    return cents
+
+
+def _tags(value: Any, label: str) -> frozenset[str]:
+    from followup_cli.values import normalize_tags, split_csv_set
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+        raise ConfigError(f'{label}: tags must be a tag or a list like ["vip", "wholesale"].')
+    return frozenset(split_csv_set(normalize_tags(items)))
+
+
 def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     """Validate a parsed rules file; every error names the file, the rule and the fix."""
     known = {"calendar", "retry", "outreach", "keep_in_touch", "rule"}
@@ -145,6 +173,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     kinds = {k.value for k in InteractionKind}
     rule_keys = {
         "name", "on", "after", "channel", "purpose", "priority", "until_sale", "expires_after",
+        "min_amount", "tags", "customer", "once_per",
     }  # fmt: skip
     for index, raw in enumerate(raw_rules, start=1):
         label = f"{where}: rule {index}"
@@ -178,6 +207,12 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
         if not isinstance(life, str):
             raise ConfigError(f'{label}: expires_after must be "never" or a length like "14d".')
         expires = None if life == "never" else _offset(life, f"{label}: expires_after")
+        customer = raw.get("customer", "any")
+        if customer not in CUSTOMERS:
+            raise ConfigError(
+                f'{label}: customer must be "any", "first-time" (their first sale) or "repeat".'
+            )
+        cap = raw.get("once_per")
         rules.append(
             CadenceRule(
                 name=name,
@@ -188,6 +223,10 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
                 priority=Priority.HIGH if priority == "high" else Priority.NORMAL,
                 until_sale=until_sale,
                 expires_after=expires,
+                min_amount_cents=_min_amount(raw.get("min_amount"), label),
+                tags=_tags(raw.get("tags", []), label),
+                customer=customer,
+                once_per=None if cap is None else _offset(cap, f"{label}: once_per"),
             )
         )
     return RuleSet(

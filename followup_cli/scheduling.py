@@ -19,6 +19,8 @@ from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.values import split_csv_set
 
 Unit = Literal["d", "w", "m", "y", "wd"]
+Customer = Literal["any", "first-time", "repeat"]
+CUSTOMERS: tuple[Customer, ...] = ("any", "first-time", "repeat")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ACTION_WORD = {
     Channel.PHONE: "call",
@@ -152,6 +154,13 @@ class CadenceRule:
     # How long past its due date the follow-up is still worth doing; None: always (a
     # complaint). An older event is recorded but makes no stale work.
     expires_after: Offset | None = None
+    # Who it applies to (checked by the store's planning SQL, for one sale or a whole file):
+    min_amount_cents: int | None = None  # a smaller sale makes none (an unknown amount does)
+    tags: frozenset[str] = frozenset()  # only contacts with one of these tags
+    customer: Customer = "any"  # "first-time": a contact's first sale; "repeat": the others
+    # At most one per contact this often: while one is pending, later events join it ("for
+    # sales on Nov 20 and Nov 24"); within this long after one was done, none is made.
+    once_per: Offset | None = None
 
 
 @dataclass(frozen=True)
@@ -176,12 +185,13 @@ class RuleSet:
         return [rule for rule in self.rules if kind in rule.on]
 
 
-# Which contact detail each channel needs (None: none, a note or a visit can always be made).
+# Which contact detail each channel needs (None: none, a visit can always be made). A note
+# needs a postal address, unless they prefer visits: then it is handed over.
 CHANNEL_NEEDS: Mapping[str, str | None] = {
     Channel.PHONE.value: "phone",
     Channel.TEXT.value: "phone",
     Channel.EMAIL.value: "email",
-    Channel.MAIL.value: None,
+    Channel.MAIL.value: "address",
     Channel.VISIT.value: None,
 }
 
@@ -197,6 +207,7 @@ class Reach:
     prefers: str
     has_email: bool
     has_phone: bool
+    has_address: bool = False
     phone_invalid: bool = False
     do_not_contact: bool = False
     opted_out: frozenset[str] = frozenset()
@@ -207,7 +218,11 @@ class Reach:
 
     def channels(self) -> set[str]:
         """Channels they can be reached by: they have the details and consent to it."""
-        details = {"email": self.has_email, "phone": self.has_phone and not self.phone_invalid}
+        details = {
+            "email": self.has_email,
+            "phone": self.has_phone and not self.phone_invalid,
+            "address": self.has_address or self.prefers == Channel.VISIT,
+        }
         return {
             channel
             for channel, need in CHANNEL_NEEDS.items()
@@ -251,13 +266,18 @@ def purpose_for(template: str, channel: str) -> str:
 class Planned:
     """One follow-up a rule asks for: its channel (None if the contact cannot be reached by
     any channel of the rule) and due date (today if the date had passed: ``late``).
-    ``stale``: so late that it is past the step's useful life; the event is history."""
+    ``stale``: so late that it is past the step's useful life; the event is history.
+    ``cap_since``: with the rule's ``once_per``, the day from which a follow-up of the rule
+    already done means none is needed. ``named``: the rule asked for this channel itself
+    (not as the contact's preferred one): of two notes for one sale, that one is kept."""
 
     rule: CadenceRule
     channel: str | None
     due_on: dt.date
     late: bool
     stale: bool = False
+    cap_since: dt.date | None = None
+    named: bool = False
 
 
 def plan_one(
@@ -268,7 +288,11 @@ def plan_one(
     due = calendar.apply(base, rule.after)
     life = rule.expires_after
     stale = life is not None and calendar.shift(due, life) < today
-    return Planned(rule, channel, max(due, today), due < today, stale)
+    cap = rule.once_per
+    since = calendar.shift(base, cap, backwards=True) if cap is not None else None
+    return Planned(
+        rule, channel, max(due, today), due < today, stale, since, channel in rule.channels
+    )
 
 
 def plan_followups(

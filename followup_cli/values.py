@@ -159,6 +159,25 @@ def format_money(cents: int | None, currency: str = "$") -> str:
     return f"{sign}{currency}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 
+MAX_ADDRESS_CHARS = 500
+
+
+def normalize_address(text: str | None) -> str | None:
+    """A postal address as lines (each trimmed, blank lines dropped); ``None`` if empty.
+    Kept as typed otherwise: it is written on an envelope, not parsed."""
+    if text is None:
+        return None
+    lines = [" ".join(line.split()) for line in str(text).splitlines()]
+    address = "\n".join(line for line in lines if line)
+    if not address:
+        return None
+    if len(address) > MAX_ADDRESS_CHARS or any(ord(ch) < 32 and ch != "\n" for ch in address):
+        raise InvalidInput(
+            f"An address is up to {MAX_ADDRESS_CHARS} characters of text, one line or several."
+        )
+    return address
+
+
 def normalize_tags(text: str | list[str] | tuple[str, ...] | None) -> str:
     """``"VIP, wholesale"`` or ``["vip", "wholesale"]`` -> ``"vip,wholesale"`` (sorted, unique)."""
     if not text:

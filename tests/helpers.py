@@ -17,13 +17,16 @@ def make_contact(
     *,
     email: str | None = None,
     phone: str | None = "555-010-0101",
+    address: str | None = "1 Main St, Springfield",  # a note needs one
     prefers: str = "phone",
     tags: str = "",
     today: dt.date = dt.date(2026, 11, 23),
 ) -> ContactRow:
     contact, _ = add_contact_scheduled(
         tx,
-        ContactCreate(name=name, email=email, phone=phone, prefers=prefers, tags=tags),
+        ContactCreate(
+            name=name, email=email, phone=phone, address=address, prefers=prefers, tags=tags
+        ),
         today=today,
         rules=load_rules(),
     )

@@ -27,7 +27,10 @@ def ok(*args: str, today: str | None = None) -> str:
 
 def test_a_newcomers_morning_end_to_end() -> None:
     assert "Nothing due today (Mon 2026-11-23)" in ok("today")
-    ok("contact", "add", "Ann Lee", "--phone", "555-010-0101", "--email", "ann@example.com")
+    ok(
+        "contact", "add", "Ann Lee", "--phone", "555-010-0101", "--email", "ann@example.com",
+        "--address", "12 High St, Springfield",
+    )  # fmt: skip
     ok("contact", "add", "Ben Ode", "--email", "ben@example.com", "--prefers", "email")
     ok("contact", "add", "Cy Quiet", "--phone", "555-010-0103")
     out = ok("log", "sale", "Ann", "--amount", "129", "--on", "2026-11-19", today="2026-11-19")
@@ -81,7 +84,8 @@ def test_a_newcomers_morning_end_to_end() -> None:
         "Skipped #2 Handwritten thank-you note.\n"
     )
     items = json.loads(ok("upcoming", "--json", "--days", "30", today="2026-11-24"))
-    assert [(i["id"], i["due"]) for i in items] == [(3, "2026-11-27"), (4, "2026-11-27")]
+    # Ben has no postal address: his sale made no note.
+    assert [(i["id"], i["due"]) for i in items] == [(3, "2026-11-27")]
 
 
 def test_upcoming_empty_state_says_what_to_do() -> None:
@@ -365,7 +369,10 @@ def test_an_import_refuses_ambiguous_comma_amounts_row_by_row(tmp_path: Path) ->
 def test_done_negative_says_the_make_it_right_call_it_scheduled() -> None:
     runner = CliRunner()
     assert (
-        runner.invoke(app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101"]).exit_code == 0
+        runner.invoke(
+            app, ["contact", "add", "Ann Lee", "--phone", "555-010-0101", "--address", "1 Elm St"]
+        ).exit_code
+        == 0
     )
     assert runner.invoke(app, ["log", "sale", "Ann", "--on", "2026-11-19"]).exit_code == 0
     result = runner.invoke(app, ["done", "1", "--outcome", "negative", "--note", "Bent wheel"])

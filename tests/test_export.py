@@ -43,7 +43,7 @@ def _add(tx: Tx, table: str, **values: object) -> int:
 
 
 HEADERS = {
-    "contacts": "id,name,email,phone,prefers,do_not_contact,tags,referred_by,created_on,"
+    "contacts": "id,name,email,phone,address,prefers,do_not_contact,tags,referred_by,created_on,"
     "last_interaction_on,last_outcome",
     "sales": "id,source,order_id,contact_id,contact,sold_on,amount,items",
     "followups": "id,contact_id,contact,due,channel,purpose,status,outcome,completed_on,attempts",
@@ -139,8 +139,8 @@ def test_no_cell_can_run_as_a_formula(world: Database) -> None:
     assert names[2:] == ["'" + name for name in DANGEROUS]
     bob = _export(world, "contacts")[2]
     assert bob[3] == "'+1 555 0100"  # a phone number is text
-    assert bob[0] == "2" and bob[7] == "1"  # numbers stay numbers
-    assert [row[6] for row in _export(world, "contacts")[3:]] == ["'-odd"] * len(DANGEROUS)
+    assert bob[0] == "2" and bob[8] == "1"  # numbers stay numbers
+    assert [row[7] for row in _export(world, "contacts")[3:]] == ["'-odd"] * len(DANGEROUS)
     sales = _export(world, "sales")
     assert sales[1][6] == "129.50" and sales[2][6] == "-12.50"  # numbers, not escaped
     assert sales[1][7] == "'=cmd|' /C calc'!A0"

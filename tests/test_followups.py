@@ -343,9 +343,25 @@ def test_agenda_orders_most_overdue_then_priority(db: Database, rules: RuleSet) 
 
 
 def test_purpose_in_words() -> None:
-    assert agenda.purpose_in_words("Thank-you {action}", "phone", "sale", "2026-11-20", 12900) == (
+    sale = agenda.Event("sale", dt.date(2026, 11, 20), 12900)
+    assert agenda.purpose_in_words("Thank-you {action}", "phone", [sale]) == (
         "Thank-you call for sale on Nov 20, $129.00"
     )
-    assert agenda.purpose_in_words(
-        "Follow-up {action}", "email", "visit", dt.date(2026, 11, 2), None
-    ) == ("Follow-up email (visit on Nov 2)")
+    visit = agenda.Event("visit", dt.date(2026, 11, 2))
+    assert agenda.purpose_in_words("Follow-up {action}", "email", [visit]) == (
+        "Follow-up email (visit on Nov 2)"
+    )
+    later = [
+        agenda.Event("sale", dt.date(2026, 11, 24), 4500),
+        agenda.Event("sale", dt.date(2026, 12, 1)),
+    ]
+    assert agenda.purpose_in_words("Thank-you {action}", "phone", [sale, later[0]]) == (
+        "Thank-you call for sales on Nov 20 and Nov 24, $129.00 + $45.00"
+    )
+    assert (
+        agenda.purpose_in_words(
+            "Thank-you {action}", "phone", [sale, *later], "€", dt.date(2027, 1, 2)
+        )
+        == "Thank-you call for sales on Nov 20, 2026, Nov 24, 2026 and Dec 1, 2026, €129.00 + €45.00"
+    )
+    assert agenda.purpose_in_words("Thank-you {action}", "phone", []) == "Thank-you call"

@@ -19,7 +19,7 @@ def item(
     return AgendaItem(
         id=fid, contact_id=1, contact="Ann Lee", due=MON - dt.timedelta(days=overdue), channel=channel,
         purpose=purpose, priority=priority, attempts=0, phone="555-010-0101", email="ann@example.com",
-        days_overdue=overdue, note=None,
+        address="12 High St\nSpringfield", days_overdue=overdue, note=None,
     )  # fmt: skip
 
 
@@ -49,6 +49,8 @@ def test_groups_align_and_nothing_is_cut() -> None:
     email_header, email_row = lines[7], lines[8]
     assert email_header.index("Why") == email_row.index("Thank-you")
     assert "ann@example.com" in email_row
+    assert lines[-1].split()[1:6] == ["Ann", "Lee", "12", "High", "St,"]  # a note: the address
+    assert "12 High St, Springfield" in lines[-1]
 
 
 def test_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

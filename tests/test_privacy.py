@@ -62,7 +62,16 @@ def test_forget_erases_rows_and_keeps_only_hashes(tx: Tx, rules: RuleSet, tmp_pa
 def test_cli_forget_confirms_and_leaves_no_trace_in_the_file(isolated_home: Path) -> None:
     assert (
         runner.invoke(
-            app, ["contact", "add", "Zelda Quux", "--email", "zelda.quux@example.com"]
+            app,
+            [
+                "contact",
+                "add",
+                "Zelda Quux",
+                "--email",
+                "zelda.quux@example.com",
+                "--address",
+                "9 Quux Lane",
+            ],
         ).exit_code
         == 0
     )

@@ -150,15 +150,24 @@ def test_channel_choice_respects_details_and_consent() -> None:
     no_email = Reach(prefers="email", has_email=False, has_phone=True).channels()
     assert choose_channel(["preferred"], "email", no_email) == "phone"
     no_phone = Reach(
-        prefers="phone", has_email=True, has_phone=True, opted_out=frozenset({"phone"})
+        prefers="phone",
+        has_email=True,
+        has_phone=True,
+        has_address=True,
+        opted_out=frozenset({"phone"}),
     ).channels()
     assert choose_channel(["phone", "preferred"], "phone", no_phone) == "email"
     assert (
         Reach(prefers="phone", has_email=True, has_phone=True, do_not_contact=True).channels()
         == set()
     )
-    invalid = Reach(prefers="phone", has_email=False, has_phone=True, phone_invalid=True).channels()
+    invalid = Reach(
+        prefers="phone", has_email=False, has_phone=True, has_address=True, phone_invalid=True
+    ).channels()
     assert invalid == {"mail", "visit"}
+    # a note needs a postal address, unless they prefer visits: then it is handed over
+    assert Reach(prefers="phone", has_email=False, has_phone=False).channels() == {"visit"}
+    assert Reach(prefers="visit", has_email=False, has_phone=False).channels() == {"mail", "visit"}
     assert choose_channel(["mail"], "phone", no_phone - {"mail"}) is None
 
 

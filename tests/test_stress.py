@@ -54,7 +54,7 @@ def test_five_processes_share_the_database(isolated_home: Path) -> None:
     for i in range(SALES):
         setup("contact", "add", f"Sal {i}", "--email", f"sal{i}@example.com", "--prefers", "email")
     for i in range(DESK):
-        setup("contact", "add", f"Desk {i}", "--phone", f"555-010-{1000 + i}")
+        setup("contact", "add", f"Desk {i}", "--phone", f"555-010-{1000 + i}", "--address", "1 Elm")
         setup("log", "sale", f"Desk {i}", "--amount", "5", "--on", "3 days ago")
     has_call = "call" in COMMANDS
     call_ids: list[int] = []

@@ -23,6 +23,14 @@ PhoneOption = Annotated[
     str | None,
     typer.Option("--phone", "-p", help="Phone number (add +country if not in your region)."),
 ]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        "-a",
+        help='Postal address, for handwritten notes, e.g. "12 High St, Springfield IL 62701".',
+    ),
+]
 PrefersOption = Annotated[
     str | None,
     typer.Option(
@@ -64,6 +72,7 @@ def add(
     name: Annotated[str, typer.Argument(help="Their name, in quotes if it has spaces.")],
     email: EmailOption = None,
     phone: PhoneOption = None,
+    address: AddressOption = None,
     prefers: PrefersOption = None,
     note: NoteOption = None,
     tag: TagOption = None,
@@ -75,7 +84,8 @@ def add(
 
     given = {"prefers": prefers} if prefers is not None else {}  # else the model's default
     data = ContactCreate(
-        name=name, email=email, phone=phone, note=note, tags=",".join(tag or []),
+        name=name, email=email, phone=phone, address=address, note=note,
+        tags=",".join(tag or []),
         every_days=_every_days(every) or None, **given,
     )  # fmt: skip
     db, conf = database(ctx), settings()
@@ -96,7 +106,7 @@ def list_(
         typer.Option(
             "--search",
             "-s",
-            help="Only contacts whose name, email, phone, tags or note contain this.",
+            help="Only contacts whose name, email, phone, address, tags or note contain this.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
@@ -136,6 +146,10 @@ def edit(
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     email: EmailOption = None,
     phone: PhoneOption = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", "-a", help="Postal address (--address '' clears it)."),
+    ] = None,
     prefers: PrefersOption = None,
     note: NoteOption = None,
     tag: Annotated[
@@ -152,12 +166,13 @@ def edit(
     from followup_cli.models import ContactUpdate
 
     given = {
-        "name": name, "email": email, "phone": phone, "prefers": prefers, "note": note,
-        "tags": ",".join(tag) if tag is not None else None,
+        "name": name, "email": email, "phone": phone, "address": address, "prefers": prefers,
+        "note": note, "tags": ",".join(tag) if tag is not None else None,
     }  # fmt: skip
     fields: dict[str, str | int | None] = {k: v for k, v in given.items() if v is not None}
-    if email == "":
-        fields["email"] = None
+    for cleared in ("email", "address"):
+        if given[cleared] == "":
+            fields[cleared] = None
     if every is not None:
         fields["every_days"] = _every_days(every) or None
     if not fields:

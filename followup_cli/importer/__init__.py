@@ -12,7 +12,9 @@ How it works, and why:
    sale follow-ups with a handful of set-based statements. Killed at any moment, the database
    holds none of the file or all of it.
 
-A sale's identity is (source, order id): importing the same file twice changes nothing.
+A sale's identity is (source, order id): importing the same file twice changes nothing, and
+an order id already recorded under another source, same day and amount, is that sale: it is
+reported, not added again.
 """
 
 from __future__ import annotations
@@ -37,15 +39,17 @@ from followup_cli.importer.summary import (
 from followup_cli.importer.validate import parse_sale_date
 from followup_cli.scheduling import RuleSet
 from followup_cli.store.sql.importer import (
+    ADDRESS_SQL,
     BOUGHT_SQL,
     CHANGED_ORDERS_SQL,
     DROP_STAGE,
+    ELSEWHERE_SQL,
     LAST_INTERACTION_ID_SQL,
     MATCHED_CONTACTS_SQL,
     PROSPECTS_SQL,
-    SALES_SQL,
     STATE_COUNTS_SQL,
     interactions_sql,
+    sales_sql,
 )
 
 if TYPE_CHECKING:
@@ -137,7 +141,7 @@ def _stage_file(
     assert staged is not None
     summary = ImportSummary(
         file=source.label,
-        source=_source_name(options, staged.signature),
+        source=_source_name(options),
         encoding="utf-8" if encoding == "utf-8-sig" else encoding,
         dry_run=options.dry_run,
         rows=staged.rows,
@@ -154,12 +158,17 @@ def _stage_file(
     return summary
 
 
-def _source_name(options: ImportOptions, signature: str) -> str:
+# The source of an import without --source or a preset: one name, whatever the file's
+# columns, so an export that gains a column never imports its sales again (migration 0006).
+DEFAULT_SOURCE = "import"
+
+
+def _source_name(options: ImportOptions) -> str:
     if options.source:
         return options.source.strip()
     if options.preset:
         return options.preset.strip().lower()
-    return signature
+    return DEFAULT_SOURCE
 
 
 def _write(
@@ -171,12 +180,16 @@ def _write(
     now: dt.datetime,
 ) -> None:
     """The write transaction: a handful of set-based statements."""
-    tx.execute(SALES_SQL, {"source": summary.source})
+    tx.execute(sales_sql(tx.date_of("x.occurred_on")), {"source": summary.source})
     summary.suppressed = suppress(tx)
     counts = tx.one(STATE_COUNTS_SQL)
     assert counts is not None
-    old, same, no_contact = counts
+    old, elsewhere, same, no_contact = counts
     summary.already_imported, summary.skipped_no_contact = int(same), int(no_contact)
+    summary.imported_elsewhere = int(elsewhere)
+    if summary.imported_elsewhere:
+        listed = tx.rows(ELSEWHERE_SQL, {"limit": MAX_CHANGED_LISTED})
+        summary.elsewhere_orders = [f"{order} ({source})" for order, source in listed]
     summary.changed = int(old) - int(same)
     if summary.changed:
         changed = tx.rows(CHANGED_ORDERS_SQL, {"limit": MAX_CHANGED_LISTED})
@@ -188,6 +201,8 @@ def _write(
         interactions_sql(tx.date_of("s.occurred_on")),
         {"kind": InteractionKind.SALE.value, "source": summary.source, "now": now},
     )
+    for statement in ADDRESS_SQL:
+        tx.execute(statement)
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
     # Only contacts that existed before the import can have any.
     tx.execute(BOUGHT_SQL)

@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.importer.read import ImportOptions
 
+# A postal address may come in one column or in parts; the parts become its lines.
+ADDRESS_PARTS = ("address", "address2", "city", "region", "postcode", "country")
+
 if TYPE_CHECKING:
     pass
 
 
-FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
+FIELDS = (
+    "order_id", "date", "name", "email", "phone", "amount", "items", "prefers",
+    *ADDRESS_PARTS,
+)  # fmt: skip
 
 
 REQUIRED = ("order_id", "date")
@@ -50,6 +56,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "items", "item", "product", "products", "product name", "lineitem name", "description",
     ),
     "prefers": ("prefers", "preferred channel", "contact preference"),
+    "address": (
+        "address", "postal address", "mailing address", "street address", "street",
+        "address1", "address line 1", "shipping address", "billing address",
+    ),
+    "address2": ("address2", "address line 2"),
+    "city": ("city", "town"),
+    "region": ("state", "province", "county", "region"),
+    "postcode": ("zip", "zip code", "zipcode", "postcode", "postal code", "post code"),
+    "country": ("country",),
 }  # fmt: skip
 
 
@@ -76,6 +91,18 @@ PRESETS: dict[str, Preset] = {
             "phone": ("Phone", "Billing Phone", "Shipping Phone"),
             "amount": ("Total",),
             "items": ("Lineitem name",),
+            # Where the parcel went, else the billing address.
+            "address": (
+                "Shipping Address1",
+                "Shipping Street",
+                "Billing Address1",
+                "Billing Street",
+            ),
+            "address2": ("Shipping Address2", "Billing Address2"),
+            "city": ("Shipping City", "Billing City"),
+            "region": ("Shipping Province", "Billing Province"),
+            "postcode": ("Shipping Zip", "Billing Zip"),
+            "country": ("Shipping Country", "Billing Country"),
         },
     ),
 }

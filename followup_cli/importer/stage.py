@@ -4,13 +4,12 @@ rows grouped into one sale."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from followup_cli.errors import ImportFailed, InvalidInput
-from followup_cli.importer.columns import Columns, norm_header
+from followup_cli.importer.columns import Columns
 from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, records
 from followup_cli.importer.summary import Reject
 from followup_cli.importer.validate import Validator, fingerprint
@@ -36,7 +35,6 @@ class Staged:
     """Pass 1's result."""
 
     header: list[str]
-    signature: str
     rows: int
     rejects: list[Reject]
 
@@ -76,7 +74,6 @@ def _stage_rows(
         raise ImportFailed(f"{source.label} is empty: expected a header line and sales.")
     header = [h.strip() for h in first[1] or []]
     columns = Columns(header, options, source.label)
-    signature = "csv-" + hashlib.sha1("|".join(norm_header(h) for h in header).encode()).hexdigest()[:8]  # fmt: skip
     validate = Validator(columns, options, today)
     rows = 0
     for line, cells in found:
@@ -95,7 +92,7 @@ def _stage_rows(
     tx.insert_rows("import_row", ROW_COLUMNS, batch)
     if progress is not None:  # all read: what follows is the write
         progress(source.size, source.size)
-    return Staged(header, signature, rows, rejects)
+    return Staged(header, rows, rejects)
 
 
 def create_stage(tx: Tx) -> None:
@@ -112,7 +109,7 @@ def group_sales(tx: Tx) -> int:
     """
     tx.execute(MULTI_SQL)
     tx.execute(MULTI_ROWS_SQL)
-    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers")  # first non-empty
+    keys = ("name", "email", "phone", "phone_key", "amount_cents", "prefers", "address")
     duplicates = 0
     batch: list[tuple[Any, ...]] = []
     current: dict[str, Any] | None = None

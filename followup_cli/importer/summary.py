@@ -42,12 +42,18 @@ class ImportSummary:
     matched_contacts: int = 0
     followups_scheduled: int = 0
     followups_late: int = 0
-    followups_not_scheduled: int = 0
+    followups_not_scheduled: int = 0  # no way to reach the contact by the rule's channels
+    followups_no_address: int = 0  # a note for a contact without a postal address
+    followups_joined: int = 0  # added to a pending follow-up (a rule's once_per)
+    followups_not_needed: int = 0  # a rule's conditions, once_per, one note per sale
     followups_stale: int = 0  # past their rule's useful life: the sale is history
     stale_through: str | None = None  # the last sale day whose follow-ups were all too old
     history: bool = False  # --history: recorded, nothing scheduled
     prospect_followups_dropped: int = 0
     already_imported: int = 0
+    # the same order id and date recorded under another source: that sale, not added again
+    imported_elsewhere: int = 0
+    elsewhere_orders: list[str] = field(default_factory=list)  # "1001 (till)", the first 20
     changed: int = 0
     changed_orders: list[str] = field(default_factory=list)
     skipped_no_contact: int = 0

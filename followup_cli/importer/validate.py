@@ -13,7 +13,13 @@ from typing import Any
 from followup_cli.errors import InvalidInput
 from followup_cli.importer.columns import FIELDS, Columns
 from followup_cli.importer.read import ImportOptions
-from followup_cli.values import check_channel, normalize_email, parse_amount, phone_key
+from followup_cli.values import (
+    check_channel,
+    normalize_address,
+    normalize_email,
+    parse_amount,
+    phone_key,
+)
 
 CACHE_LIMIT = 20_000  # parsed dates remembered per import (a few MB at most)
 
@@ -91,7 +97,7 @@ class Validator:
         values = [v.strip() or None for v in self.pick(cells)]
         for index, fallback in self.fallbacks:
             values[index] = self.columns.get(cells, fallback)
-        order_id, raw_date, name, raw_email, phone, raw_amount, items, prefers = values
+        order_id, raw_date, name, raw_email, phone, raw_amount, items, prefers, *place = values
         if order_id is None:
             raise InvalidInput("no order id")
         if raw_date is None:
@@ -106,8 +112,9 @@ class Validator:
             prefers = check_channel(prefers, "preferred channel")
         if name is not None:
             name = " ".join(name.split())
+        address = postal_address(*place) if any(place) else None
         return (
-            line, order_id, occurred, name, email, phone, key, amount, items, prefers,
+            line, order_id, occurred, name, email, phone, key, amount, items, prefers, address,
             fingerprint_of(occurred, name, email, key, amount, items),
         )  # fmt: skip
 
@@ -125,6 +132,20 @@ class Validator:
             self.dates.clear()
         self.dates[raw] = occurred = day.isoformat()
         return occurred
+
+
+def postal_address(
+    street: str | None,
+    street2: str | None,
+    city: str | None,
+    region: str | None,
+    postcode: str | None,
+    country: str | None,
+) -> str | None:
+    """The parts of an address as its lines: street, street 2, "city region postcode",
+    country. Not part of the sale's fingerprint: it is the contact's, not the sale's."""
+    town = " ".join(part for part in (city, region, postcode) if part)
+    return normalize_address("\n".join(p for p in (street, street2, town, country) if p))
 
 
 def fingerprint(sale: dict[str, Any]) -> str:

@@ -53,6 +53,34 @@ def _stale(s: ImportSummary) -> str:
     )
 
 
+def _elsewhere(s: ImportSummary) -> str:
+    if not s.imported_elsewhere:
+        return "0"
+    more = ", ..." if s.imported_elsewhere > len(s.elsewhere_orders) else ""
+    return (
+        f"{s.imported_elsewhere}, not added again: the same order id and date is already "
+        f"recorded ({', '.join(s.elsewhere_orders)}{more})"
+    )
+
+
+def _joined(s: ImportSummary) -> str:
+    if not s.followups_joined:
+        return "0"
+    return (
+        f"{s.followups_joined} (a repeat customer's sale added to the follow-up already "
+        "planned: once_per)"
+    )
+
+
+def _not_needed(s: ImportSummary) -> str:
+    if not s.followups_not_needed:
+        return "0"
+    return (
+        f"{s.followups_not_needed} (a rule's min_amount, tags or customer; done recently "
+        "(once_per); one note per sale)"
+    )
+
+
 def summary_text(s: ImportSummary) -> str:
     """The summary in words; every count is shown, so a zero is an answer too."""
     head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
@@ -66,6 +94,8 @@ def summary_text(s: ImportSummary) -> str:
         else ""
     )
     changed = f" ({', '.join(s.changed_orders)}{', ...' if s.changed > len(s.changed_orders) else ''}; not overwritten)" if s.changed else ""  # fmt: skip
+    if s.followups_no_address:
+        not_scheduled += f"; {s.followups_no_address} notes not scheduled (no postal address)"
     rejected = f" -> {s.rejects_path}" if s.rejected else ""
     if s.history:
         scheduled = "none: recorded as history (--history)"
@@ -75,9 +105,12 @@ def summary_text(s: ImportSummary) -> str:
         ("New contacts", str(s.new_contacts)),
         ("Matched contacts", str(s.matched_contacts)),
         ("Follow-ups scheduled", scheduled),
+        ("Joined pending follow-ups", _joined(s)),
+        ("Not needed by the rules", _not_needed(s)),
         ("Too old to follow up", _stale(s)),
         ("Prospect follow-ups dropped", str(s.prospect_followups_dropped)),
         ("Already imported", str(s.already_imported)),
+        ("Under another source", _elsewhere(s)),
         ("Changed since last import", f"{s.changed}{changed}"),
         ("Skipped, no email or phone", str(s.skipped_no_contact)),
         ("Suppressed (forgotten)", str(s.suppressed)),

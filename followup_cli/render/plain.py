@@ -53,6 +53,11 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escaped, text)
 
 
+def one_line(address: str | None) -> str:
+    """A postal address on one line, as tables and panels show it."""
+    return ", ".join((address or "").splitlines())
+
+
 # A contact's fields as the owner knows them (contact edit says what it changed).
 FIELD_WORDS = {"every_days": "keep-in-touch interval", "prefers": "preferred channel"}
 
@@ -123,7 +128,7 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
         (
             str(item.id),
             visible(item.contact),
-            visible((item.email if item.channel == "email" else item.phone) or ""),
+            visible(item.reach_at),
             visible(("! " if item.priority else "") + item.purpose),
             overdue_words(item.days_overdue),
         )
@@ -164,6 +169,8 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
             f"{indent}{late} follow-up{' was' if late == 1 else 's were'} already past due "
             f"and {'is' if late == 1 else 'are'} due today."
         )
+    for joined in result.joined:
+        say(f"{indent}Joined: {joined}")
     for reason in result.not_scheduled:
         say(f"{indent}Not scheduled: {reason}")
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.render.plain import day, followup_line, print_json, visible
+from followup_cli.render.plain import day, followup_line, one_line, print_json, visible
 from followup_cli.values import format_money, split_csv_set
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def contact_json(c: ContactRow) -> dict[str, Any]:
         "name": c.name,
         "email": c.email,
         "phone": c.phone,
+        "address": c.address,
         "prefers": c.prefers,
         "note": c.note,
         "tags": split_csv_set(c.tags),
@@ -108,6 +109,7 @@ def history(h: ContactHistory, currency: str) -> None:
     lines = [
         f"Email:    {c.email or '-'}",
         f"Phone:    {c.phone or '-'}{'  (wrong number!)' if c.phone_invalid else ''}",
+        f"Address:  {one_line(c.address) or '-'}",
         f"Prefers:  {c.prefers}",
         f"Consent:  {consent_summary(c)}",
     ]

@@ -84,6 +84,7 @@ class ContactRow(Row, table="contact"):
     name: str
     email: str | None
     phone: str | None
+    address: str | None
     prefers: str
     note: str | None
     tags: str

@@ -12,14 +12,15 @@ from followup_cli.store.sql.followups import drop_prospects_sql
 
 ROW_COLUMNS = (
     "line", "order_id", "occurred_on", "name", "email", "phone", "phone_key", "amount_cents",
-    "items", "prefers", "fingerprint",
+    "items", "prefers", "address", "fingerprint",
 )  # fmt: skip
 
 
 # A staged row: keyed by its line in the file, except in import_multi_row (keyed by order).
 _STAGED = (
     "order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT,"
-    " phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT, fingerprint TEXT NOT NULL"
+    " phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT, address TEXT,"
+    " fingerprint TEXT NOT NULL"
 )
 STAGE_COLUMNS = f"line INTEGER PRIMARY KEY, {_STAGED}"
 
@@ -28,7 +29,7 @@ STAGE_TABLES = (
     "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
     "import_hash", "import_dup_email", "import_dup_key", "import_dup_contact", "import_person",
     "import_reach", "import_bought",
-    "import_due", "import_rule",
+    "import_due", "import_rule", "import_address",
 )  # fmt: skip
 
 
@@ -38,7 +39,7 @@ STAGE_DDL = (
     f"CREATE TEMP TABLE import_multi_row (seq INTEGER PRIMARY KEY, line INTEGER, {_STAGED})",
     f"CREATE TEMP TABLE import_merged ({STAGE_COLUMNS})",
     f"CREATE TEMP TABLE import_sale ({STAGE_COLUMNS}, state TEXT NOT NULL,"
-    " old_fingerprint TEXT, contact_id INTEGER, person_line INTEGER)",
+    " old_fingerprint TEXT, other_source TEXT, contact_id INTEGER, person_line INTEGER)",
     "CREATE TEMP TABLE import_bought (contact_id INTEGER PRIMARY KEY, occurred_on TEXT NOT NULL)",
 )  # fmt: skip
 
@@ -74,31 +75,52 @@ MULTI_PAGE_SQL = (
 )
 
 
-# Each sale: already imported ('old', with the fingerprint it was imported with), without
-# any way to reach the customer ('no-contact'), or 'new' with the id of the existing contact
-# it belongs to (by email, else by phone; NULL for a new person).
-SALES_SQL = (
-    f"INSERT INTO import_sale ({COPIED}, state, old_fingerprint, contact_id)"
-    f" SELECT {', '.join('x.' + c for c in ROW_COLUMNS)},"
-    " CASE WHEN i.id IS NOT NULL THEN 'old'"
-    " WHEN x.email IS NULL AND x.phone_key IS NULL THEN 'no-contact' ELSE 'new' END,"
-    " i.fingerprint,"
-    " CASE WHEN i.id IS NULL THEN COALESCE("
-    "(SELECT c.id FROM contact c WHERE c.email = x.email),"
-    " (SELECT c.id FROM contact c WHERE c.phone_key = x.phone_key)) END"
-    f" FROM (SELECT {COPIED} FROM import_row"
-    " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
-    f" UNION ALL SELECT {COPIED} FROM import_merged) x"
-    " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
-    " AND i.kind = 'sale'"
-)
+# Each sale: already imported ('old', with the fingerprint it was imported with), already
+# recorded under another source with the same order id, date and amount ('elsewhere': the
+# same sale, from a renamed --source or logged by hand with --ref; two tills that number
+# receipts alike rarely share one's day and amount too), without any way to reach the
+# customer ('no-contact'), or 'new' with the id of the existing contact it belongs to (by
+# email, else by phone; NULL for a new person). ``occurred_on``: the staged text as a date.
+def sales_sql(occurred_on: str) -> str:
+    other = (
+        "(SELECT MIN(j.source) FROM interaction j WHERE j.external_id = x.order_id"
+        f" AND j.kind = 'sale' AND j.source <> :source AND j.occurred_on = {occurred_on}"
+        " AND (j.amount_cents = x.amount_cents"
+        " OR j.amount_cents IS NULL AND x.amount_cents IS NULL))"
+    )
+    return (
+        f"INSERT INTO import_sale ({COPIED}, state, old_fingerprint, other_source, contact_id)"
+        f" SELECT {', '.join('y.' + c for c in ROW_COLUMNS)},"
+        " CASE WHEN y.old_id IS NOT NULL THEN 'old'"
+        " WHEN y.other_source IS NOT NULL THEN 'elsewhere'"
+        " WHEN y.email IS NULL AND y.phone_key IS NULL THEN 'no-contact' ELSE 'new' END,"
+        " y.old_fingerprint, y.other_source,"
+        " CASE WHEN y.old_id IS NULL AND y.other_source IS NULL THEN COALESCE("
+        "(SELECT c.id FROM contact c WHERE c.email = y.email),"
+        " (SELECT c.id FROM contact c WHERE c.phone_key = y.phone_key)) END"
+        f" FROM (SELECT {', '.join('x.' + c for c in ROW_COLUMNS)}, i.id AS old_id,"
+        f" i.fingerprint AS old_fingerprint, CASE WHEN i.id IS NULL THEN {other} END"
+        f" AS other_source FROM (SELECT {COPIED} FROM import_row"
+        " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
+        f" UNION ALL SELECT {COPIED} FROM import_merged) x"
+        " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
+        " AND i.kind = 'sale') y"
+    )
 
 
 STATE_COUNTS_SQL = (
     "SELECT COALESCE(SUM(CASE WHEN state = 'old' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'elsewhere' THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN state = 'old' AND old_fingerprint = fingerprint"
     " THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN state = 'no-contact' THEN 1 ELSE 0 END), 0) FROM import_sale"
+)
+
+
+# The sales already recorded under another source, listed up to :limit with it.
+ELSEWHERE_SQL = (
+    "SELECT order_id, other_source FROM import_sale WHERE state = 'elsewhere'"
+    " ORDER BY line LIMIT :limit"
 )
 
 
@@ -159,6 +181,20 @@ def interactions_sql(occurred_on: str) -> str:
         f" {occurred_on}, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint,"
         " :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
     )
+
+
+# A contact without a postal address gains the first one the file gives for them (set-based:
+# the first row with an address per contact, then one keyed update).
+ADDRESS_SQL = (
+    "CREATE TEMP TABLE import_address (contact_id INTEGER PRIMARY KEY, address TEXT NOT NULL)",
+    f"INSERT INTO import_address (contact_id, address) SELECT cid, address FROM (SELECT"
+    f" {CONTACT_OF_SALE} AS cid, s.address, ROW_NUMBER() OVER (PARTITION BY"
+    f" {CONTACT_OF_SALE} ORDER BY s.line) AS n FROM import_sale s"
+    " WHERE s.state = 'new' AND s.address IS NOT NULL) x WHERE n = 1",
+    "UPDATE contact SET address = (SELECT a.address FROM import_address a"
+    " WHERE a.contact_id = contact.id) WHERE address IS NULL"
+    " AND id IN (SELECT contact_id FROM import_address)",
+)
 
 
 # Each existing contact's first sale in the file, keyed by contact: the prospect update
@@ -266,6 +302,7 @@ PROFILE = (
     "COALESCE(c.prefers, '')",
     "CASE WHEN c.email IS NOT NULL AND c.email <> '' THEN 1 ELSE 0 END",
     "CASE WHEN c.phone IS NOT NULL AND c.phone <> '' THEN 1 ELSE 0 END",
+    "CASE WHEN c.address IS NOT NULL THEN 1 ELSE 0 END",
     "CASE WHEN c.phone_invalid THEN 1 ELSE 0 END",
     "CASE WHEN c.do_not_contact THEN 1 ELSE 0 END",
     "COALESCE(c.opted_out_channels, '')",
@@ -295,34 +332,44 @@ def sale_profiles_sql(sole_writer: bool) -> str:
 
 SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
     "CREATE TEMP TABLE import_reach (profile TEXT NOT NULL, rule_no INTEGER NOT NULL,"
-    " channel TEXT NOT NULL, PRIMARY KEY (profile, rule_no))",
+    " channel TEXT NOT NULL, named BOOLEAN NOT NULL, PRIMARY KEY (profile, rule_no))",
     "CREATE TEMP TABLE import_due (occurred_on DATE NOT NULL, rule_no INTEGER NOT NULL,"
-    " due_on DATE NOT NULL, PRIMARY KEY (occurred_on, rule_no))",
+    " due_on DATE NOT NULL, cap_since DATE, late BOOLEAN NOT NULL,"
+    " PRIMARY KEY (occurred_on, rule_no))",
     "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
-    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL)",
+    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL,"
+    " min_amount_cents BIGINT, customer TEXT NOT NULL)",
 )
 
 
 # What the planner chose: the channel of each (profile, rule), the due date of each (sale
 # date, rule), and the rules themselves, by their number.
 REACH_SQL = (
-    "INSERT INTO import_reach (profile, rule_no, channel) VALUES (:profile, :rule, :channel)"
+    "INSERT INTO import_reach (profile, rule_no, channel, named)"
+    " VALUES (:profile, :rule, :channel, :named)"
 )
-DUE_SQL = "INSERT INTO import_due (occurred_on, rule_no, due_on) VALUES (:day, :rule, :due)"
+DUE_SQL = (
+    "INSERT INTO import_due (occurred_on, rule_no, due_on, cap_since, late)"
+    " VALUES (:day, :rule, :due, :cap_since, :late)"
+)
 RULE_SQL = (
-    "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale)"
-    " VALUES (:rule, :name, :purpose, :priority, :until_sale)"
+    "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale, min_amount_cents,"
+    " customer) VALUES (:rule, :name, :purpose, :priority, :until_sale, :min_amount, :customer)"
 )
 
 
-def followups_sql(sole_writer: bool) -> str:
-    """Every follow-up of the new sales in one INSERT ... SELECT: the due date by the sale's
-    date, the channel by the contact's reach profile, both looked up by key."""
+def planned_sql(sole_writer: bool) -> str:
+    """Every follow-up planned for the new sales, into ``planned`` in one INSERT ... SELECT:
+    the due date by the sale's date, the channel by the contact's reach profile, both looked
+    up by key; ``seq`` orders them by sale, then rule (``:rules`` is the number of rules).
+    ``store.sql.planning`` settles them as it does a logged sale's."""
     return (
-        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
-        " priority, until_sale, created_on)"
-        " SELECT i.contact_id, i.id, u.rule, u.purpose, r.channel, d.due_on, u.priority,"
-        " u.until_sale, :today"
+        "INSERT INTO planned (seq, contact_id, interaction_id, occurred_on, rule, purpose,"
+        " channel, due_on, priority, until_sale, named, min_amount_cents, customer, cap_since,"
+        " late)"
+        " SELECT i.id * :rules + d.rule_no, i.contact_id, i.id,"
+        " i.occurred_on, u.rule, u.purpose, r.channel, d.due_on, u.priority, u.until_sale,"
+        " r.named, u.min_amount_cents, u.customer, d.cap_since, d.late"
         + new_sales(
             sole_writer,
             " JOIN import_due d ON d.occurred_on = i.occurred_on"

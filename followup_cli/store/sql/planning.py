@@ -1,0 +1,137 @@
+"""Who a planned follow-up applies to and how often: the one place the rules' conditions,
+``once_per`` caps and "one note per sale" are decided, for one logged sale or a whole file.
+
+The cadence planner (``scheduling.plan_followups``) chooses each follow-up's channel and due
+date; what it planned is written to the TEMP table ``planned`` (``log`` a row at a time, the
+import with one INSERT ... SELECT), and these statements settle every row at once:
+
+1. ``outcome`` says why a row makes no follow-up: ``amount`` (under the rule's min_amount),
+   ``tags``, ``customer`` (first-time or repeat), ``one-note`` (another rule writes this
+   event's note), ``done-recently`` (one was done within ``once_per``; ``target`` is it),
+   ``merged`` (joins the pending follow-up ``target``) or ``joins`` (joins the first planned
+   row of the same contact and rule, seq ``target``). NULL: it is created.
+2. The created rows become follow-ups; the merged ones are linked to theirs in
+   ``followup_event``.
+
+Every statement reads only its own row's contact and rule through indexes
+(``planned_contact_rule``, ``ix_followup_contact_id_status``), so a file costs in proportion
+to its sales. The evaluation order of rows never changes a result: a row is only compared
+with rows whose outcome the same statement cannot change.
+"""
+
+from __future__ import annotations
+
+PLANNED_COLUMNS = (
+    "seq", "contact_id", "interaction_id", "occurred_on", "rule", "purpose", "channel",
+    "due_on", "priority", "until_sale", "note", "named", "min_amount_cents", "customer",
+    "cap_since", "late",
+)  # fmt: skip
+
+PLANNED_DDL = (
+    "DROP TABLE IF EXISTS planned",
+    "DROP TABLE IF EXISTS planned_tag",
+    "CREATE TEMP TABLE planned (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
+    " interaction_id INTEGER, occurred_on DATE, rule TEXT NOT NULL, purpose TEXT NOT NULL,"
+    " channel TEXT NOT NULL, due_on DATE NOT NULL, priority INTEGER NOT NULL,"
+    " until_sale BOOLEAN NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
+    " min_amount_cents BIGINT, customer TEXT, cap_since DATE, late BOOLEAN NOT NULL,"
+    " outcome TEXT, target INTEGER)",
+    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, seq)",
+    "CREATE INDEX planned_interaction ON planned (interaction_id)",
+    # A rule's tags, one row each: the contact needs one of them.
+    "CREATE TEMP TABLE planned_tag (rule TEXT NOT NULL, tag TEXT NOT NULL)",
+    "CREATE INDEX planned_tag_rule ON planned_tag (rule)",
+)
+
+DROP_PLANNED = ("DROP TABLE IF EXISTS planned", "DROP TABLE IF EXISTS planned_tag")
+
+PLANNED_SQL = (
+    f"INSERT INTO planned ({', '.join(PLANNED_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in PLANNED_COLUMNS)})"
+)
+PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule, tag) VALUES (:rule, :tag)"
+
+_OPEN = "outcome IS NULL"
+
+# An earlier sale of the same contact (by date, then by id for sales of one day).
+_EARLIER_SALE = (
+    "EXISTS (SELECT 1 FROM interaction e WHERE e.contact_id = planned.contact_id"
+    " AND e.kind = 'sale' AND e.id <> planned.interaction_id"
+    " AND (e.occurred_on < planned.occurred_on"
+    " OR e.occurred_on = planned.occurred_on AND e.id < planned.interaction_id))"
+)
+
+
+# A follow-up of the same contact and rule in ``status``, the newest/oldest by id.
+def _same_rule(status: str, pick: str) -> str:
+    return (
+        f"(SELECT {pick}(f.id) FROM followup f WHERE f.contact_id = planned.contact_id"
+        f" AND f.status = '{status}' AND f.rule = planned.rule"
+        + (" AND f.completed_on >= planned.cap_since" if status == "done" else "")
+        + ")"
+    )
+
+
+SETTLE_SQL = (
+    # The rule's conditions.
+    f"UPDATE planned SET outcome = 'amount' WHERE {_OPEN} AND min_amount_cents IS NOT NULL"
+    " AND EXISTS (SELECT 1 FROM interaction i WHERE i.id = planned.interaction_id"
+    " AND i.amount_cents < planned.min_amount_cents)",
+    f"UPDATE planned SET outcome = 'tags' WHERE {_OPEN}"
+    " AND rule IN (SELECT rule FROM planned_tag) AND NOT EXISTS (SELECT 1 FROM planned_tag t"
+    " JOIN contact c ON c.id = planned.contact_id WHERE t.rule = planned.rule"
+    " AND (',' || c.tags || ',') LIKE ('%,' || t.tag || ',%'))",
+    f"UPDATE planned SET outcome = 'customer' WHERE {_OPEN} AND customer <> 'any'"
+    f" AND (CASE WHEN {_EARLIER_SALE} THEN 'repeat' ELSE 'first-time' END) <> customer",
+    # One note per event: the rule that asked for a note keeps it, else the first rule.
+    f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND channel = 'mail'"
+    " AND interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM planned q"
+    " WHERE q.interaction_id = planned.interaction_id AND q.outcome IS NULL"
+    " AND q.channel = 'mail' AND q.seq <> planned.seq"
+    " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq))",
+    # once_per: one done recently means none; one pending takes the event in.
+    f"UPDATE planned SET target = {_same_rule('done', 'MAX')}"
+    f" WHERE {_OPEN} AND cap_since IS NOT NULL",
+    f"UPDATE planned SET outcome = 'done-recently' WHERE {_OPEN} AND target IS NOT NULL",
+    f"UPDATE planned SET target = {_same_rule('pending', 'MIN')}"
+    f" WHERE {_OPEN} AND cap_since IS NOT NULL",
+    f"UPDATE planned SET outcome = 'merged' WHERE {_OPEN} AND target IS NOT NULL",
+    # Several events of one contact planned at once: the first makes it, the rest join.
+    f"UPDATE planned SET outcome = 'joins', target = (SELECT MIN(q.seq) FROM planned q"
+    " WHERE q.contact_id = planned.contact_id AND q.rule = planned.rule"
+    " AND q.outcome IS NULL AND q.seq < planned.seq)"
+    f" WHERE {_OPEN} AND cap_since IS NOT NULL AND interaction_id IS NOT NULL"
+    " AND EXISTS (SELECT 1 FROM planned q WHERE q.contact_id = planned.contact_id"
+    " AND q.rule = planned.rule AND q.outcome IS NULL AND q.seq < planned.seq)",
+)
+
+
+def create_sql(returning: str = "") -> str:
+    """The rows left open become follow-ups, in planned order (``returning``: their columns,
+    for `log`, which shows what it made)."""
+    return (
+        "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
+        " priority, until_sale, note, created_on) SELECT contact_id, interaction_id, rule,"
+        " purpose, channel, due_on, priority, until_sale, note, :today FROM planned"
+        f" WHERE {_OPEN} ORDER BY seq" + (f" RETURNING {returning}" if returning else "")
+    )
+
+
+LINK_SQL = (
+    # A joining row's target: the follow-up its first row just made.
+    "UPDATE planned SET outcome = 'merged', target = (SELECT f.id FROM planned p"
+    " JOIN followup f ON f.contact_id = p.contact_id AND f.interaction_id = p.interaction_id"
+    " AND f.rule = p.rule AND f.status = 'pending' WHERE p.seq = planned.target)"
+    " WHERE outcome = 'joins'",
+    "INSERT INTO followup_event (followup_id, interaction_id) SELECT target, interaction_id"
+    " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq",
+)
+
+# How the rows were settled, and how many of each were late (due today as their date had
+# passed), for the import's summary.
+OUTCOME_COUNTS_SQL = (
+    "SELECT outcome, COUNT(*), SUM(CASE WHEN late THEN 1 ELSE 0 END) FROM planned GROUP BY outcome"
+)
+
+# Each row's outcome and target, for `log` to say what happened to each rule.
+OUTCOMES_SQL = "SELECT seq, outcome, target FROM planned ORDER BY seq"
