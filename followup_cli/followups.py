@@ -51,6 +51,7 @@ from followup_cli.store.sql.followups import (
     DELETE_FOLLOWUP_SQL,
     DROP_PROSPECTS_SQL,
     LAST_CONTACTED_SQL,
+    REACHED_SQL,
     RESOLVE_COMPLAINT_SQL,
 )
 from followup_cli.store.sql.planning import (
@@ -384,7 +385,7 @@ def _complete_by_outreach(
     the rules' outreach window, counted on the owner's calendar."""
     channel = OUTREACH_CHANNEL[kind]
     horizon = rules.calendar.shift(on, rules.outreach_window)
-    return [
+    done = [
         _update(
             tx,
             f,
@@ -395,6 +396,23 @@ def _complete_by_outreach(
         for f in _pending(tx, contact.id)
         if f.channel == channel and f.due_on <= horizon
     ]
+    also = [other for f in done for other in reached_elsewhere(tx, f, on)]
+    return sorted(done + also, key=lambda f: (f.due_on, f.id))
+
+
+def reached_elsewhere(tx: Tx, followup: FollowUpRow, on: dt.date) -> list[FollowUpRow]:
+    """``followup`` reached the customer: the follow-ups pending for the same events in
+    another channel are done too (a call answered, the thank-you email is not needed). Notes
+    stay: a note is not a way of reaching them."""
+    if followup.channel == Channel.MAIL or followup.interaction_id is None:
+        return []
+    params = {
+        "contact": followup.contact_id, "followup": followup.id, "channel": followup.channel,
+        "mail": Channel.MAIL.value, "on": on, "done": Status.DONE.value,
+        "pending": Status.PENDING.value,
+        "note": f"Reached by {followup.channel} on {on.isoformat()} (#{followup.id})",
+    }  # fmt: skip
+    return _changed(tx, REACHED_SQL, params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,6 +518,7 @@ class DoneResult:
     make_it_right: FollowUpRow | None = None  # a negative outcome: the call to put it right
     wrong_number: bool = False  # the call found the number wrong, not unanswered
     notes: list[str] = field(default_factory=list)  # why a make-it-right call was not scheduled
+    also_done: list[FollowUpRow] = field(default_factory=list)  # same events, other channels
 
 
 def check_outcome(outcome: str | None) -> str | None:
@@ -538,7 +557,7 @@ def complete(
         "occurred_on": today, "note": note or f"Follow-up #{followup.id}", "created_at": now,
     }  # fmt: skip
     insert(tx, InteractionRow.TABLE, outreach)
-    result = DoneResult(followup, contact)
+    result = DoneResult(followup, contact, also_done=reached_elsewhere(tx, followup, today))
     result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
     if outcome == Outcome.NEGATIVE:
         words = "They said: " + "; ".join(said) if said else note

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import confirm, database, now, today
+from followup_cli.cli.common import confirm, database, now, settings, today
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -131,7 +131,7 @@ def rules_show(ctx: typer.Context) -> None:
         from followup_cli.render import screen
         from followup_cli.rules import load_rules
 
-        screen.rules(load_rules())
+        screen.rules(load_rules(), settings().currency)
 
 
 @rules_app.command("init")

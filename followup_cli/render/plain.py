@@ -218,6 +218,8 @@ def done(result: DoneResult) -> None:
     else:
         outcome = f" ({result.followup.outcome})" if result.followup.outcome else ""
         say(f"Done: {line}{outcome}.")
+    for other in result.also_done:
+        say(f"  Also done: {followup_line(other)} (reached by {result.followup.channel})")
     if result.keep_in_touch is not None:
         say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
     if result.make_it_right is not None:

@@ -170,12 +170,27 @@ def history(h: ContactHistory, currency: str) -> None:
         console.print(safe_panel(body, title, title_align="left", expand=False))
 
 
-def rules(rule_set: RuleSet) -> None:
-    console.print(visible(f"Cadence rules from {rule_set.source}"))
-    table = SafeTable(box=box.SIMPLE_HEAD)
-    for column in ("Rule", "After", "Wait", "Channel", "Purpose", "Notes"):
-        table.add_column(column, no_wrap=column == "Rule")
+EVENT_WORDS = {
+    "sale": "a sale", "visit": "a visit", "inquiry": "an inquiry", "complaint": "a complaint",
+    "resolved": "a resolved complaint", "call": "a call", "email": "an email", "text": "a text",
+    "mail": "a note", "meeting": "a meeting",
+}  # fmt: skip
+
+
+def rules(rule_set: RuleSet, currency: str = "$") -> None:
+    """One short paragraph per rule: it reads at any terminal width, unlike a wide table."""
+    console.print(visible(f"Cadence rules from {rule_set.source}\n"))
     for rule in rule_set.rules:
+        channels = " or ".join(
+            "the preferred channel" if c == "preferred" else c for c in rule.channels
+        )
+        console.print(
+            visible(
+                f"{rule.name}: after {' or '.join(EVENT_WORDS.get(k, k) for k in rule.on)}, "
+                f"{rule.after.describe()} later, "
+                f'by {channels}: "{rule.purpose}"'
+            )
+        )
         notes = []
         if rule.priority:
             notes.append("high priority")
@@ -183,15 +198,19 @@ def rules(rule_set: RuleSet) -> None:
             notes.append("dropped once they buy")
         if rule.expires_after is not None:
             notes.append(f"useful for {rule.expires_after.describe()}")
-        table.add_row(
-            rule.name,
-            ", ".join(rule.on),
-            rule.after.describe(),
-            " then ".join(rule.channels),
-            rule.purpose,
-            ", ".join(notes),
-        )
-    console.print(table)
+        if rule.min_amount_cents is not None:
+            notes.append(f"sales from {format_money(rule.min_amount_cents, currency)}")
+        if rule.tags:
+            notes.append(f"contacts tagged {' or '.join(sorted(rule.tags))}")
+        if rule.customer != "any":
+            notes.append(
+                "a customer's first sale" if rule.customer == "first-time" else "repeat customers"
+            )
+        if rule.once_per is not None:
+            notes.append(f"at most one per {rule.once_per.describe()}")
+        if notes:
+            console.print(visible(f"  {'; '.join(notes)}"))
+    console.print()
     retry = rule_set.retry
     days = [
         ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d]
@@ -204,7 +223,8 @@ def rules(rule_set: RuleSet) -> None:
         + (f"; {len(rule_set.calendar.holidays)} holidays" if rule_set.calendar.holidays else "")
         + ". Due dates on other days move to the next working day.\n"
         f"Logging an outreach completes a pending follow-up in that channel due within "
-        f"{rule_set.outreach_window.describe()}."
+        f"{rule_set.outreach_window.describe()}; reaching a customer completes what is "
+        "pending for the same sale in another channel (notes are still written)."
     )
     if rule_set.keep_in_touch_tags:
         tags = ", ".join(

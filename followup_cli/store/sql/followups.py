@@ -42,3 +42,21 @@ RESOLVE_COMPLAINT_SQL = (
     " WHERE i.contact_id = :contact AND i.kind = :complaint))"
     f" RETURNING {FollowUpRow.COLUMNS}"
 )
+
+# The events :followup is about: its own and the later ones it covers (``followup_event``).
+_EVENTS_OF = (
+    "SELECT interaction_id FROM followup WHERE id = :followup AND interaction_id IS NOT NULL"
+    " UNION SELECT interaction_id FROM followup_event WHERE followup_id = :followup"
+)
+
+# The customer was reached about these events: what is still pending for them in another
+# channel is done too (a note, :mail, is a gift of its own, not a way of reaching them, and
+# is still written). The rows it closed come back to be shown.
+REACHED_SQL = (
+    "UPDATE followup SET status = :done, completed_on = :on, note = COALESCE(note, :note)"
+    " WHERE contact_id = :contact AND status = :pending AND id <> :followup"
+    " AND channel <> :channel AND channel <> :mail"
+    f" AND (interaction_id IN ({_EVENTS_OF}) OR id IN (SELECT followup_id FROM followup_event"
+    f" WHERE interaction_id IN ({_EVENTS_OF})))"
+    f" RETURNING {FollowUpRow.COLUMNS}"
+)
