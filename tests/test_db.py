@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import stat
@@ -189,3 +190,41 @@ def test_a_database_from_a_newer_followup_is_refused_untouched(tmp_path: Path) -
     ):
         Database.open(to_url(str(path)))
     assert path.read_bytes() == before
+
+
+def test_migration_0006_files_header_signature_sources_under_import(db: Database) -> None:
+    """Sales imported under a file's header signature move to the one default source, so the
+    same till export with a new column still matches them; an order id two signatures
+    shared stays under its second source (and is still found by order id and date)."""
+    from alembic import command
+
+    from followup_cli.migrations import alembic_config, upgrade_to_head
+
+    config = alembic_config()
+    with db.engine.connect() as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO contact (name, created_on) VALUES ('Ann', :d)", {"d": "2026-11-01"})
+        for source, order in (
+            ("csv-1a2b3c4d", "1"), ("csv-1a2b3c4d", "2"), ("csv-99ffee00", "2"),
+            ("csv-99ffee00", "3"), ("till", "4"), ("csv-notahash", "5"), ("import", "3"),
+        ):  # fmt: skip
+            tx.execute(
+                "INSERT INTO interaction (contact_id, kind, occurred_on, source, external_id,"
+                " created_at) VALUES (1, 'sale', :d, :s, :o, :t)",
+                {"d": dt.date(2026, 11, 2), "s": source, "o": order, "t": dt.datetime(2026, 11, 2)},
+            )
+    upgrade_to_head(db.engine)
+    assert db.revision() == SCHEMA_REVISION
+    with db.reading() as tx:
+        rows = tx.rows("SELECT source, external_id FROM interaction ORDER BY id")
+    assert rows == [
+        ("import", "1"),
+        ("import", "2"),
+        ("csv-99ffee00", "2"),  # order 2 was the first signature's
+        ("csv-99ffee00", "3"),  # order 3 is under 'import' already
+        ("till", "4"),
+        ("csv-notahash", "5"),  # not a header signature: someone's --source
+        ("import", "3"),
+    ]
