@@ -94,6 +94,7 @@ def purpose_in_words(
     def when(day: dt.date) -> str:
         return f"{day:%b} {day.day}" + (f", {day.year}" if today and day.year != today.year else "")
 
+    events = sorted(events, key=lambda e: e.occurred_on)  # a sale logged late joins too
     days = _and([when(e.occurred_on) for e in events])
     kind = events[0].kind
     plural = "s" if len(events) > 1 else ""

@@ -8,8 +8,8 @@ import with one INSERT ... SELECT), and these statements settle every row at onc
 1. ``outcome`` says why a row makes no follow-up: ``amount`` (under the rule's min_amount),
    ``tags``, ``customer`` (first-time or repeat), ``one-note`` (another rule writes this
    event's note), ``done-recently`` (one was done within ``once_per``; ``target`` is it),
-   ``merged`` (joins the pending follow-up ``target``) or ``joins`` (joins the first planned
-   row of the same contact and rule, seq ``target``). NULL: it is created.
+   ``merged`` (joins the pending follow-up ``target``) or ``joins`` (joins the earliest
+   planned row of the same contact and rule, seq ``target``). NULL: it is created.
 2. The created rows become follow-ups; the merged ones are linked to theirs in
    ``followup_event``.
 
@@ -36,7 +36,7 @@ PLANNED_DDL = (
     " until_sale BOOLEAN NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
     " min_amount_cents BIGINT, customer TEXT, cap_since DATE, late BOOLEAN NOT NULL,"
     " outcome TEXT, target INTEGER)",
-    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, seq)",
+    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, occurred_on, seq)",
     "CREATE INDEX planned_interaction ON planned (interaction_id)",
     # A rule's tags, one row each: the contact needs one of them.
     "CREATE TEMP TABLE planned_tag (rule TEXT NOT NULL, tag TEXT NOT NULL)",
@@ -52,6 +52,11 @@ PLANNED_SQL = (
 PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule, tag) VALUES (:rule, :tag)"
 
 _OPEN = "outcome IS NULL"
+# Another open row of the same contact and rule (``q``), found by ``planned_contact_rule``.
+_SAME_OPEN = (
+    "q.contact_id = planned.contact_id AND q.rule = planned.rule AND q.outcome IS NULL"
+    " AND q.seq <> planned.seq"
+)
 
 # An earlier sale of the same contact (by date, then by id for sales of one day).
 _EARLIER_SALE = (
@@ -96,13 +101,12 @@ SETTLE_SQL = (
     f"UPDATE planned SET target = {_same_rule('pending', 'MIN')}"
     f" WHERE {_OPEN} AND cap_since IS NOT NULL",
     f"UPDATE planned SET outcome = 'merged' WHERE {_OPEN} AND target IS NOT NULL",
-    # Several events of one contact planned at once: the first makes it, the rest join.
-    f"UPDATE planned SET outcome = 'joins', target = (SELECT MIN(q.seq) FROM planned q"
-    " WHERE q.contact_id = planned.contact_id AND q.rule = planned.rule"
-    " AND q.outcome IS NULL AND q.seq < planned.seq)"
+    # Several events of one contact planned at once: the earliest makes it, the rest join.
+    f"UPDATE planned SET outcome = 'joins', target = (SELECT q.seq FROM planned q"
+    f" WHERE {_SAME_OPEN} ORDER BY q.occurred_on, q.seq LIMIT 1)"
     f" WHERE {_OPEN} AND cap_since IS NOT NULL AND interaction_id IS NOT NULL"
-    " AND EXISTS (SELECT 1 FROM planned q WHERE q.contact_id = planned.contact_id"
-    " AND q.rule = planned.rule AND q.outcome IS NULL AND q.seq < planned.seq)",
+    f" AND EXISTS (SELECT 1 FROM planned q WHERE {_SAME_OPEN} AND (q.occurred_on"
+    " < planned.occurred_on OR q.occurred_on = planned.occurred_on AND q.seq < planned.seq))",
 )
 
 
