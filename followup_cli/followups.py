@@ -143,7 +143,7 @@ class Scheduling:
 
     scheduled: list[FollowUpRow] = field(default_factory=list)
     late: int = 0  # due dates that had already passed; scheduled for today instead
-    joined: list[str] = field(default_factory=list)  # "rule: added to pending follow-up #12"
+    joined: list[FollowUpRow] = field(default_factory=list)  # pending ones this event joined
     not_scheduled: list[str] = field(default_factory=list)  # "rule: reason"
 
 
@@ -268,7 +268,9 @@ def save_plan(
             result.scheduled.append(next(created))
             result.late += planned.late
         elif outcome == "merged":
-            result.joined.append(f"{planned.rule.name}: added to pending follow-up #{target}")
+            joined = get(tx, FollowUpRow, target)
+            assert joined is not None  # settle_planned just linked the event to it
+            result.joined.append(joined)
         else:
             result.not_scheduled.append(_left_out(planned.rule, outcome, target))
     for statement in DROP_PLANNED:

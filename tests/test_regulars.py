@@ -60,9 +60,9 @@ def test_three_sales_in_16_days_make_one_call_and_one_note_naming_all_three(
     assert [f.rule for f in first.scheduling.scheduled] == ["sale-thank-you", "sale-note"]
     for later in (second, third):
         assert later.scheduling.scheduled == []
-        assert later.scheduling.joined == [
-            "sale-thank-you: added to pending follow-up #1",
-            "sale-note: added to pending follow-up #2",
+        assert [(f.id, f.rule) for f in later.scheduling.joined] == [
+            (1, "sale-thank-you"),
+            (2, "sale-note"),
         ]
     assert pending(tx) == [("sale-thank-you", "phone", 1), ("sale-note", "mail", 1)]
     items = agenda.due_today(tx, TODAY)
@@ -83,7 +83,7 @@ def test_a_sale_soon_after_a_done_thank_you_makes_none_and_later_one_does(
     assert soon.scheduling.not_scheduled == [
         "sale-thank-you: follow-up #1 was done less than 30 days ago"
     ]
-    assert soon.scheduling.joined == ["sale-note: added to pending follow-up #2"]
+    assert [f.id for f in soon.scheduling.joined] == [2]
     months_later = sale(tx, rules, dt.date(2026, 12, 10), 3000, today=dt.date(2026, 12, 10))
     assert [f.rule for f in months_later.scheduling.scheduled] == ["sale-thank-you"]
 
@@ -485,3 +485,16 @@ def test_rules_check_names_the_rule_and_the_fix(isolated_home: Path) -> None:
     result = runner.invoke(app, ["rules", "check"])
     assert result.exit_code != 0
     assert "rule 'sale-thank-you': once_per: 'a month' is not a length of time" in result.stderr
+
+
+def test_log_says_which_pending_follow_up_a_sale_joined() -> None:
+    runner.invoke(app, ["contact", "add", "Bob Ray", "--phone", "555-010-0102", "-a", "1 Elm St"])
+    first = runner.invoke(app, ["log", "sale", "Bob", "--amount", "129", "--on", "2026-11-20"])
+    assert first.exit_code == 0, first.stderr
+    again = runner.invoke(app, ["log", "sale", "Bob", "--amount", "12", "--on", "today"])
+    assert (again.exit_code, again.stdout) == (
+        0,
+        "Logged sale ($12.00) for Bob Ray (#1) on Mon 2026-11-23.\n"
+        "  Added to #1 Thank-you call, already pending (due Mon 2026-11-23)\n"
+        "  Added to #2 Handwritten thank-you note, already pending (due Fri 2026-11-27)\n",
+    )

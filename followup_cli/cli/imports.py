@@ -105,7 +105,8 @@ def import_command(
         typer.Option(
             "--source",
             help="Name of the system the orders come from; order ids are unique per source "
-            "(default: the preset, else the file's header signature).",
+            '(default: the preset, else "import"); an order id already imported under '
+            "another source on the same day for the same amount is reported, not added.",
             metavar="NAME",
         ),
     ] = None,

@@ -170,7 +170,7 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
             f"and {'is' if late == 1 else 'are'} due today."
         )
     for joined in result.joined:
-        say(f"{indent}Joined: {joined}")
+        say(f"{indent}Added to {followup_line(joined)}, already pending (due {day(joined.due_on)})")
     for reason in result.not_scheduled:
         say(f"{indent}Not scheduled: {reason}")
 
