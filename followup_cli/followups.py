@@ -58,6 +58,7 @@ from followup_cli.store.sql.planning import (
     DROP_PLANNED,
     LINK_SQL,
     OUTCOME_COUNTS_SQL,
+    OUTCOMES,
     OUTCOMES_SQL,
     PLANNED_DDL,
     PLANNED_SQL,
@@ -185,12 +186,10 @@ def settle_planned(tx: Tx, rules: RuleSet, today: dt.date, *, show: bool = False
         created = tx.execute(create_sql(), {"today": today})
     for statement in LINK_SQL:
         tx.execute(statement)
-    counts, late = {}, 0
-    for outcome, n, late_ones in tx.rows(OUTCOME_COUNTS_SQL):
-        if outcome is None:
-            late = int(late_ones or 0)
-        else:
-            counts[outcome] = int(n)
+    counted = tx.one(OUTCOME_COUNTS_SQL)
+    assert counted is not None
+    _, late, *by_outcome = (int(n) for n in counted)
+    counts = {outcome: n for outcome, n in zip(OUTCOMES, by_outcome, strict=True) if n}
     return Settled(created, late, counts, made)
 
 

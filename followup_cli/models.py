@@ -121,13 +121,6 @@ class Interaction(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
-        # An order id imported under another source is the same sale (migration 0006).
-        Index(
-            "ix_interaction_external_id",
-            "external_id",
-            sqlite_where=text("external_id IS NOT NULL"),
-            postgresql_where=text("external_id IS NOT NULL"),
-        ),
         Index("ix_interaction_contact_id_occurred_on", "contact_id", "occurred_on"),
         Index("ix_interaction_kind_occurred_on", "kind", "occurred_on"),  # sales by period
     )

@@ -46,6 +46,7 @@ from followup_cli.store.sql.importer import (
     ELSEWHERE_SQL,
     LAST_INTERACTION_ID_SQL,
     MATCHED_CONTACTS_SQL,
+    OTHER_SOURCES_SQL,
     PROSPECTS_SQL,
     STATE_COUNTS_SQL,
     interactions_sql,
@@ -180,6 +181,7 @@ def _write(
     now: dt.datetime,
 ) -> None:
     """The write transaction: a handful of set-based statements."""
+    tx.execute(OTHER_SOURCES_SQL, {"source": summary.source})
     tx.execute(sales_sql(tx.date_of("x.occurred_on")), {"source": summary.source})
     summary.suppressed = suppress(tx)
     counts = tx.one(STATE_COUNTS_SQL)

@@ -3,12 +3,10 @@
 - ``contact.address``: where a handwritten note goes.
 - ``followup_event``: the later sales a pending follow-up also covers (a rule's
   ``once_per``), so a regular customer gets one thank-you for three sales.
-- ``ix_interaction_external_id``: an order id already imported under another source is
-  found and reported instead of imported twice.
 - Imports without ``--source`` or a preset were filed under the file's header signature
   (``csv-`` and 8 hex digits), so a till export that gained a column became a new source.
   They are now filed under ``import``; an order that would collide there keeps its old
-  source, and the order-id index still matches it.
+  source, and the import still finds it by order id, date and amount.
 
 Revision ID: 0006
 Revises: 0005
@@ -49,13 +47,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("followup_id", "interaction_id", name="pk_followup_event"),
     )
-    op.create_index(
-        "ix_interaction_external_id",
-        "interaction",
-        ["external_id"],
-        sqlite_where=sa.text("external_id IS NOT NULL"),
-        postgresql_where=sa.text("external_id IS NOT NULL"),
-    )
     sqlite = op.get_context().dialect.name == "sqlite"
 
     def signature(column: str) -> str:
@@ -77,7 +68,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_interaction_external_id", table_name="interaction")
     op.drop_table("followup_event")
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_column("address")

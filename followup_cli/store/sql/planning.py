@@ -27,6 +27,13 @@ PLANNED_COLUMNS = (
     "cap_since", "late",
 )  # fmt: skip
 
+# Made before the rows go in: built afterwards, SQLite's sort of a file's million rows held
+# 70 MB (kept up row by row, the table's pages stay within the temp cache).
+PLANNED_INDEXES = (
+    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, occurred_on, seq)",
+    "CREATE INDEX planned_interaction ON planned (interaction_id)",
+)
+
 PLANNED_DDL = (
     "DROP TABLE IF EXISTS planned",
     "DROP TABLE IF EXISTS planned_tag",
@@ -36,8 +43,7 @@ PLANNED_DDL = (
     " until_sale BOOLEAN NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
     " min_amount_cents BIGINT, customer TEXT, cap_since DATE, late BOOLEAN NOT NULL,"
     " outcome TEXT, target INTEGER)",
-    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, occurred_on, seq)",
-    "CREATE INDEX planned_interaction ON planned (interaction_id)",
+    *PLANNED_INDEXES,
     # A rule's tags, one row each: the contact needs one of them.
     "CREATE TEMP TABLE planned_tag (rule TEXT NOT NULL, tag TEXT NOT NULL)",
     "CREATE INDEX planned_tag_rule ON planned_tag (rule)",
@@ -131,10 +137,21 @@ LINK_SQL = (
     " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq",
 )
 
-# How the rows were settled, and how many of each were late (due today as their date had
-# passed), for the import's summary.
+OUTCOMES = ("amount", "tags", "customer", "one-note", "done-recently", "merged")
+
+# How the rows were settled: how many were created, how many of those were late (due today
+# as their date had passed), then how many had each of OUTCOMES. One pass, no GROUP BY: a
+# file's million rows are counted without sorting them.
 OUTCOME_COUNTS_SQL = (
-    "SELECT outcome, COUNT(*), SUM(CASE WHEN late THEN 1 ELSE 0 END) FROM planned GROUP BY outcome"
+    "SELECT "
+    + ", ".join(
+        [
+            "COALESCE(SUM(CASE WHEN outcome IS NULL THEN 1 ELSE 0 END), 0)",
+            "COALESCE(SUM(CASE WHEN outcome IS NULL AND late THEN 1 ELSE 0 END), 0)",
+            *(f"COALESCE(SUM(CASE WHEN outcome = '{o}' THEN 1 ELSE 0 END), 0)" for o in OUTCOMES),
+        ]
+    )
+    + " FROM planned"
 )
 
 # Each row's outcome and target, for `log` to say what happened to each rule.
