@@ -61,6 +61,8 @@ from followup_cli.store.sql.planning import (
     OUTCOMES,
     OUTCOMES_SQL,
     PLANNED_DDL,
+    PLANNED_INDEXES,
+    PLANNED_RULE_SQL,
     PLANNED_SQL,
     PLANNED_TAG_SQL,
     SETTLE_SQL,
@@ -167,14 +169,35 @@ class Settled:
         return sum(n for outcome, n in self.outcomes.items() if outcome not in (None, "merged"))
 
 
-def settle_planned(tx: Tx, rules: RuleSet, today: dt.date, *, show: bool = False) -> Settled:
-    """Apply the rules' conditions and caps to the rows in ``planned``, then create the
-    follow-ups left and link the merged events (``log`` and the import alike). ``show``:
-    return the follow-ups made (a file's would be too many to hold)."""
+def _rule_row(number: int, rule: CadenceRule) -> dict[str, Any]:
+    return {
+        "rule_no": number, "rule": rule.name, "purpose": rule.purpose, "priority": rule.priority,
+        "until_sale": rule.until_sale, "min_amount": rule.min_amount_cents,
+        "customer": rule.customer,
+    }  # fmt: skip
+
+
+def plan_rules(tx: Tx, rules: Sequence[CadenceRule]) -> None:
+    """Create the ``planned`` tables and write the rules the rows will refer to by number
+    (their place in ``rules``), with their conditions."""
+    for statement in PLANNED_DDL:
+        tx.execute(statement)
+    tx.executemany(PLANNED_RULE_SQL, [_rule_row(n, rule) for n, rule in enumerate(rules)])
     tx.executemany(
         PLANNED_TAG_SQL,
-        [{"rule": rule.name, "tag": tag} for rule in rules.rules for tag in sorted(rule.tags)],
+        [
+            {"rule_no": number, "tag": tag}
+            for number, rule in enumerate(rules)
+            for tag in sorted(rule.tags)
+        ],
     )
+
+
+def settle_planned(tx: Tx, today: dt.date, *, show: bool = False) -> Settled:
+    """Apply the rules' conditions and caps to the rows in ``planned`` (``plan_rules``, then
+    the rows), then create the follow-ups left and link the merged events (``log`` and the
+    import alike). ``show``: return the follow-ups made (a file's would be too many)."""
+    tx.build_indexes(PLANNED_INDEXES)
     for statement in SETTLE_SQL:
         tx.execute(statement)
     made: list[FollowUpRow] = []
@@ -194,13 +217,10 @@ def settle_planned(tx: Tx, rules: RuleSet, today: dt.date, *, show: bool = False
 
 
 def _planned_row(seq: int, contact_id: int, planned: Planned, **event: Any) -> dict[str, Any]:
-    rule = planned.rule
     return {
-        "seq": seq, "contact_id": contact_id, "rule": rule.name,
-        "purpose": rule.purpose, "channel": planned.channel, "due_on": planned.due_on,
-        "priority": rule.priority, "until_sale": rule.until_sale, "named": planned.named,
-        "min_amount_cents": rule.min_amount_cents, "customer": rule.customer,
-        "cap_since": planned.cap_since, "late": planned.late, **event,
+        "seq": seq, "contact_id": contact_id, "rule_no": seq, "channel": planned.channel,
+        "due_on": planned.due_on, "named": planned.named, "cap_since": planned.cap_since,
+        "late": planned.late, **event,
     }  # fmt: skip
 
 
@@ -225,7 +245,6 @@ def save_plan(
     plan: Sequence[Planned],
     today: dt.date,
     *,
-    rules: RuleSet,
     interaction: InteractionRow | None = None,
     note: str | None = None,
 ) -> Scheduling:
@@ -247,8 +266,7 @@ def save_plan(
             rows.append(planned)
     if not rows:
         return result
-    for statement in PLANNED_DDL:
-        tx.execute(statement)
+    plan_rules(tx, [planned.rule for planned in rows])  # rule_no: the row's place
     event = {
         "occurred_on": interaction.occurred_on if interaction else None,
         "interaction_id": interaction.id if interaction else None,
@@ -260,7 +278,7 @@ def save_plan(
             for seq, planned in enumerate(rows)
         ],
     )
-    created = iter(settle_planned(tx, rules, today, show=True).rows)
+    created = iter(settle_planned(tx, today, show=True).rows)
     outcomes = tx.rows(OUTCOMES_SQL)
     for (_, outcome, target), planned in zip(outcomes, rows, strict=True):
         if outcome is None:
@@ -340,7 +358,7 @@ def log_interaction(
         result.completed = _complete_by_outreach(tx, contact, kind, on, rules)
         result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=on)
     plan = plan_followups(reach_of(contact), kind, on, rules, today)
-    result.scheduling = save_plan(tx, contact, plan, today, rules=rules, interaction=interaction)
+    result.scheduling = save_plan(tx, contact, plan, today, interaction=interaction)
     return result
 
 
@@ -660,7 +678,7 @@ def schedule_consequence(
     """One follow-up a call's answer leads to (``calls``), planned like every other: by the
     one planner, on the owner's calendar. Conflict if the contact cannot be reached by it."""
     planned = plan_one(rule, reach_of(contact), base, rules.calendar, today)
-    saved = save_plan(tx, contact, [planned], today, rules=rules, note=note)
+    saved = save_plan(tx, contact, [planned], today, note=note)
     if not saved.scheduled:
         if len(rule.channels) == 1 and rule.channels[0] != PREFERRED:
             channel = rule.channels[0]

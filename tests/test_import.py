@@ -440,7 +440,7 @@ def test_scheduling_equals_what_log_sale_schedules(
             contact = get(t, ContactRow, sale.contact_id)
             assert contact is not None
             plan = plan_followups(reach_of(contact), sale.kind, sale.occurred_on, rules, TODAY)
-            save_plan(t, contact, plan, TODAY, rules=rules, interaction=sale)
+            save_plan(t, contact, plan, TODAY, interaction=sale)
         assert (t.rows(made), t.rows(links)) == (imported, imported_links)
         t.discard()
 
@@ -487,6 +487,7 @@ def test_lookups_use_indexes(db: Database) -> None:
         *import_sql.LINKED_DDL,
         import_sql.HASH_DDL,
         *planning_sql.PLANNED_DDL,
+        *planning_sql.PLANNED_INDEXES,
         import_sql.ADDRESS_SQL[0],
     ):
         con.execute(statement)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from followup_cli.enums import Channel, InteractionKind
-from followup_cli.followups import settle_planned
+from followup_cli.followups import plan_rules, settle_planned
 from followup_cli.importer.summary import ImportSummary
 from followup_cli.scheduling import (
     Planned,
@@ -22,12 +22,11 @@ from followup_cli.scheduling import (
 from followup_cli.store.sql.importer import (
     DUE_SQL,
     REACH_SQL,
-    RULE_SQL,
     SCHEDULE_DDL,
     planned_sql,
     sale_profiles_sql,
 )
-from followup_cli.store.sql.planning import DROP_PLANNED, PLANNED_DDL
+from followup_cli.store.sql.planning import DROP_PLANNED
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -122,25 +121,9 @@ def schedule(
             if p is not None
         ],
     )
-    tx.executemany(
-        RULE_SQL,
-        [
-            {
-                "rule": n,
-                "name": r.name,
-                "purpose": r.purpose,
-                "priority": r.priority,
-                "until_sale": r.until_sale,
-                "min_amount": r.min_amount_cents,
-                "customer": r.customer,
-            }
-            for n, r in enumerate(sale_rules)
-        ],
-    )
-    for statement in PLANNED_DDL:
-        tx.execute(statement)
+    plan_rules(tx, sale_rules)  # rule_no: the rule's place, as in import_due and import_reach
     tx.execute(planned_sql(tx.sole_writer), {**params, "rules": len(sale_rules)})
-    settled = settle_planned(tx, rules, today)
+    settled = settle_planned(tx, today)
     summary.followups_scheduled += settled.created
     summary.followups_late += settled.late
     summary.followups_joined += settled.joined

@@ -29,7 +29,7 @@ STAGE_TABLES = (
     "import_row", "import_multi", "import_multi_row", "import_merged", "import_sale",
     "import_hash", "import_dup_email", "import_dup_key", "import_dup_contact", "import_person",
     "import_reach", "import_bought",
-    "import_due", "import_rule", "import_address", "import_source",
+    "import_due", "import_address", "import_source",
 )  # fmt: skip
 
 
@@ -348,14 +348,11 @@ SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the 
     "CREATE TEMP TABLE import_due (occurred_on DATE NOT NULL, rule_no INTEGER NOT NULL,"
     " due_on DATE NOT NULL, cap_since DATE, late BOOLEAN NOT NULL,"
     " PRIMARY KEY (occurred_on, rule_no))",
-    "CREATE TEMP TABLE import_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
-    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL,"
-    " min_amount_cents BIGINT, customer TEXT NOT NULL)",
 )
 
 
-# What the planner chose: the channel of each (profile, rule), the due date of each (sale
-# date, rule), and the rules themselves, by their number.
+# What the planner chose: the channel of each (profile, rule) and the due date of each (sale
+# date, rule); the rules themselves are ``planned_rule``, by their number.
 REACH_SQL = (
     "INSERT INTO import_reach (profile, rule_no, channel, named)"
     " VALUES (:profile, :rule, :channel, :named)"
@@ -363,10 +360,6 @@ REACH_SQL = (
 DUE_SQL = (
     "INSERT INTO import_due (occurred_on, rule_no, due_on, cap_since, late)"
     " VALUES (:day, :rule, :due, :cap_since, :late)"
-)
-RULE_SQL = (
-    "INSERT INTO import_rule (rule_no, rule, purpose, priority, until_sale, min_amount_cents,"
-    " customer) VALUES (:rule, :name, :purpose, :priority, :until_sale, :min_amount, :customer)"
 )
 
 
@@ -376,17 +369,14 @@ def planned_sql(sole_writer: bool) -> str:
     up by key; ``seq`` orders them by sale, then rule (``:rules`` is the number of rules).
     ``store.sql.planning`` settles them as it does a logged sale's."""
     return (
-        "INSERT INTO planned (seq, contact_id, interaction_id, occurred_on, rule, purpose,"
-        " channel, due_on, priority, until_sale, named, min_amount_cents, customer, cap_since,"
-        " late)"
-        " SELECT i.id * :rules + d.rule_no, i.contact_id, i.id,"
-        " i.occurred_on, u.rule, u.purpose, r.channel, d.due_on, u.priority, u.until_sale,"
-        " r.named, u.min_amount_cents, u.customer, d.cap_since, d.late"
+        "INSERT INTO planned (seq, contact_id, interaction_id, occurred_on, rule_no, channel,"
+        " due_on, named, cap_since, late)"
+        " SELECT i.id * :rules + d.rule_no, i.contact_id, i.id, i.occurred_on, d.rule_no,"
+        " r.channel, d.due_on, r.named, d.cap_since, d.late"
         + new_sales(
             sole_writer,
             " JOIN import_due d ON d.occurred_on = i.occurred_on"
-            f" JOIN import_reach r ON r.profile = {PROFILE_KEY} AND r.rule_no = d.rule_no"
-            " JOIN import_rule u ON u.rule_no = d.rule_no",
+            f" JOIN import_reach r ON r.profile = {PROFILE_KEY} AND r.rule_no = d.rule_no",
         )
         + " ORDER BY i.id, d.rule_no"
     )

@@ -22,45 +22,60 @@ with rows whose outcome the same statement cannot change.
 from __future__ import annotations
 
 PLANNED_COLUMNS = (
-    "seq", "contact_id", "interaction_id", "occurred_on", "rule", "purpose", "channel",
-    "due_on", "priority", "until_sale", "note", "named", "min_amount_cents", "customer",
-    "cap_since", "late",
+    "seq", "contact_id", "interaction_id", "occurred_on", "rule_no", "channel", "due_on",
+    "note", "named", "cap_since", "late",
 )  # fmt: skip
 
-# Made before the rows go in: built afterwards, SQLite's sort of a file's million rows held
-# 70 MB (kept up row by row, the table's pages stay within the temp cache).
+# Built once the rows are in (``Tx.build_indexes``): one sort, not an index kept up row by
+# row (half the time of filling ``planned`` for 100k sales).
 PLANNED_INDEXES = (
-    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule, occurred_on, seq)",
+    "CREATE INDEX planned_contact_rule ON planned (contact_id, rule_no, occurred_on, seq)",
     "CREATE INDEX planned_interaction ON planned (interaction_id)",
 )
 
+# A planned row is narrow (the rule's text and conditions are in ``planned_rule``, by
+# number), so a night's rows stay within SQLite's temp cache.
 PLANNED_DDL = (
     "DROP TABLE IF EXISTS planned",
+    "DROP TABLE IF EXISTS planned_rule",
     "DROP TABLE IF EXISTS planned_tag",
     "CREATE TEMP TABLE planned (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
-    " interaction_id INTEGER, occurred_on DATE, rule TEXT NOT NULL, purpose TEXT NOT NULL,"
-    " channel TEXT NOT NULL, due_on DATE NOT NULL, priority INTEGER NOT NULL,"
-    " until_sale BOOLEAN NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
-    " min_amount_cents BIGINT, customer TEXT, cap_since DATE, late BOOLEAN NOT NULL,"
-    " outcome TEXT, target INTEGER)",
-    *PLANNED_INDEXES,
+    " interaction_id INTEGER, occurred_on DATE, rule_no INTEGER NOT NULL,"
+    " channel TEXT NOT NULL, due_on DATE NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
+    " cap_since DATE, late BOOLEAN NOT NULL, outcome TEXT, target INTEGER)",
+    "CREATE TEMP TABLE planned_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
+    " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL,"
+    " min_amount_cents BIGINT, customer TEXT NOT NULL)",
     # A rule's tags, one row each: the contact needs one of them.
-    "CREATE TEMP TABLE planned_tag (rule TEXT NOT NULL, tag TEXT NOT NULL)",
-    "CREATE INDEX planned_tag_rule ON planned_tag (rule)",
+    "CREATE TEMP TABLE planned_tag (rule_no INTEGER NOT NULL, tag TEXT NOT NULL)",
+    "CREATE INDEX planned_tag_rule ON planned_tag (rule_no)",
 )
 
-DROP_PLANNED = ("DROP TABLE IF EXISTS planned", "DROP TABLE IF EXISTS planned_tag")
+DROP_PLANNED = (
+    "DROP TABLE IF EXISTS planned",
+    "DROP TABLE IF EXISTS planned_rule",
+    "DROP TABLE IF EXISTS planned_tag",
+)
 
 PLANNED_SQL = (
     f"INSERT INTO planned ({', '.join(PLANNED_COLUMNS)})"
     f" VALUES ({', '.join(':' + c for c in PLANNED_COLUMNS)})"
 )
-PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule, tag) VALUES (:rule, :tag)"
+PLANNED_RULE_SQL = (
+    "INSERT INTO planned_rule (rule_no, rule, purpose, priority, until_sale, min_amount_cents,"
+    " customer) VALUES (:rule_no, :rule, :purpose, :priority, :until_sale, :min_amount,"
+    " :customer)"
+)
+PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule_no, tag) VALUES (:rule_no, :tag)"
 
 _OPEN = "outcome IS NULL"
+# The row's rule name, and its rule's other columns (``r``).
+_RULE_NAME = "(SELECT r.rule FROM planned_rule r WHERE r.rule_no = planned.rule_no)"
+_RULES_WITH = "rule_no IN (SELECT r.rule_no FROM planned_rule r WHERE {})"
+_CUSTOMER_RULES = _RULES_WITH.format("r.customer <> 'any'")
 # Another open row of the same contact and rule (``q``), found by ``planned_contact_rule``.
 _SAME_OPEN = (
-    "q.contact_id = planned.contact_id AND q.rule = planned.rule AND q.outcome IS NULL"
+    "q.contact_id = planned.contact_id AND q.rule_no = planned.rule_no AND q.outcome IS NULL"
     " AND q.seq <> planned.seq"
 )
 
@@ -73,40 +88,37 @@ _EARLIER_SALE = (
 )
 
 
-# A follow-up of the same contact and rule in ``status``, the newest/oldest by id.
-def _same_rule(status: str, pick: str) -> str:
-    return (
-        f"(SELECT {pick}(f.id) FROM followup f WHERE f.contact_id = planned.contact_id"
-        f" AND f.status = '{status}' AND f.rule = planned.rule"
-        + (" AND f.completed_on >= planned.cap_since" if status == "done" else "")
-        + ")"
-    )
-
-
 SETTLE_SQL = (
     # The rule's conditions.
-    f"UPDATE planned SET outcome = 'amount' WHERE {_OPEN} AND min_amount_cents IS NOT NULL"
-    " AND EXISTS (SELECT 1 FROM interaction i WHERE i.id = planned.interaction_id"
-    " AND i.amount_cents < planned.min_amount_cents)",
+    f"UPDATE planned SET outcome = 'amount' WHERE {_OPEN}"
+    f" AND {_RULES_WITH.format('r.min_amount_cents IS NOT NULL')}"
+    " AND EXISTS (SELECT 1 FROM interaction i JOIN planned_rule r"
+    " ON r.rule_no = planned.rule_no WHERE i.id = planned.interaction_id"
+    " AND i.amount_cents < r.min_amount_cents)",
     f"UPDATE planned SET outcome = 'tags' WHERE {_OPEN}"
-    " AND rule IN (SELECT rule FROM planned_tag) AND NOT EXISTS (SELECT 1 FROM planned_tag t"
-    " JOIN contact c ON c.id = planned.contact_id WHERE t.rule = planned.rule"
-    " AND (',' || c.tags || ',') LIKE ('%,' || t.tag || ',%'))",
-    f"UPDATE planned SET outcome = 'customer' WHERE {_OPEN} AND customer <> 'any'"
-    f" AND (CASE WHEN {_EARLIER_SALE} THEN 'repeat' ELSE 'first-time' END) <> customer",
+    " AND rule_no IN (SELECT rule_no FROM planned_tag) AND NOT EXISTS (SELECT 1"
+    " FROM planned_tag t JOIN contact c ON c.id = planned.contact_id"
+    " WHERE t.rule_no = planned.rule_no AND (',' || c.tags || ',') LIKE ('%,' || t.tag || ',%'))",
+    f"UPDATE planned SET outcome = 'customer' WHERE {_OPEN}"
+    f" AND {_CUSTOMER_RULES}"
+    f" AND (CASE WHEN {_EARLIER_SALE} THEN 'repeat' ELSE 'first-time' END)"
+    " <> (SELECT r.customer FROM planned_rule r WHERE r.rule_no = planned.rule_no)",
     # One note per event: the rule that asked for a note keeps it, else the first rule.
     f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND channel = 'mail'"
     " AND interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM planned q"
     " WHERE q.interaction_id = planned.interaction_id AND q.outcome IS NULL"
     " AND q.channel = 'mail' AND q.seq <> planned.seq"
     " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq))",
-    # once_per: one done recently means none; one pending takes the event in.
-    f"UPDATE planned SET target = {_same_rule('done', 'MAX')}"
-    f" WHERE {_OPEN} AND cap_since IS NOT NULL",
-    f"UPDATE planned SET outcome = 'done-recently' WHERE {_OPEN} AND target IS NOT NULL",
-    f"UPDATE planned SET target = {_same_rule('pending', 'MIN')}"
-    f" WHERE {_OPEN} AND cap_since IS NOT NULL",
-    f"UPDATE planned SET outcome = 'merged' WHERE {_OPEN} AND target IS NOT NULL",
+    # once_per: one done recently means none (the newest is named); else one pending takes
+    # the event in (the oldest). One search of the contact's follow-ups finds either.
+    f"UPDATE planned SET target = (SELECT f.id FROM followup f"
+    f" WHERE f.contact_id = planned.contact_id AND f.rule = {_RULE_NAME} AND (f.status = 'pending'"
+    " OR f.status = 'done' AND f.completed_on >= planned.cap_since)"
+    " ORDER BY CASE WHEN f.status = 'done' THEN -f.id ELSE f.id END"  # done first: ids > 0
+    f" LIMIT 1) WHERE {_OPEN} AND cap_since IS NOT NULL",
+    "UPDATE planned SET outcome = CASE WHEN (SELECT f.status FROM followup f"
+    " WHERE f.id = planned.target) = 'done' THEN 'done-recently' ELSE 'merged' END"
+    f" WHERE {_OPEN} AND target IS NOT NULL",
     # Several events of one contact planned at once: the earliest makes it, the rest join.
     f"UPDATE planned SET outcome = 'joins', target = (SELECT q.seq FROM planned q"
     f" WHERE {_SAME_OPEN} ORDER BY q.occurred_on, q.seq LIMIT 1)"
@@ -121,17 +133,19 @@ def create_sql(returning: str = "") -> str:
     for `log`, which shows what it made)."""
     return (
         "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
-        " priority, until_sale, note, created_on) SELECT contact_id, interaction_id, rule,"
-        " purpose, channel, due_on, priority, until_sale, note, :today FROM planned"
-        f" WHERE {_OPEN} ORDER BY seq" + (f" RETURNING {returning}" if returning else "")
+        " priority, until_sale, note, created_on) SELECT p.contact_id, p.interaction_id,"
+        " r.rule, r.purpose, p.channel, p.due_on, r.priority, r.until_sale, p.note, :today"
+        " FROM planned p JOIN planned_rule r ON r.rule_no = p.rule_no"
+        " WHERE p.outcome IS NULL ORDER BY p.seq" + (f" RETURNING {returning}" if returning else "")
     )
 
 
 LINK_SQL = (
     # A joining row's target: the follow-up its first row just made.
     "UPDATE planned SET outcome = 'merged', target = (SELECT f.id FROM planned p"
+    " JOIN planned_rule r ON r.rule_no = p.rule_no"
     " JOIN followup f ON f.contact_id = p.contact_id AND f.interaction_id = p.interaction_id"
-    " AND f.rule = p.rule AND f.status = 'pending' WHERE p.seq = planned.target)"
+    " AND f.rule = r.rule AND f.status = 'pending' WHERE p.seq = planned.target)"
     " WHERE outcome = 'joins'",
     "INSERT INTO followup_event (followup_id, interaction_id) SELECT target, interaction_id"
     " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq",
