@@ -349,7 +349,7 @@ def test_an_order_already_recorded_under_another_source_is_reported(tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     assert "Imported 1 sale" in result.stdout
     assert (
-        "  Under another source:        1, not added again: the same order id and date is "
+        "  Under another source:        1, not added again: the same order id, date and amount is "
         "already recorded (1 (import))"
     ) in result.stdout
     # another till's order 1, on another day or for another amount, is a sale of its own

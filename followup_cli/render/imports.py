@@ -58,27 +58,14 @@ def _elsewhere(s: ImportSummary) -> str:
         return "0"
     more = ", ..." if s.imported_elsewhere > len(s.elsewhere_orders) else ""
     return (
-        f"{s.imported_elsewhere}, not added again: the same order id and date is already "
+        f"{s.imported_elsewhere}, not added again: the same order id, date and amount is already "
         f"recorded ({', '.join(s.elsewhere_orders)}{more})"
     )
 
 
-def _joined(s: ImportSummary) -> str:
-    if not s.followups_joined:
-        return "0"
-    return (
-        f"{s.followups_joined} (a repeat customer's sale added to the follow-up already "
-        "planned: once_per)"
-    )
-
-
-def _not_needed(s: ImportSummary) -> str:
-    if not s.followups_not_needed:
-        return "0"
-    return (
-        f"{s.followups_not_needed} (a rule's min_amount, tags or customer; done recently "
-        "(once_per); one note per sale)"
-    )
+def _counted(count: int, why: str) -> str:
+    """A count and what it means; a zero is just 0."""
+    return f"{count} ({why})" if count else "0"
 
 
 def summary_text(s: ImportSummary) -> str:
@@ -105,8 +92,21 @@ def summary_text(s: ImportSummary) -> str:
         ("New contacts", str(s.new_contacts)),
         ("Matched contacts", str(s.matched_contacts)),
         ("Follow-ups scheduled", scheduled),
-        ("Joined pending follow-ups", _joined(s)),
-        ("Not needed by the rules", _not_needed(s)),
+        (
+            "Joined pending follow-ups",
+            _counted(
+                s.followups_joined,
+                "a repeat customer's sale added to the follow-up already planned: once_per",
+            ),
+        ),
+        (
+            "Not needed by the rules",
+            _counted(
+                s.followups_not_needed,
+                "a rule's min_amount, tags or customer; done recently (once_per); one note per"
+                " sale",
+            ),
+        ),
         ("Too old to follow up", _stale(s)),
         ("Prospect follow-ups dropped", str(s.prospect_followups_dropped)),
         ("Already imported", str(s.already_imported)),
