@@ -113,6 +113,10 @@ SETTLE_SQL = (
     # the event in (the oldest). One search of the contact's follow-ups finds either.
     f"UPDATE planned SET target = (SELECT f.id FROM followup f"
     f" WHERE f.contact_id = planned.contact_id AND f.rule = {_RULE_NAME} AND (f.status = 'pending'"
+    # a pending one in the channel chosen now (so one they can still be reached by), for an
+    # event within once_per: an older one is not made to carry a new sale
+    " AND f.channel = planned.channel AND EXISTS (SELECT 1 FROM interaction e"
+    " WHERE e.id = f.interaction_id AND e.occurred_on >= planned.cap_since)"
     " OR f.status = 'done' AND f.completed_on >= planned.cap_since)"
     " ORDER BY CASE WHEN f.status = 'done' THEN -f.id ELSE f.id END"  # done first: ids > 0
     f" LIMIT 1) WHERE {_OPEN} AND cap_since IS NOT NULL",
