@@ -20,7 +20,7 @@ from followup_cli.store.sql.agenda import (
     NEXT_DUE_SQL,
     UPCOMING_SQL,
 )
-from followup_cli.values import format_money
+from followup_cli.values import address_line, format_money
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -49,7 +49,7 @@ class AgendaItem:
         if self.channel == "email":
             return self.email or ""
         if self.channel in ("mail", "visit"):
-            return ", ".join((self.address or "").splitlines())
+            return address_line(self.address)
         return self.phone or ""
 
     def to_json(self) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def prepare(
         get(tx, InteractionRow, followup.interaction_id) if followup.interaction_id else None
     )
     first = (
-        Event(interaction.kind, interaction.occurred_on, interaction.amount_cents)
+        Event.of(interaction.kind, interaction.occurred_on, interaction.amount_cents)
         if interaction
         else None
     )

@@ -166,7 +166,7 @@ class Settled:
     @property
     def not_needed(self) -> int:
         """Left out by a rule's conditions, ``once_per`` or one note per sale."""
-        return sum(n for outcome, n in self.outcomes.items() if outcome not in (None, "merged"))
+        return sum(n for outcome, n in self.outcomes.items() if outcome != "merged")
 
 
 def _rule_row(number: int, rule: CadenceRule) -> dict[str, Any]:

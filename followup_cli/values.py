@@ -178,6 +178,11 @@ def normalize_address(text: str | None) -> str | None:
     return address
 
 
+def address_line(address: str | None) -> str:
+    """A postal address on one line, as the agenda and tables show it."""
+    return ", ".join((address or "").splitlines())
+
+
 def normalize_tags(text: str | list[str] | tuple[str, ...] | None) -> str:
     """``"VIP, wholesale"`` or ``["vip", "wholesale"]`` -> ``"vip,wholesale"`` (sorted, unique)."""
     if not text:

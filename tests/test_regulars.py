@@ -499,3 +499,16 @@ def test_log_says_which_pending_follow_up_a_sale_joined() -> None:
         "  Added to #1 Thank-you call, already pending (due Mon 2026-11-23)\n"
         "  Added to #2 Handwritten thank-you note, already pending (due Fri 2026-11-27)\n",
     )
+
+
+def test_an_address_that_cannot_be_one_is_a_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order,date,email,address\n1,2026-11-20,a@example.com," + "x" * 501 + "\n"
+        "2,2026-11-20,b@example.com,2 Elm St\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 5
+    rejects = (tmp_path / "s.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "An address is up to 500 characters of text, one line or several" in rejects
+    assert query("SELECT email, address FROM contact") == [("b@example.com", "2 Elm St")]

@@ -85,7 +85,8 @@ def schedule(
     due: dict[Any, list[Planned | None]] = {}  # None: too old
     for (day, *profile), count in groups.items():
         sold = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
-        plan = plan_followups(reach_of_profile(profile), InteractionKind.SALE, sold, rules, today)
+        who = reach_of_profile(profile)
+        plan = plan_followups(who, InteractionKind.SALE, sold, rules, today)
         reach.setdefault(
             profile_key(profile), [(p.channel, p.named) if p.channel else None for p in plan]
         )
@@ -97,7 +98,7 @@ def schedule(
             if planned.stale and not catch_up:
                 summary.followups_stale += count
             elif planned.channel is None:
-                if _lacks_address(planned, reach_of_profile(profile)):
+                if _lacks_address(planned, who):
                     summary.followups_no_address += count
                 else:
                     summary.followups_not_scheduled += count

@@ -51,7 +51,7 @@ class ImportSummary:
     history: bool = False  # --history: recorded, nothing scheduled
     prospect_followups_dropped: int = 0
     already_imported: int = 0
-    # the same order id and date recorded under another source: that sale, not added again
+    # the same order id, date and amount under another source: that sale, not added again
     imported_elsewhere: int = 0
     elsewhere_orders: list[str] = field(default_factory=list)  # "1001 (till)", the first 20
     changed: int = 0

@@ -53,11 +53,6 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escaped, text)
 
 
-def one_line(address: str | None) -> str:
-    """A postal address on one line, as tables and panels show it."""
-    return ", ".join((address or "").splitlines())
-
-
 # A contact's fields as the owner knows them (contact edit says what it changed).
 FIELD_WORDS = {"every_days": "keep-in-touch interval", "prefers": "preferred channel"}
 

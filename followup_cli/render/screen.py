@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.render.plain import day, followup_line, one_line, print_json, visible
-from followup_cli.values import format_money, split_csv_set
+from followup_cli.render.plain import day, followup_line, print_json, visible
+from followup_cli.values import address_line, format_money, split_csv_set
 
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
@@ -109,7 +109,7 @@ def history(h: ContactHistory, currency: str) -> None:
     lines = [
         f"Email:    {c.email or '-'}",
         f"Phone:    {c.phone or '-'}{'  (wrong number!)' if c.phone_invalid else ''}",
-        f"Address:  {one_line(c.address) or '-'}",
+        f"Address:  {address_line(c.address) or '-'}",
         f"Prefers:  {c.prefers}",
         f"Consent:  {consent_summary(c)}",
     ]

@@ -33,12 +33,16 @@ PLANNED_INDEXES = (
     "CREATE INDEX planned_interaction ON planned (interaction_id)",
 )
 
-# A planned row is narrow (the rule's text and conditions are in ``planned_rule``, by
-# number), so a night's rows stay within SQLite's temp cache.
-PLANNED_DDL = (
+DROP_PLANNED = (
     "DROP TABLE IF EXISTS planned",
     "DROP TABLE IF EXISTS planned_rule",
     "DROP TABLE IF EXISTS planned_tag",
+)
+
+# A planned row is narrow (the rule's text and conditions are in ``planned_rule``, by
+# number), so a night's rows stay within SQLite's temp cache.
+PLANNED_DDL = (
+    *DROP_PLANNED,
     "CREATE TEMP TABLE planned (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
     " interaction_id INTEGER, occurred_on DATE, rule_no INTEGER NOT NULL,"
     " channel TEXT NOT NULL, due_on DATE NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
@@ -49,12 +53,6 @@ PLANNED_DDL = (
     # A rule's tags, one row each: the contact needs one of them.
     "CREATE TEMP TABLE planned_tag (rule_no INTEGER NOT NULL, tag TEXT NOT NULL)",
     "CREATE INDEX planned_tag_rule ON planned_tag (rule_no)",
-)
-
-DROP_PLANNED = (
-    "DROP TABLE IF EXISTS planned",
-    "DROP TABLE IF EXISTS planned_rule",
-    "DROP TABLE IF EXISTS planned_tag",
 )
 
 PLANNED_SQL = (
@@ -72,6 +70,7 @@ _OPEN = "outcome IS NULL"
 # The row's rule name, and its rule's other columns (``r``).
 _RULE_NAME = "(SELECT r.rule FROM planned_rule r WHERE r.rule_no = planned.rule_no)"
 _RULES_WITH = "rule_no IN (SELECT r.rule_no FROM planned_rule r WHERE {})"
+_AMOUNT_RULES = _RULES_WITH.format("r.min_amount_cents IS NOT NULL")
 _CUSTOMER_RULES = _RULES_WITH.format("r.customer <> 'any'")
 # Another open row of the same contact and rule (``q``), found by ``planned_contact_rule``.
 _SAME_OPEN = (
@@ -91,7 +90,7 @@ _EARLIER_SALE = (
 SETTLE_SQL = (
     # The rule's conditions.
     f"UPDATE planned SET outcome = 'amount' WHERE {_OPEN}"
-    f" AND {_RULES_WITH.format('r.min_amount_cents IS NOT NULL')}"
+    f" AND {_AMOUNT_RULES}"
     " AND EXISTS (SELECT 1 FROM interaction i JOIN planned_rule r"
     " ON r.rule_no = planned.rule_no WHERE i.id = planned.interaction_id"
     " AND i.amount_cents < r.min_amount_cents)",
