@@ -190,9 +190,11 @@ def statements(folder: Path, csv_name: str) -> None:
 
         setattr(owner, name, functools.wraps(original)(timed))
 
-    for name in ("_stage", "_group_sales", "_write", "_resolve_contacts", "_walk_linked",
-                 "_schedule", "_suppress"):  # fmt: skip
+    for name in ("stage", "group_sales", "_write", "resolve_contacts", "suppress", "schedule"):
         timing(importer, name, name)
+    scheduling_step = sys.modules["followup_cli.importer.schedule"]
+    for name in ("plan_rules", "settle_planned"):
+        timing(scheduling_step, name, name)
     for method in ("rows", "execute", "executemany", "insert_rows", "iter"):
         timing(SqliteTx, method, lambda args: "SQL " + " ".join(str(args[1]).split())[:90])
     db, _ = Database.open(f"sqlite:///{_fresh(folder)}")  # at the current schema

@@ -95,7 +95,7 @@ def purpose_in_words(
         return f"{day:%b} {day.day}" + (f", {day.year}" if today and day.year != today.year else "")
 
     events = sorted(events, key=lambda e: e.occurred_on)  # a sale logged late joins too
-    days = _and([when(e.occurred_on) for e in events])
+    days = _and(list(dict.fromkeys(when(e.occurred_on) for e in events)))  # two sales a day
     kind = events[0].kind
     plural = "s" if len(events) > 1 else ""
     if kind == "sale":

@@ -43,7 +43,8 @@ def describe(contact: ContactRow) -> str:
 
 
 def like_pattern(text: str) -> str:
-    """``text`` as a LIKE pattern matching it anywhere (``%`` and ``_`` taken literally)."""
+    """``text`` as a LIKE pattern matching it anywhere (``%`` and ``_`` taken literally,
+    with ``ESCAPE '\\'``)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.contacts import add_contact, describe, edit_contact, resolve
+from followup_cli.contacts import add_contact, describe, edit_contact, like_pattern, resolve
 from followup_cli.enums import (
     CHANNEL_OUTREACH,
     OUTREACH_CHANNEL,
@@ -186,7 +186,7 @@ def plan_rules(tx: Tx, rules: Sequence[CadenceRule]) -> None:
     tx.executemany(
         PLANNED_TAG_SQL,
         [
-            {"rule_no": number, "tag": tag}
+            {"rule_no": number, "pattern": like_pattern(f",{tag},")}
             for number, rule in enumerate(rules)
             for tag in sorted(rule.tags)
         ],

@@ -512,3 +512,125 @@ def test_an_address_that_cannot_be_one_is_a_rejected_row(tmp_path: Path) -> None
     rejects = (tmp_path / "s.rejects.csv").read_text(encoding="utf-8-sig")
     assert "An address is up to 500 characters of text, one line or several" in rejects
     assert query("SELECT email, address FROM contact") == [("b@example.com", "2 Elm St")]
+
+
+# --------------------------------------------------------------------------------------------
+# Review of the planning statements: once_per inside one file, one note after the caps, tags
+# --------------------------------------------------------------------------------------------
+
+TEN_DAYS = """
+[[rule]]
+name = "thanks"
+on = "sale"
+after = "1d"
+channel = "email"
+purpose = "Thank-you {action}"
+once_per = "10d"
+"""
+
+# Oct 20 starts a window (Oct 25 joins); Nov 2 is past it and starts the next (Nov 4 and
+# Nov 10 join); Nov 14 is past that one.
+FAR_APART = ["2026-10-20", "2026-10-25", "2026-11-02", "2026-11-04", "2026-11-10", "2026-11-14"]
+ONE_PER_WINDOW = [
+    "Thank-you email for sale on Nov 14, $6.00",
+    "Thank-you email for sales on Nov 2, Nov 4 and Nov 10, $3.00 + $4.00 + $5.00",
+    "Thank-you email for sales on Oct 20 and Oct 25, $1.00 + $2.00",
+]
+
+
+def test_sales_logged_one_by_one_make_one_follow_up_per_once_per_window(tx: Tx) -> None:
+    rules = with_rules(TEN_DAYS)
+    make_contact(tx, "Bob Ray", email="bob@example.com")
+    for cents, day in enumerate(FAR_APART, start=1):
+        sale(tx, rules, dt.date.fromisoformat(day), cents * 100, today=TODAY)
+    assert sorted(i.purpose for i in agenda.due_today(tx, TODAY)) == ONE_PER_WINDOW
+
+
+def test_a_catch_up_file_makes_what_logging_its_sales_in_order_makes(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """A year's catch-up is not one follow-up: a sale joins an earlier one of the same file
+    only within once_per of that one's event, as when the sales are logged one by one."""
+    (isolated_home / "rules.toml").write_text(TEN_DAYS)
+    path = tmp_path / "s.csv"
+    rows = [f"{n},{day},bob@example.com,{n}" for n, day in enumerate(FAR_APART, start=1)]
+    path.write_text("order,date,email,total\n" + "\n".join(reversed(rows)) + "\n")
+    summary = json.loads(runner.invoke(app, ["import", str(path), "--json"]).stdout)
+    assert (summary["followups_scheduled"], summary["followups_joined"]) == (3, 3)
+    today = json.loads(runner.invoke(app, ["today", "--json"]).stdout)
+    assert sorted(i["purpose"] for i in today) == ONE_PER_WINDOW
+
+
+TWO_NOTES = """
+[[rule]]
+name = "note-monthly"
+on = "sale"
+after = "1d"
+channel = "mail"
+purpose = "Monthly note"
+once_per = "30d"
+
+[[rule]]
+name = "note-each-sale"
+on = "sale"
+after = "1d"
+channel = "preferred"
+purpose = "Note for the sale"
+"""
+
+
+def test_a_note_left_out_by_once_per_leaves_the_sale_to_another_rules_note(tx: Tx) -> None:
+    rules = with_rules(TWO_NOTES)
+    make_contact(tx, "Mia Post", phone=None, prefers="mail")
+    first = sale(tx, rules, dt.date(2026, 11, 10), 5000, who="Mia").scheduling
+    assert [f.rule for f in first.scheduled] == ["note-monthly"]
+    assert first.not_scheduled == ["note-each-sale: one note per sale, and another rule writes it"]
+    complete(tx, first.scheduled[0].id, today=TODAY, now=NOW, rules=rules)
+    second = sale(tx, rules, dt.date(2026, 11, 20), 5000, who="Mia").scheduling
+    assert [f.rule for f in second.scheduled] == ["note-each-sale"]  # before: no note at all
+    assert second.not_scheduled == [
+        f"note-monthly: follow-up #{first.scheduled[0].id} was done less than 30 days ago"
+    ]
+
+
+def test_a_note_pending_for_the_sale_is_its_one_note(tx: Tx) -> None:
+    rules = with_rules(TWO_NOTES)
+    make_contact(tx, "Mia Post", phone=None, prefers="mail")
+    first = sale(tx, rules, dt.date(2026, 11, 10), 5000, who="Mia").scheduling
+    second = sale(tx, rules, dt.date(2026, 11, 20), 5000, who="Mia").scheduling
+    assert second.scheduled == []
+    assert [f.id for f in second.joined] == [first.scheduled[0].id]
+    assert second.not_scheduled == ["note-each-sale: one note per sale, and another rule writes it"]
+
+
+def test_a_tag_is_matched_whole_and_literally(tx: Tx) -> None:
+    rules = with_rules(CONDITIONS.replace('tags = ["vip", "wholesale"]', 'tags = ["v_p", "50%"]'))
+    make_contact(tx, "Ann Lee", email="ann@example.com", tags="vip,5000")
+    make_contact(tx, "Bob Ray", email="bob@example.com", phone=None, tags="v_p")
+    ann = sale(tx, rules, dt.date(2026, 11, 20), 5000, who="Ann").scheduling
+    assert "vip-note: only for contacts tagged 50%, v_p" in ann.not_scheduled
+    bob = sale(tx, rules, dt.date(2026, 11, 20), 5000, who="Bob").scheduling
+    assert "vip-note" in [f.rule for f in bob.scheduled]
+
+
+def test_two_sales_on_one_day_name_the_day_once(tx: Tx, rules: RuleSet) -> None:
+    make_contact(tx, "Bob Ray")
+    sale(tx, rules, dt.date(2026, 11, 20), 1000)
+    sale(tx, rules, dt.date(2026, 11, 20), 2000)
+    assert agenda.due_today(tx, TODAY)[0].purpose == (
+        "Thank-you call for sales on Nov 20, $10.00 + $20.00"
+    )
+
+
+def test_one_note_without_an_address_is_counted_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("order,date,email\n1,2026-11-20,a@example.com\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert "; 1 note not scheduled (no postal address)" in result.stdout
+
+
+def test_the_map_help_names_every_field_the_import_reads() -> None:
+    from followup_cli.importer.columns import FIELDS
+
+    shown = " ".join(runner.invoke(app, ["import", "--help"]).stdout.split())
+    assert all(field in shown for field in FIELDS), shown

@@ -58,7 +58,8 @@ def import_command(
         typer.Option(
             "--map",
             help="Use COLUMN for FIELD (order_id, date, name, email, phone, amount, items, "
-            "prefers); repeatable. Example: --map date='Sold on'.",
+            "prefers, and the postal address: address, address2, city, region, postcode, "
+            "country); repeatable. Example: --map date='Sold on'.",
             metavar="FIELD=COLUMN",
         ),
     ] = None,

@@ -82,7 +82,9 @@ def summary_text(s: ImportSummary) -> str:
     )
     changed = f" ({', '.join(s.changed_orders)}{', ...' if s.changed > len(s.changed_orders) else ''}; not overwritten)" if s.changed else ""  # fmt: skip
     if s.followups_no_address:
-        not_scheduled += f"; {s.followups_no_address} notes not scheduled (no postal address)"
+        not_scheduled += (
+            f"; {_plural(s.followups_no_address, 'note')} not scheduled (no postal address)"
+        )
     rejected = f" -> {s.rejects_path}" if s.rejected else ""
     if s.history:
         scheduled = "none: recorded as history (--history)"

@@ -6,12 +6,17 @@ date; what it planned is written to the TEMP table ``planned`` (``log`` a row at
 import with one INSERT ... SELECT), and these statements settle every row at once:
 
 1. ``outcome`` says why a row makes no follow-up: ``amount`` (under the rule's min_amount),
-   ``tags``, ``customer`` (first-time or repeat), ``one-note`` (another rule writes this
-   event's note), ``done-recently`` (one was done within ``once_per``; ``target`` is it),
-   ``merged`` (joins the pending follow-up ``target``) or ``joins`` (joins the earliest
-   planned row of the same contact and rule, seq ``target``). NULL: it is created.
+   ``tags``, ``customer`` (first-time or repeat), ``done-recently`` (one was done within
+   ``once_per``; ``target`` is it), ``merged`` (joins the pending follow-up ``target``),
+   ``one-note`` (another rule writes this event's note, or has one pending for it) or
+   ``joins`` (joins the planned row ``target`` of the same contact and rule, the one that
+   starts its ``once_per`` window). NULL: it is created.
 2. The created rows become follow-ups; the merged ones are linked to theirs in
    ``followup_event``.
+
+The result is the same as logging the file's sales one by one in date order: a row joins
+the follow-up of an earlier one only within ``once_per`` of that one's event, so a catch-up
+of January, June and November sales makes three follow-ups, not one.
 
 Every statement reads only its own row's contact and rule through indexes
 (``planned_contact_rule``, ``ix_followup_contact_id_status``), so a file costs in proportion
@@ -37,6 +42,7 @@ DROP_PLANNED = (
     "DROP TABLE IF EXISTS planned",
     "DROP TABLE IF EXISTS planned_rule",
     "DROP TABLE IF EXISTS planned_tag",
+    "DROP TABLE IF EXISTS planned_head",
 )
 
 # A planned row is narrow (the rule's text and conditions are in ``planned_rule``, by
@@ -50,9 +56,14 @@ PLANNED_DDL = (
     "CREATE TEMP TABLE planned_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
     " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL,"
     " min_amount_cents BIGINT, customer TEXT NOT NULL)",
-    # A rule's tags, one row each: the contact needs one of them.
-    "CREATE TEMP TABLE planned_tag (rule_no INTEGER NOT NULL, tag TEXT NOT NULL)",
+    # A rule's tags, one row each: the contact needs one of them. ``pattern``: the tag as a
+    # LIKE pattern of the contact's tags (``_`` and ``%`` in a tag taken literally).
+    "CREATE TEMP TABLE planned_tag (rule_no INTEGER NOT NULL, pattern TEXT NOT NULL)",
     "CREATE INDEX planned_tag_rule ON planned_tag (rule_no)",
+    # The rows that start a once_per window: each makes the follow-up later rows join.
+    "CREATE TEMP TABLE planned_head (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
+    " rule_no INTEGER NOT NULL, occurred_on DATE NOT NULL)",
+    "CREATE INDEX planned_head_window ON planned_head (contact_id, rule_no, occurred_on, seq)",
 )
 
 PLANNED_SQL = (
@@ -64,7 +75,7 @@ PLANNED_RULE_SQL = (
     " customer) VALUES (:rule_no, :rule, :purpose, :priority, :until_sale, :min_amount,"
     " :customer)"
 )
-PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule_no, tag) VALUES (:rule_no, :tag)"
+PLANNED_TAG_SQL = "INSERT INTO planned_tag (rule_no, pattern) VALUES (:rule_no, :pattern)"
 
 _OPEN = "outcome IS NULL"
 # The row's rule name, and its rule's other columns (``r``).
@@ -72,11 +83,9 @@ _RULE_NAME = "(SELECT r.rule FROM planned_rule r WHERE r.rule_no = planned.rule_
 _RULES_WITH = "rule_no IN (SELECT r.rule_no FROM planned_rule r WHERE {})"
 _AMOUNT_RULES = _RULES_WITH.format("r.min_amount_cents IS NOT NULL")
 _CUSTOMER_RULES = _RULES_WITH.format("r.customer <> 'any'")
-# Another open row of the same contact and rule (``q``), found by ``planned_contact_rule``.
-_SAME_OPEN = (
-    "q.contact_id = planned.contact_id AND q.rule_no = planned.rule_no AND q.outcome IS NULL"
-    " AND q.seq <> planned.seq"
-)
+# A row that can join another's follow-up, or start a window others join: its rule has a
+# once_per, and it is about an event.
+_CAPPED = "cap_since IS NOT NULL AND interaction_id IS NOT NULL"
 
 # An earlier sale of the same contact (by date, then by id for sales of one day).
 _EARLIER_SALE = (
@@ -97,17 +106,11 @@ SETTLE_SQL = (
     f"UPDATE planned SET outcome = 'tags' WHERE {_OPEN}"
     " AND rule_no IN (SELECT rule_no FROM planned_tag) AND NOT EXISTS (SELECT 1"
     " FROM planned_tag t JOIN contact c ON c.id = planned.contact_id"
-    " WHERE t.rule_no = planned.rule_no AND (',' || c.tags || ',') LIKE ('%,' || t.tag || ',%'))",
+    " WHERE t.rule_no = planned.rule_no AND (',' || c.tags || ',') LIKE t.pattern ESCAPE '\\')",
     f"UPDATE planned SET outcome = 'customer' WHERE {_OPEN}"
     f" AND {_CUSTOMER_RULES}"
     f" AND (CASE WHEN {_EARLIER_SALE} THEN 'repeat' ELSE 'first-time' END)"
     " <> (SELECT r.customer FROM planned_rule r WHERE r.rule_no = planned.rule_no)",
-    # One note per event: the rule that asked for a note keeps it, else the first rule.
-    f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND channel = 'mail'"
-    " AND interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM planned q"
-    " WHERE q.interaction_id = planned.interaction_id AND q.outcome IS NULL"
-    " AND q.channel = 'mail' AND q.seq <> planned.seq"
-    " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq))",
     # once_per: one done recently means none (the newest is named); else one pending takes
     # the event in (the oldest). One search of the contact's follow-ups finds either.
     f"UPDATE planned SET target = (SELECT f.id FROM followup f"
@@ -122,12 +125,39 @@ SETTLE_SQL = (
     "UPDATE planned SET outcome = CASE WHEN (SELECT f.status FROM followup f"
     " WHERE f.id = planned.target) = 'done' THEN 'done-recently' ELSE 'merged' END"
     f" WHERE {_OPEN} AND target IS NOT NULL",
-    # Several events of one contact planned at once: the earliest makes it, the rest join.
-    f"UPDATE planned SET outcome = 'joins', target = (SELECT q.seq FROM planned q"
-    f" WHERE {_SAME_OPEN} ORDER BY q.occurred_on, q.seq LIMIT 1)"
-    f" WHERE {_OPEN} AND cap_since IS NOT NULL AND interaction_id IS NOT NULL"
-    f" AND EXISTS (SELECT 1 FROM planned q WHERE {_SAME_OPEN} AND (q.occurred_on"
-    " < planned.occurred_on OR q.occurred_on = planned.occurred_on AND q.seq < planned.seq))",
+    # One note per event, decided after the caps: a note pending for it (merged) stands; of
+    # the notes still to make, the rule that asked for a note keeps it, else the first rule.
+    # A note left out by once_per leaves the event to another rule's note.
+    f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND channel = 'mail'"
+    " AND interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM planned q"
+    " WHERE q.interaction_id = planned.interaction_id AND q.channel = 'mail'"
+    " AND q.seq <> planned.seq AND (q.outcome = 'merged' OR q.outcome IS NULL"
+    " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq)))",
+    # Several events of one contact and rule planned at once, as if logged one by one in date
+    # order: the earliest starts a window (a head); the first row past once_per of the
+    # current head starts the next. ``cap_since`` rises with the event's date, so each head
+    # is one forward search of ``planned_contact_rule``.
+    "WITH RECURSIVE head (seq, contact_id, rule_no, occurred_on) AS ("
+    " SELECT seq, contact_id, rule_no, occurred_on FROM planned"
+    f" WHERE {_OPEN} AND {_CAPPED} AND NOT EXISTS (SELECT 1 FROM planned q"
+    " WHERE q.contact_id = planned.contact_id AND q.rule_no = planned.rule_no"
+    " AND q.outcome IS NULL AND q.cap_since IS NOT NULL AND q.interaction_id IS NOT NULL"
+    " AND (q.occurred_on < planned.occurred_on"
+    " OR q.occurred_on = planned.occurred_on AND q.seq < planned.seq))"
+    " UNION ALL SELECT n.seq, n.contact_id, n.rule_no, n.occurred_on FROM head h"
+    " JOIN planned n ON n.seq = (SELECT q.seq FROM planned q WHERE q.contact_id = h.contact_id"
+    " AND q.rule_no = h.rule_no AND q.outcome IS NULL AND q.interaction_id IS NOT NULL"
+    " AND q.occurred_on > h.occurred_on AND q.cap_since > h.occurred_on"
+    " ORDER BY q.occurred_on, q.seq LIMIT 1))"
+    " INSERT INTO planned_head (seq, contact_id, rule_no, occurred_on)"
+    " SELECT seq, contact_id, rule_no, occurred_on FROM head",
+    # Every other row joins the latest head before it: within its window, by the above.
+    f"UPDATE planned SET outcome = 'joins', target = (SELECT h.seq FROM planned_head h"
+    " WHERE h.contact_id = planned.contact_id AND h.rule_no = planned.rule_no"
+    " AND (h.occurred_on < planned.occurred_on"
+    " OR h.occurred_on = planned.occurred_on AND h.seq < planned.seq)"
+    " ORDER BY h.occurred_on DESC, h.seq DESC LIMIT 1)"
+    f" WHERE {_OPEN} AND {_CAPPED} AND seq NOT IN (SELECT seq FROM planned_head)",
 )
 
 
