@@ -157,12 +157,13 @@ class FollowUp(SQLModel, table=True):
             "attempts",
             "outcome",
         ),
-        Index("ix_followup_contact_id_status", "contact_id", "status"),
+        # A contact's follow-ups; with the rule, a once_per cap is checked from the index.
+        Index("ix_followup_contact_id_status_rule", "contact_id", "status", "rule"),
         # Nothing else: each index costs every import (migration 0004 dropped two).
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # indexed by ix_followup_contact_id_status
+    # indexed by ix_followup_contact_id_status_rule
     contact_id: int = Field(
         sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False, index=False)
     )

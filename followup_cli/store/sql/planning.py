@@ -19,7 +19,7 @@ the follow-up of an earlier one only within ``once_per`` of that one's event, so
 of January, June and November sales makes three follow-ups, not one.
 
 Every statement reads only its own row's contact and rule through indexes
-(``planned_contact_rule``, ``ix_followup_contact_id_status``), so a file costs in proportion
+(``planned_contact_rule``, ``ix_followup_contact_id_status_rule``), so a file costs in proportion
 to its sales. The evaluation order of rows never changes a result: a row is only compared
 with rows whose outcome the same statement cannot change.
 """
@@ -121,7 +121,11 @@ SETTLE_SQL = (
     " WHERE e.id = f.interaction_id AND e.occurred_on >= planned.cap_since)"
     " OR f.status = 'done' AND f.completed_on >= planned.cap_since)"
     " ORDER BY CASE WHEN f.status = 'done' THEN -f.id ELSE f.id END"  # done first: ids > 0
-    f" LIMIT 1) WHERE {_OPEN} AND cap_since IS NOT NULL",
+    f" LIMIT 1) WHERE {_OPEN} AND cap_since IS NOT NULL"
+    # only rows that can have one: a row is rewritten whatever it is set to, and a night's
+    # new customers (most rows) have no follow-up yet
+    " AND EXISTS (SELECT 1 FROM followup f WHERE f.contact_id = planned.contact_id"
+    f" AND f.status IN ('pending', 'done') AND f.rule = {_RULE_NAME})",
     "UPDATE planned SET outcome = CASE WHEN (SELECT f.status FROM followup f"
     " WHERE f.id = planned.target) = 'done' THEN 'done-recently' ELSE 'merged' END"
     f" WHERE {_OPEN} AND target IS NOT NULL",
@@ -134,16 +138,16 @@ SETTLE_SQL = (
     " AND q.seq <> planned.seq AND (q.outcome = 'merged' OR q.outcome IS NULL"
     " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq)))",
     # Several events of one contact and rule planned at once, as if logged one by one in date
-    # order: the earliest starts a window (a head); the first row past once_per of the
-    # current head starts the next. ``cap_since`` rises with the event's date, so each head
-    # is one forward search of ``planned_contact_rule``.
+    # order: in each group of rows with a contact and rule in common (found from the index
+    # alone), the earliest open row starts a window (a head), and the first row past once_per
+    # of the current head starts the next. ``cap_since`` rises with the event's date, so each
+    # head is one forward search of ``planned_contact_rule``.
     "WITH RECURSIVE head (seq, contact_id, rule_no, occurred_on) AS ("
-    " SELECT seq, contact_id, rule_no, occurred_on FROM planned"
-    f" WHERE {_OPEN} AND {_CAPPED} AND NOT EXISTS (SELECT 1 FROM planned q"
-    " WHERE q.contact_id = planned.contact_id AND q.rule_no = planned.rule_no"
-    " AND q.outcome IS NULL AND q.cap_since IS NOT NULL AND q.interaction_id IS NOT NULL"
-    " AND (q.occurred_on < planned.occurred_on"
-    " OR q.occurred_on = planned.occurred_on AND q.seq < planned.seq))"
+    " SELECT q.seq, q.contact_id, q.rule_no, q.occurred_on FROM (SELECT contact_id, rule_no"
+    " FROM planned GROUP BY contact_id, rule_no HAVING COUNT(*) > 1) g JOIN planned q"
+    " ON q.seq = (SELECT n.seq FROM planned n WHERE n.contact_id = g.contact_id"
+    " AND n.rule_no = g.rule_no AND n.outcome IS NULL AND n.cap_since IS NOT NULL"
+    " AND n.interaction_id IS NOT NULL ORDER BY n.occurred_on, n.seq LIMIT 1)"
     " UNION ALL SELECT n.seq, n.contact_id, n.rule_no, n.occurred_on FROM head h"
     " JOIN planned n ON n.seq = (SELECT q.seq FROM planned q WHERE q.contact_id = h.contact_id"
     " AND q.rule_no = h.rule_no AND q.outcome IS NULL AND q.interaction_id IS NOT NULL"
@@ -151,13 +155,16 @@ SETTLE_SQL = (
     " ORDER BY q.occurred_on, q.seq LIMIT 1))"
     " INSERT INTO planned_head (seq, contact_id, rule_no, occurred_on)"
     " SELECT seq, contact_id, rule_no, occurred_on FROM head",
-    # Every other row joins the latest head before it: within its window, by the above.
-    f"UPDATE planned SET outcome = 'joins', target = (SELECT h.seq FROM planned_head h"
+    # Every other open row of those groups joins the latest head before it: within its
+    # window, by the above.
+    "UPDATE planned SET outcome = 'joins', target = (SELECT h.seq FROM planned_head h"
     " WHERE h.contact_id = planned.contact_id AND h.rule_no = planned.rule_no"
     " AND (h.occurred_on < planned.occurred_on"
     " OR h.occurred_on = planned.occurred_on AND h.seq < planned.seq)"
     " ORDER BY h.occurred_on DESC, h.seq DESC LIMIT 1)"
-    f" WHERE {_OPEN} AND {_CAPPED} AND seq NOT IN (SELECT seq FROM planned_head)",
+    " WHERE seq IN (SELECT q.seq FROM planned_head h JOIN planned q"
+    " ON q.contact_id = h.contact_id AND q.rule_no = h.rule_no)"
+    f" AND {_OPEN} AND {_CAPPED} AND seq NOT IN (SELECT seq FROM planned_head)",
 )
 
 
