@@ -233,6 +233,8 @@ def _left_out(rule: CadenceRule, outcome: str, target: int | None) -> str:
     if outcome == "customer":
         who = "a customer's first sale" if rule.customer == "first-time" else "repeat customers"
         return f"{rule.name}: only for {who}"
+    if outcome == "bought":
+        return f"{rule.name}: for prospects, and they bought that day or since"
     if outcome == "one-note":
         return f"{rule.name}: one note per sale, and another rule writes it"
     cap = rule.once_per.describe() if rule.once_per else ""

@@ -6,7 +6,8 @@ date; what it planned is written to the TEMP table ``planned`` (``log`` a row at
 import with one INSERT ... SELECT), and these statements settle every row at once:
 
 1. ``outcome`` says why a row makes no follow-up: ``amount`` (under the rule's min_amount),
-   ``tags``, ``customer`` (first-time or repeat), ``done-recently`` (one was done within
+   ``tags``, ``customer`` (first-time or repeat), ``bought`` (a prospect rule, for a contact
+   who bought that day or since), ``done-recently`` (one was done within
    ``once_per``; ``target`` is it), ``merged`` (joins the pending follow-up ``target``),
    ``one-note`` (another rule writes this event's note, or has one pending for it) or
    ``joins`` (joins the planned row ``target`` of the same contact and rule, the one that
@@ -83,6 +84,7 @@ _RULE_NAME = "(SELECT r.rule FROM planned_rule r WHERE r.rule_no = planned.rule_
 _RULES_WITH = "rule_no IN (SELECT r.rule_no FROM planned_rule r WHERE {})"
 _AMOUNT_RULES = _RULES_WITH.format("r.min_amount_cents IS NOT NULL")
 _CUSTOMER_RULES = _RULES_WITH.format("r.customer <> 'any'")
+_PROSPECT_RULES = _RULES_WITH.format("r.until_sale")
 # A row that can join another's follow-up, or start a window others join: its rule has a
 # once_per, and it is about an event.
 _CAPPED = "cap_since IS NOT NULL AND interaction_id IS NOT NULL"
@@ -129,6 +131,11 @@ SETTLE_SQL = (
     "UPDATE planned SET outcome = CASE WHEN (SELECT f.status FROM followup f"
     " WHERE f.id = planned.target) = 'done' THEN 'done-recently' ELSE 'merged' END"
     f" WHERE {_OPEN} AND target IS NOT NULL",
+    # A prospect rule is for prospects: a sale that day or since would have dropped it.
+    f"UPDATE planned SET outcome = 'bought' WHERE {_OPEN} AND {_PROSPECT_RULES}"
+    " AND occurred_on IS NOT NULL AND EXISTS (SELECT 1 FROM interaction e"
+    " WHERE e.contact_id = planned.contact_id AND e.occurred_on >= planned.occurred_on"
+    " AND e.kind = 'sale')",
     # One note per event, decided after the caps: a note pending for it (merged) stands; of
     # the notes still to make, the rule that asked for a note keeps it, else the first rule.
     # A note left out by once_per leaves the event to another rule's note.
@@ -191,7 +198,7 @@ LINK_SQL = (
     " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq",
 )
 
-OUTCOMES = ("amount", "tags", "customer", "one-note", "done-recently", "merged")
+OUTCOMES = ("amount", "tags", "customer", "bought", "one-note", "done-recently", "merged")
 
 # How the rows were settled: how many were created, how many of those were late (due today
 # as their date had passed), then how many had each of OUTCOMES. One pass, no GROUP BY: a
