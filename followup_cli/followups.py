@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.contacts import add_contact, describe, edit_contact, like_pattern, resolve
+from followup_cli.contacts import (
+    add_contact,
+    describe,
+    edit_contact,
+    like_pattern,
+    resolve,
+    set_opt_out,
+)
 from followup_cli.enums import (
     CHANNEL_OUTREACH,
     OUTREACH_CHANNEL,
@@ -620,6 +627,61 @@ def retry(
             changes["due_on"] = result.retry_on = rules.calendar.add_working_days(today, 1)
             result.switched_to = channel
     result.followup = _update(tx, followup, **changes)
+    return result
+
+
+@dataclass
+class OptOutResult:
+    """What a changed opt-out did to the contact's pending follow-ups."""
+
+    contact: ContactRow
+    moved: list[tuple[str, FollowUpRow]] = field(default_factory=list)  # (old channel, row)
+    skipped: list[FollowUpRow] = field(default_factory=list)  # nowhere else to go
+    back: list[FollowUpRow] = field(default_factory=list)  # on the agenda again
+
+
+def change_opt_out(
+    tx: Tx, ref: str, channel: str | None, *, today: dt.date, undo: bool = False
+) -> OptOutResult:
+    """Opt a contact out of one channel (or all: do not contact), or lift it (``undo``).
+
+    Out of one channel, their pending follow-ups in it move to the channel they can still be
+    reached by, first the one they prefer (as after a wrong number); one whose sale already
+    has a follow-up pending in another channel, or a note (a note is a note), is skipped.
+    Do-not-contact hides everything from the agenda until it is lifted. Lifting either puts
+    what comes back on the agenda due today, not weeks overdue."""
+    before = resolve(tx, ref)
+    contact = set_opt_out(tx, str(before.id), channel, undo=undo)
+    result = OptOutResult(contact)
+    pending = fetch(tx, FollowUpRow, "contact_id = :c AND status = :p", {"c": contact.id, "p": Status.PENDING.value}, order="id")  # fmt: skip
+    usable = reachable(contact)
+    if undo:
+        hidden = reachable(before)
+        for followup in pending:
+            if followup.channel in usable and followup.channel not in hidden:
+                result.back.append(_update(tx, followup, due_on=max(followup.due_on, today)))
+        return result
+    if channel is None:
+        return result
+    # a sale already being followed up in a channel they still take (a note reaches nobody)
+    covered = {f.interaction_id for f in pending if f.channel in usable - {Channel.MAIL}}
+    for followup in pending:
+        if followup.channel in usable:
+            continue
+        moved_to = choose_channel([PREFERRED], contact.prefers, usable)
+        if (
+            followup.channel == Channel.MAIL
+            or moved_to is None
+            or (followup.interaction_id is not None and followup.interaction_id in covered)
+        ):
+            note = f"Opted out of {followup.channel} on {today.isoformat()}"
+            result.skipped.append(
+                _update(tx, followup, status=Status.SKIPPED.value, completed_on=today, note=note)
+            )
+        else:
+            result.moved.append(
+                (followup.channel, _update(tx, followup, channel=moved_to, attempts=0))
+            )
     return result
 
 

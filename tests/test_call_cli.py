@@ -160,10 +160,25 @@ def test_call_by_contact_and_consent(ann: None) -> None:
     result = run("call", "ann lee", input="voicemail\n")
     assert result.exit_code == 0
     assert query("SELECT attempts FROM followup WHERE id = 1") == [(1,)]
-    assert run("contact", "opt-out", "Ann Lee", "--channel", "phone").exit_code == 0
+    opted = run("contact", "opt-out", "Ann Lee", "--channel", "phone")
+    assert (opted.exit_code, opted.stdout) == (
+        0,
+        "Ann Lee (#1): not by phone.\n"
+        "  Skipped #1 Thank-you call: Opted out of phone on 2026-11-23\n",  # no other channel
+    )
     result = run("call", "1")
+    assert (result.exit_code, result.stderr) == (
+        4,
+        "Error: Follow-up #1 is already skipped on 2026-11-23.\n",
+    )
+    assert run("schedule", "Ann Lee", "today", "--channel", "phone").exit_code == 4
+    assert run("contact", "opt-out", "Ann Lee", "--channel", "phone", "--undo").exit_code == 0
+    assert run("schedule", "Ann Lee", "today", "--channel", "phone").exit_code == 0
+    assert run("contact", "opt-out", "Ann Lee").exit_code == 0  # do not contact: hidden
+    [(call_id,)] = query("SELECT max(id) FROM followup")
+    result = run("call", str(call_id))
     assert result.exit_code == 4
-    assert result.stderr == "Error: Cannot call: Ann Lee (#1) opted out of phone.\n"
+    assert result.stderr == "Error: Cannot call: Ann Lee (#1) asked not to be contacted.\n"
     result = run("call", input="")
     assert result.exit_code == 0 and "No calls due today (2026-11-23)." in result.output
 

@@ -292,6 +292,38 @@ def test_opt_out_of_one_channel_hides_only_that_channel(db: Database, rules: Rul
     assert [i.channel for i in due_today(db)] == ["phone"]
 
 
+def test_opting_out_of_a_channel_moves_its_follow_ups_to_one_they_can_be_reached_by(
+    tx: Tx, rules: RuleSet
+) -> None:
+    """#16 item 6: Ken's thank-you call was hidden by a phone opt-out; it moves to email."""
+    from followup_cli.followups import change_opt_out
+
+    make_contact(tx, "Ken Ito", email="ken@example.com", phone="555-010-0107", address="1 Elm St")
+    log_interaction(tx, "Ken", "sale", on=dt.date(2026, 11, 13), today=MON, now=NOW, rules=rules)
+    out = change_opt_out(tx, "Ken", "phone", today=MON)
+    assert [(old, f.id, f.channel, f.status) for old, f in out.moved] == [
+        ("phone", 1, "email", "pending")
+    ]
+    assert out.skipped == []
+    assert sorted(i.channel for i in agenda.due_today(tx, MON)) == ["email", "mail"]
+    notes = change_opt_out(tx, "Ken", "mail", today=MON)  # a note is a note: not sent as email
+    assert [(f.id, f.status, f.note) for f in notes.skipped] == [
+        (2, "skipped", "Opted out of mail on 2026-11-23")
+    ]
+
+
+def test_lifting_an_opt_out_offers_what_comes_back_as_due_today(tx: Tx, rules: RuleSet) -> None:
+    from followup_cli.followups import change_opt_out
+
+    make_contact(tx, "Ken Ito", phone="555-010-0107", address=None)
+    log_interaction(tx, "Ken", "sale", on=dt.date(2026, 11, 11), today=MON, now=NOW, rules=rules)
+    assert change_opt_out(tx, "Ken", None, today=MON).moved == []  # do not contact: hidden
+    assert agenda.due_today(tx, MON) == []
+    back = change_opt_out(tx, "Ken", None, today=MON, undo=True).back
+    assert [(f.id, f.due_on) for f in back] == [(1, MON)]  # not "10 days overdue"
+    assert [(i.id, i.days_overdue) for i in agenda.due_today(tx, MON)] == [(1, 0)]
+
+
 def test_keep_in_touch_counts_from_the_last_real_contact(tx: Tx, rules: RuleSet) -> None:
     from followup_cli.followups import edit_contact_scheduled
     from followup_cli.models import ContactUpdate

@@ -207,13 +207,15 @@ def opt_out(
 ) -> None:
     """Respect "don't contact me": no follow-ups, in any agenda, by any channel (or by one).
 
+    Out of one channel, their pending follow-ups move to a channel they can still be reached
+    by (or are skipped, and say so); --undo puts what comes back on today's agenda.
     Example: followup contact opt-out "Ann Lee" --channel phone
     """
-    from followup_cli.contacts import consent_summary, set_opt_out
+    from followup_cli.followups import change_opt_out
 
     with database(ctx).transaction() as tx:
-        contact = set_opt_out(tx, ref, channel, undo=undo)
-    plain.say(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
+        result = change_opt_out(tx, ref, channel, today=today(), undo=undo)
+    plain.opt_out(result)
 
 
 @contact_app.command("forget")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
-    from followup_cli.followups import DoneResult, LogResult, Scheduling
+    from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.store.rows import FollowUpRow
 
 CHANNEL_HEADINGS = {
@@ -190,6 +190,19 @@ def log_result(result: LogResult, currency: str) -> None:
     scheduling(result.scheduling)
     if result.keep_in_touch is not None:
         say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")
+
+
+def opt_out(result: OptOutResult) -> None:
+    from followup_cli.contacts import consent_summary
+
+    contact = result.contact
+    say(f"{contact.name} (#{contact.id}): {consent_summary(contact)}.")
+    for old, followup in result.moved:
+        say(f"  Moved {followup_line(followup)} (was by {old})")
+    for followup in result.skipped:
+        say(f"  Skipped {followup_line(followup)}: {followup.note}")
+    for followup in result.back:
+        say(f"  Back on the agenda: {followup_line(followup)}, due {day(followup.due_on)}")
 
 
 def done(result: DoneResult) -> None:
