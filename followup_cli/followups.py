@@ -37,6 +37,7 @@ from followup_cli.scheduling import (
     Planned,
     Reach,
     RuleSet,
+    WorkCalendar,
     choose_channel,
     first_channel_spec,
     opted_out_set,
@@ -685,10 +686,19 @@ def change_opt_out(
     return result
 
 
-def snooze(tx: Tx, followup_id: int, until: dt.date, *, today: dt.date) -> FollowUpRow:
+def snooze(
+    tx: Tx,
+    followup_id: int,
+    until: dt.date,
+    *,
+    today: dt.date,
+    calendar: WorkCalendar | None = None,
+) -> FollowUpRow:
+    """Move a follow-up to ``until``, or to the next working day of ``calendar`` after it."""
     if until < today:
         raise InvalidInput(f"{until.isoformat()} is in the past; snooze to today or later.")
-    return _update(tx, get_pending(tx, followup_id), due_on=until)
+    due = calendar.roll_forward(until) if calendar else until
+    return _update(tx, get_pending(tx, followup_id), due_on=due)
 
 
 def skip(tx: Tx, followup_id: int, *, today: dt.date, reason: str | None = None) -> FollowUpRow:
@@ -709,10 +719,14 @@ def schedule(
     purpose: str | None = None,
     priority: int = Priority.NORMAL,
     note: str | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> FollowUpRow:
-    """A one-off follow-up the owner asks for, by the channel given or the one they prefer."""
+    """A one-off follow-up the owner asks for, by the channel given or the one they prefer,
+    on ``due`` or the next working day of ``calendar`` after it."""
     if due < today:
         raise InvalidInput(f"{due.isoformat()} is in the past; schedule for today or later.")
+    if calendar:
+        due = calendar.roll_forward(due)
     contact = resolve(tx, ref)
     usable = reachable(contact)
     if channel is not None:

@@ -35,7 +35,9 @@ def parse_when(
 
     ``future`` says which way an incomplete date leans: ``snooze 12 dec 1`` means the next
     Dec 1, ``log sale Ann --on dec 1`` the last one. ``+3wd`` counts the working days of
-    ``calendar``: the owner's, from their rules file.
+    ``calendar``: the owner's, from their rules file. A weekday, with or without ``next``,
+    is the coming one, never today (on a Tuesday, ``next friday`` is in three days, as GNU
+    ``date`` reads it); ``last friday`` the one before today.
     """
     raw = text
     text = " ".join(str(text).strip().lower().split())
@@ -100,7 +102,7 @@ def _parse_calendar_date(text: str, today: dt.date, future: bool) -> dt.date:
 
 def _checked(day: dt.date, raw: str) -> dt.date:
     if not 1900 <= day.year <= 2199:
-        raise _bad_date(raw)
+        raise InvalidInput(f"The date {raw!r} is out of range: dates run from 1900 to 2199.")
     return day
 
 

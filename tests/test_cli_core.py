@@ -436,3 +436,23 @@ def test_a_phone_read_in_an_unknown_region_names_the_setting(isolated_home: Path
         "Error: '555-010-0101' cannot be read: the phone_region setting 'XX' is not a country "
         "phonenumbers knows; set it with `followup config set phone_region US`.\n",
     )
+
+
+def test_snooze_and_schedule_onto_a_holiday_move_to_the_next_working_day_and_say_so(
+    isolated_home: Path,
+) -> None:
+    """#16 item 9: a day the owner does not work was accepted without a word."""
+    from followup_cli.rules import default_rules_text
+
+    rules_text = default_rules_text().replace(
+        "holidays = []", 'holidays = ["2026-11-26", "2026-11-27"]'
+    )
+    (isolated_home / "rules.toml").write_text(rules_text)
+    ok("contact", "add", "Carol Diaz", "--phone", "555-010-0104")
+    assert ok("schedule", "Carol", "thursday") == (
+        "Scheduled #1 Follow-up call on Mon 2026-11-30 (Thu 2026-11-26 is not a working day).\n"
+    )
+    assert ok("snooze", "1", "sunday") == (
+        "Snoozed #1 Follow-up call to Mon 2026-11-30 (Sun 2026-11-29 is not a working day).\n"
+    )
+    assert ok("snooze", "1", "tuesday") == "Snoozed #1 Follow-up call to Tue 2026-11-24.\n"

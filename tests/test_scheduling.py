@@ -59,6 +59,22 @@ def test_parse_when_refuses_garbage_with_an_example(text: str) -> None:
         parse_when(text, MON, calendar=MON_TO_FRI)
 
 
+@pytest.mark.parametrize("text", ["1899-01-01", "2200-01-01", "+200y"])
+def test_a_date_out_of_range_says_so(text: str) -> None:
+    """#16 item 9: 1899-01-01 is a date, only not one followup keeps."""
+    with pytest.raises(InvalidInput) as caught:
+        parse_when(text, MON, calendar=MON_TO_FRI)
+    assert str(caught.value) == f"The date {text!r} is out of range: dates run from 1900 to 2199."
+
+
+def test_next_weekday_is_the_coming_one_on_any_day_of_the_week() -> None:
+    """One documented meaning (#16 item 9): on a Tuesday, "next friday" is this week's."""
+    tuesday = dt.date(2026, 11, 24)
+    assert parse_when("next friday", tuesday, calendar=MON_TO_FRI) == FRI
+    assert parse_when("friday", tuesday, calendar=MON_TO_FRI) == FRI
+    assert parse_when("next tuesday", tuesday, calendar=MON_TO_FRI) == dt.date(2026, 12, 1)
+
+
 def test_offsets() -> None:
     assert parse_offset("2d") == Offset(2, "d")
     assert parse_offset("1wd") == Offset(1, "wd")

@@ -181,8 +181,9 @@ def snooze(
 
     fid, new_due = parse_id(followup_id), when(until)
     with database(ctx).transaction() as tx:
-        followup = snooze_followup(tx, fid, new_due, today=today())
-    plain.say(f"Snoozed {plain.followup_line(followup)} to {plain.day(followup.due_on)}.")
+        followup = snooze_followup(tx, fid, new_due, today=today(), calendar=rules().calendar)
+    rolled = plain.not_a_working_day(new_due, followup.due_on)
+    plain.say(f"Snoozed {plain.followup_line(followup)} to {plain.day(followup.due_on)}{rolled}.")
 
 
 @app.command()
@@ -218,6 +219,8 @@ def schedule(
     due_on = when(due)
     with database(ctx).transaction() as tx:
         followup = schedule_followup(
-            tx, ref, due_on, today=today(), channel=channel, purpose=purpose
-        )
-    plain.say(f"Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}.")
+            tx, ref, due_on, today=today(), channel=channel, purpose=purpose,
+            calendar=rules().calendar,
+        )  # fmt: skip
+    rolled = plain.not_a_working_day(due_on, followup.due_on)
+    plain.say(f"Scheduled {plain.followup_line(followup)} on {plain.day(followup.due_on)}{rolled}.")

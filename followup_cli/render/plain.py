@@ -71,6 +71,11 @@ def day(value: dt.date | None) -> str:
     return "" if value is None else f"{value:%a} {value.isoformat()}"
 
 
+def not_a_working_day(asked: dt.date, given: dt.date) -> str:
+    """`` (Sat 2026-11-28 is not a working day)``, when a date asked for was moved."""
+    return "" if asked == given else f" ({day(asked)} is not a working day)"
+
+
 def overdue_words(days: int) -> str:
     if days <= 0:
         return "due today"
