@@ -323,15 +323,12 @@ class Feedback:
         return data
 
 
-FEEDBACK_LABELS = ("negative", "neutral")
-
-
 def feedback(
     tx: Tx, *, label: str | None = None, since: dt.date | None = None, limit: int = 50
 ) -> list[Feedback]:
     """Answers to "What could we do better?" and every negative answer, newest first.
 
-    With ``label``, only the answers with that label (any question) are shown.
+    With ``label``, only the answers with that label (any question): the praise too.
     """
     params: dict[str, Any] = {
         "limit": limit, "do_better": DO_BETTER_STEP, "since": since or dt.date.min,
@@ -340,8 +337,10 @@ def feedback(
         result = tx.rows(FEEDBACK_SQL, params)
     else:
         value = label.strip().lower()
-        if value not in FEEDBACK_LABELS:
-            raise InvalidInput(f"Unknown label {label!r}; use negative or neutral.")
+        if value not in LABELS:
+            raise InvalidInput(
+                f"Unknown label {label!r}; use {', '.join(LABELS[:-1])} or {LABELS[-1]}."
+            )
         result = tx.rows(FEEDBACK_BY_LABEL_SQL, {**params, "label": value})
     return [
         Feedback(int(r[0]), int(r[1]), r[2], as_date(r[3]), r[4], r[5], r[6], r[7]) for r in result

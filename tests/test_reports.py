@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from followup_cli import reports
 from followup_cli.cli import app
+from followup_cli.errors import InvalidInput
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import insert
 
@@ -212,8 +213,15 @@ def test_feedback_do_better_and_negative_newest_first(world: Tx) -> None:
     neutral = reports.feedback(world, label="neutral")
     assert [(i.contact, i.answer) for i in neutral] == [("Cat", "it was ok"), ("Ann", "call back")]
     assert len(reports.feedback(world, since=D(2026, 11, 3))) == 2
-    with pytest.raises(Exception, match="use negative or neutral"):
-        reports.feedback(world, label="positive")
+    praise = reports.feedback(world, label="positive")  # #16 item 10: the praise too
+    assert [(i.contact, i.step, i.answer) for i in praise] == [
+        ("Ann", "do_better", "nothing"),
+        ("Ann", "liked_best", "great fit"),
+        ("Jon", "liked_best", "lovely"),
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        reports.feedback(world, label="great")
+    assert str(caught.value) == "Unknown label 'great'; use positive, neutral or negative."
 
 
 runner = CliRunner()

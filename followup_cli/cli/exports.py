@@ -252,7 +252,11 @@ def report_feedback(
     ctx: typer.Context,
     label: Annotated[
         str | None,
-        typer.Option("--label", "-l", help="Only answers labelled negative or neutral."),
+        typer.Option(
+            "--label",
+            "-l",
+            help="Only answers with this label, to any question: negative, neutral or positive.",
+        ),
     ] = None,
     since: SinceOption = None,
     limit: Annotated[
@@ -262,7 +266,7 @@ def report_feedback(
 ) -> None:
     """What customers said could be better, and every negative answer, newest first.
 
-    Example: followup report feedback --since "30 days ago"
+    --label positive reads the praise instead. Example: followup report feedback --since "30 days ago"
     """
     from followup_cli import reports
     from followup_cli.render import reports as reports_view
