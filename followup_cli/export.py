@@ -166,6 +166,7 @@ ORDER BY a.id""",
                 ("contact_id", NUMBER),
                 ("contact", TEXT),
                 ("called_on", DATE),
+                ("status", TEXT),
                 ("reached", TEXT),
                 ("outcome", TEXT),
                 ("would_recommend", TEXT),
@@ -173,7 +174,7 @@ ORDER BY a.id""",
                 ("referrals", NUMBER),
             ),
             """
-SELECT l.id, l.followup_id, l.contact_id, c.name, l.called_on, l.reach, l.outcome,
+SELECT l.id, l.followup_id, l.contact_id, c.name, l.called_on, l.status, l.reach, l.outcome,
        l.would_recommend, l.review, l.referrals
 FROM call_log l JOIN contact c ON c.id = l.contact_id
 WHERE 1 = 1{where}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import sys
@@ -164,12 +165,12 @@ def test_call_by_contact_and_consent(ann: None) -> None:
     assert (opted.exit_code, opted.stdout) == (
         0,
         "Ann Lee (#1): not by phone.\n"
-        "  Skipped #1 Thank-you call: Opted out of phone on 2026-11-23\n",  # no other channel
+        "  Moved #1 Thank-you email (was by phone)\n",  # she has an email
     )
     result = run("call", "1")
     assert (result.exit_code, result.stderr) == (
         4,
-        "Error: Follow-up #1 is already skipped on 2026-11-23.\n",
+        "Error: Follow-up #1 is an email follow-up, not a call; mark it with `followup done 1`.\n",
     )
     assert run("schedule", "Ann Lee", "today", "--channel", "phone").exit_code == 4
     assert run("contact", "opt-out", "Ann Lee", "--channel", "phone", "--undo").exit_code == 0
@@ -319,3 +320,18 @@ def test_script_edit_copies_default_and_checks(isolated_home: Path, tmp_path: Pa
     editor.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('[[step]]\\nkey = 1\\n')\n")  # fmt: skip
     result = runner.invoke(app, ["script", "edit"], env={"EDITOR": f"{sys.executable} {editor}", "VISUAL": ""})  # fmt: skip
     assert result.exit_code == 2 and "key must be a lower-case name" in result.stderr
+
+
+def test_an_interrupted_call_says_so_in_contact_show_and_the_export(
+    ann: None, tmp_path: Path
+) -> None:
+    """#16 item 11: an interrupted call looked finished ("reached", no marker)."""
+    assert run("call", "1", input="1\n").exit_code == 130
+    shown = " ".join(
+        runner.invoke(app, ["contact", "show", "Ann"], env={"COLUMNS": "200"}).stdout.split()
+    )
+    assert "Call #1 on 2026-11-23: reached (interrupted; `followup call 1` resumes it)" in shown
+    out = tmp_path / "calls.csv"
+    assert run("export", "calls", "-o", str(out)).exit_code == 0
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["id"], r["status"], r["reached"]) for r in rows] == [("1", "interrupted", "reached")]

@@ -49,7 +49,7 @@ HEADERS = {
     "followups": "id,contact_id,contact,due,channel,purpose,status,outcome,completed_on,attempts",
     "answers": "call_id,followup_id,contact_id,contact,called_on,step,question,answer,label,"
     "overridden",
-    "calls": "id,followup_id,contact_id,contact,called_on,reached,outcome,would_recommend,"
+    "calls": "id,followup_id,contact_id,contact,called_on,status,reached,outcome,would_recommend,"
     "review,referrals",
 }
 
@@ -164,7 +164,7 @@ def test_values_of_each_kind(world: Database) -> None:
                          "positive", "2026-11-05", "0"]  # fmt: skip
     assert follow[2][5] == "Check-in email" and follow[2][8] == ""
     calls = _export(world, "calls")
-    assert calls[1] == ["1", "1", "1", "Ann Lée", "2026-11-05", "reached", "positive", "yes",
+    assert calls[1] == ["1", "1", "1", "Ann Lée", "2026-11-05", "completed", "reached", "positive", "yes",
                         "agreed", "1"]  # fmt: skip
     answers = _export(world, "answers")
     assert answers[1] == ["1", "1", "1", "Ann Lée", "2026-11-05", "do_better",

@@ -160,6 +160,9 @@ def history(h: ContactHistory, currency: str) -> None:
         title = f"Call #{call.id} on {call.called_on.isoformat()}: {call.reach or call.status}"
         if call.outcome:
             title += f", {call.outcome}"
+        if call.status != "completed":  # interrupted (or still going): not finished
+            resume = f"; `followup call {call.followup_id}` resumes it" if call.followup_id else ""
+            title += f" ({call.status}{resume})"
         body = SafeTable(box=None, show_header=False)
         body.add_column("Q")
         body.add_column("A")
