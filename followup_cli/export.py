@@ -359,6 +359,7 @@ def contact_document(tx: Tx, ref: str, *, exported_on: dt.date) -> dict[str, Any
     """Everything the database holds about one person, as JSON-ready data (a subject access
     request: "what do you keep about me?")."""
     from followup_cli.contacts import history
+    from followup_cli.scheduling import purpose_for
 
     h = history(tx, ref)
 
@@ -376,7 +377,10 @@ def contact_document(tx: Tx, ref: str, *, exported_on: dt.date) -> dict[str, Any
         ),
         "referrals": [{"id": r.id, "name": r.name} for r in h.referrals],
         "interactions": [plain(i) for i in h.interactions],
-        "followups": [plain(f) for f in h.followups],
+        # the purpose in words ("Thank-you call"), as everywhere a person reads it
+        "followups": [
+            {**plain(f), "purpose": purpose_for(f.purpose, f.channel)} for f in h.followups
+        ],
         "calls": [
             {**plain(entry.call), "answers": [plain(a) for a in entry.answers]} for entry in h.calls
         ],

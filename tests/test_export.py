@@ -295,6 +295,7 @@ def test_contact_document_holds_everything(world: Database, tx: Tx, today: D) ->
     assert doc["contact"]["name"] == "Ann Lée" and doc["contact"]["email"] == "ann@example.com"
     assert [i["kind"] for i in doc["interactions"]] == ["visit", "sale"]
     assert len(doc["followups"]) == 2
+    assert all("{" not in f["purpose"] for f in doc["followups"])  # #16 item 13: in words
     assert doc["calls"][0]["answers"][0]["answer"] == "=1+1 nothing"
     assert doc["referrals"] == [{"id": 2, "name": "Bob"}]
     bob = export.contact_document(tx, "Bob", exported_on=today)
