@@ -252,7 +252,7 @@ def test_missing_required_column_names_file_and_suggests_map(db: Database, tmp_p
     assert result.exit_code == 6
     assert result.stderr == (
         f"Error: {path}, line 1: no date column; the columns are 'Receipt', 'Sold on', 'Email'. "
-        "Say which column to use with --map date=COLUMN (e.g. --map date=Receipt).\n"
+        "Say which column to use with --map date=COLUMN (e.g. --map 'date=Sold on').\n"
     )
     ok = run(str(path), "--map", "date=sold on")
     assert ok.exit_code == 0, ok.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -148,10 +149,12 @@ class Columns:
             if preset is None and set(normalized) >= _SHOPIFY_HINT:
                 hint = " This looks like a Shopify export: try --preset shopify."
             example = " ".join(f"--map {m}=COLUMN" for m in missing)
+            used = {i for ix in self.indices.values() for i in ix}
+            likely = _likely_column(missing[0], header, used)
             raise ImportFailed(
                 f"{label}, line 1: no {' or '.join(missing)} column; the columns are "
                 f"{_listing(header)}. Say which column to use with {example} "
-                f"(e.g. --map {missing[0]}={header[0] if header else 'COLUMN'}).{hint}"
+                f"(e.g. --map {shlex.quote(f'{missing[0]}={likely}')}).{hint}"
             )
 
         # (field, its single column) for the usual case; fields with several candidate
@@ -165,6 +168,23 @@ class Columns:
                 if value:
                     return value
         return None
+
+
+# Words in a column's name that suggest what it holds, for the example in a missing-column
+# error: "Sold on" for the date rather than the first column ("Receipt").
+_LOOKS_LIKE = {
+    "date": ("date", "day", "sold", "time", "when", "created", "placed"),
+    "order_id": ("order", "receipt", "invoice", "ticket", "number", "ref", "id", "no"),
+}
+
+
+def _likely_column(field: str, header: Sequence[str], used: set[int]) -> str:
+    free = [h for i, h in enumerate(header) if i not in used and h.strip()]
+    for word in _LOOKS_LIKE.get(field, ()):
+        for column in free:
+            if word in norm_header(column):
+                return column
+    return free[0] if free else "COLUMN"
 
 
 def _listing(header: Sequence[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import shutil
 import sys
@@ -49,6 +50,16 @@ class Input:
 
 
 def open_input(file: str) -> Input:
+    source = _open(file)
+    try:
+        refuse_workbook(source)
+    except ImportFailed:
+        source.binary.close()
+        raise
+    return source
+
+
+def _open(file: str) -> Input:
     if file == "-":
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - stdin may be read twice (encoding)
         shutil.copyfileobj(sys.stdin.buffer, spool)
@@ -65,6 +76,22 @@ def open_input(file: str) -> Input:
     except OSError as exc:
         raise ImportFailed(f"Cannot read {path}: {exc.strerror}.") from None
     return Input(str(path), path, handle, path.stat().st_size)
+
+
+# The first bytes of a spreadsheet workbook: .xlsx and .ods are zip files, .xls an OLE file.
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def refuse_workbook(source: Input) -> None:
+    """A workbook read as CSV is a screen of garbage columns: say what it is instead."""
+    start = source.binary.read(8)
+    source.binary.seek(0)
+    if start.startswith(WORKBOOK_MAGIC):
+        raise ImportFailed(
+            f"{source.label} is a spreadsheet workbook (Excel or similar), not a CSV file: "
+            "open it and save it as CSV (in Excel: File > Save As > CSV UTF-8), then import "
+            "that file. Nothing was imported."
+        )
 
 
 def bad_line(binary: IO[bytes], encoding: str) -> int:
@@ -85,29 +112,70 @@ MAX_RECORD_LINES = 20
 MAX_CELL_CHARS = 10_000
 
 
-def records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str] | None]]:
+@dataclass(frozen=True)
+class Unreadable:
+    """A record that cannot be read as one (a line of JSON Lines that is not an object): a
+    rejected row, like a CSV row with a bad date, not the end of the import."""
+
+    reason: str
+    text: str
+
+
+def _json_object(line: str) -> dict[str, object] | str:
+    """The object on one line of JSON Lines, or why there is none."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg})"
+    except RecursionError:
+        return "not JSON (nested too deeply)"
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    return obj
+
+
+def _json_records(text: IO[str], label: str) -> Iterator[tuple[int, list[str] | Unreadable]]:
+    """Two passes over a JSON Lines file: the keys of every line make the header (a key that
+    first appears on line 500 is a column too), then each line is read by its own keys."""
+    header: dict[str, None] = {}
+    objects = 0
+    for line in text:
+        obj = _json_object(line) if line.strip() else ""
+        if isinstance(obj, dict):
+            header.update(dict.fromkeys(obj))
+            objects += 1
+    if not objects:
+        text.seek(0)
+        first = next((n for n, line in enumerate(text, start=1) if line.strip()), 1)
+        raise ImportFailed(
+            f"{label}, line {first}: no line is a JSON object; is this a CSV file? "
+            "Try --format csv."
+        )
+    text.seek(0)
+    yield 1, list(header)
+    for number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        obj = _json_object(line)
+        if isinstance(obj, str):
+            yield number, Unreadable(obj, line.rstrip("\r\n"))
+        else:
+            yield number, ["" if obj.get(k) is None else str(obj.get(k)) for k in header]
+
+
+def _delimiter(first_line: str) -> str:
+    """A till export saved with ``;`` (Excel in much of Europe) or tabs: the header says so."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def records(text: IO[str], fmt: str, label: str) -> Iterator[tuple[int, list[str] | Unreadable]]:
     """(line, cells) for each record; the header first (as cells), blank records skipped."""
     if fmt == "jsonl":
-        header: list[str] | None = None
-        for number, line in enumerate(text, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ImportFailed(
-                    f"{label}, line {number}: not JSON ({exc.msg}); is this a CSV file? "
-                    "Try --format csv."
-                ) from None
-            if not isinstance(obj, dict):
-                raise ImportFailed(f"{label}, line {number}: expected a JSON object per line.")
-            if header is None:
-                header = list(obj)
-                yield 1, header
-            cells = ["" if obj.get(k) is None else str(obj.get(k)) for k in header]
-            yield number, cells
+        yield from _json_records(text, label)
         return
-    reader = csv.reader(text)
+    first_line = text.readline()
+    reader = csv.reader(itertools.chain([first_line], text), delimiter=_delimiter(first_line))
     last = 0
     try:
         for cells in reader:

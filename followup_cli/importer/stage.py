@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.importer.columns import Columns
-from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, records
+from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, Unreadable, records
 from followup_cli.importer.summary import Reject
 from followup_cli.importer.validate import Validator, fingerprint
 from followup_cli.store.sql.importer import (
@@ -72,13 +72,16 @@ def _stage_rows(
     first = next(found, None)
     if first is None:
         raise ImportFailed(f"{source.label} is empty: expected a header line and sales.")
-    header = [h.strip() for h in first[1] or []]
+    assert not isinstance(first[1], Unreadable)
+    header = [h.strip() for h in first[1]]
     columns = Columns(header, options, source.label)
     validate = Validator(columns, options, today)
     rows = 0
     for line, cells in found:
-        assert cells is not None
         rows += 1
+        if isinstance(cells, Unreadable):
+            rejects.append(Reject(line, cells.reason, [cells.text]))
+            continue
         try:
             batch.append(validate(line, cells))
         except InvalidInput as exc:

@@ -86,6 +86,9 @@ class Validator:
         self.options = options
         self.today = today
         self.dates: dict[str, str] = {}
+        # The last order and its date: a Shopify line-item row leaves the date to the order's
+        # first row, as it does the customer (``group_sales`` takes the first of each field).
+        self.last_order: tuple[str, str] | None = None
 
     def __call__(self, line: int, cells: list[str]) -> tuple[Any, ...]:
         width = self.width
@@ -100,11 +103,13 @@ class Validator:
         order_id, raw_date, name, raw_email, phone, raw_amount, items, prefers, *place = values
         if order_id is None:
             raise InvalidInput("no order id")
-        if raw_date is None:
+        if raw_date is not None:
+            occurred = self.dates.get(raw_date) or self._date(raw_date)
+            self.last_order = (order_id, occurred)
+        elif self.last_order is not None and self.last_order[0] == order_id:
+            occurred = self.last_order[1]
+        else:
             raise InvalidInput("no date")
-        occurred = self.dates.get(raw_date)
-        if occurred is None:
-            occurred = self._date(raw_date)
         amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
         email = normalize_email(raw_email)
         key = None if phone is None else phone_key(phone, self.options.region)
