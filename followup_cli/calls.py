@@ -558,6 +558,7 @@ def plan_answers(
     used: set[str] = set()
     given: dict[str, sc.Given] = {}
     planned: list[Planned] = []
+    stopped: sc.Step | None = None  # the step whose bad answer ended the walk
     while (step := sc.next_step(script, given)) is not None:
         key = step.key
         if step.kind == "say":
@@ -580,49 +581,73 @@ def plan_answers(
             elif choice is None:
                 errors.append(f'"{key}": {value!r} is not one of {allowed}.')
             if choice is None:
-                break  # later steps depend on this answer
+                stopped = step  # later steps depend on this answer
+                break
             planned.append(Planned(step, choice.value, choice.label, choice.label))
             given[key] = sc.Given(choice.value, choice.label)
             continue
         if not isinstance(value, str) or not value.strip():
             what = "is missing" if value is None else "must be the text they said"
             errors.append(f'"{key}" {what}; it is asked here: "{step.prompt}".')
+            stopped = step
             break
         suggested = explain(value, vocabulary).label if step.classify else None
-        label = suggested
+        label: str | None = suggested
         label_key = f"{key}_label"
         if label_key in data:
             used.add(label_key)
-            override = data[label_key]
-            if not step.classify:
-                errors.append(f'"{label_key}": {key} is not labelled; remove it.')
-            elif override not in sc.LABELS:
-                errors.append(
-                    f'"{label_key}": {override!r} is not one of positive, neutral, negative.'
-                )
-            else:
-                label = override
+            label = _label_override(step, label_key, data[label_key], errors) or label
         planned.append(Planned(step, value.strip(), label, suggested))
         given[key] = sc.Given(value.strip(), label)
-    complete_walk = not errors  # after a bad answer, later keys cannot be judged
+    # Every other key: a step the walk went past was not asked with these answers; one after
+    # a bad answer (whose branch is unknown) is still checked on its own, so every problem
+    # is listed at once.
+    past = script.steps.index(stopped) if stopped else len(script.steps)
     step_keys = {s.key for s in script.steps if s.kind != "say"}
     for key in data:
         if key in used:
             continue
         base = key.removesuffix("_label")
-        if base not in step_keys:
+        step = script.step(base) if base in step_keys else None
+        if step is None:
             errors.append(
                 f'Unknown key "{key}"; the script\'s keys are '
                 + ", ".join(s.key for s in script.steps if s.kind != "say")
                 + " (and KEY_label for a text answer's label)."
             )
-        elif complete_walk:
-            step = script.step(base)
-            when = f" (it is asked only if {step.ask_if.text})" if step and step.ask_if else ""
+        elif script.steps.index(step) < past:
+            when = f" (it is asked only if {step.ask_if.text})" if step.ask_if else ""
             errors.append(f'"{key}" is not asked with these answers{when}; remove it.')
+        elif key != base:
+            _label_override(step, key, data[key], errors)
+        else:
+            _check_alone(step, data[key], region, errors)
     if errors:
         raise InvalidInput("The answers file needs fixing:\n  " + "\n  ".join(errors))
     return planned
+
+
+def _label_override(step: sc.Step, key: str, value: Any, errors: list[str]) -> str | None:
+    """``KEY_label``: the owner's label for a text answer, if it is one."""
+    if not step.classify:
+        errors.append(f'"{key}": {step.key} is not labelled; remove it.')
+    elif value not in sc.LABELS:
+        errors.append(f'"{key}": {value!r} is not one of positive, neutral, negative.')
+    else:
+        return str(value)
+    return None
+
+
+def _check_alone(step: sc.Step, value: Any, region: str, errors: list[str]) -> None:
+    """An answer the walk did not reach (an earlier answer was bad): checked on its own."""
+    if step.kind == "referrals":
+        _plan_referrals(value, region, errors)
+    elif step.kind == "choice":
+        allowed = ", ".join(f'"{c.value}"' for c in step.choices)
+        if not isinstance(value, str) or sc.parse_choice(step, value, loose=False) is None:
+            errors.append(f'"{step.key}": {value!r} is not one of {allowed}.')
+    elif not isinstance(value, str) or not value.strip():
+        errors.append(f'"{step.key}" must be the text they said: "{step.prompt}".')
 
 
 def _plan_referrals(value: Any, region: str, errors: list[str]) -> tuple[Referral, ...]:

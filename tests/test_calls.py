@@ -294,3 +294,25 @@ choices = [{ value = "yes", label = "positive" }, { value = "no", label = "negat
     rows = {a.step: a for a in fetch(tx, AnswerRow)}
     assert rows["liked_best"].question == "How is a blue bike treating you, Ann?"
     assert (rows["parking"].answer, rows["parking"].label) == ("no", "negative")
+
+
+def test_answers_file_lists_every_problem_at_once(tx: Tx, fid: int, today, rules) -> None:  # type: ignore[no-untyped-def]
+    """#16 item 12: a bad "recommend" hid a bad "review" and a "do_better" never asked."""
+    data = {
+        **HAPPY,
+        "do_better": "nothing",  # liked_best is positive: not asked
+        "recommend": "perhaps",
+        "review": "yes",
+        "colour": "red",
+    }
+    with pytest.raises(InvalidInput) as info:
+        run_file(tx, fid, data, today, rules)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "The answers file needs fixing:"
+    assert [line.split(":")[0].split(";")[0].strip() for line in lines[1:]] == [
+        '"recommend"',
+        '"review"',
+        '"do_better" is not asked with these answers (it is asked only if liked_best in [neutral, negative])',
+        'Unknown key "colour"',
+    ]
+    assert "'yes' is not one of" in lines[2]
