@@ -11,9 +11,13 @@ Definitions (docs/exports-and-reports.md repeats them for the owner):
   done on time (completed on or before the due date), skipped, and overdue now (still
   pending and due before today). Completion rate = done / due; on-time rate = on time / done.
 - calls are counted by ``called_on``; answers by the day of their call.
-- by channel, a try is a done follow-up or a no-answer attempt (``attempts``), and the
-  customer was reached (or replied) when the follow-up is done with an outcome other than
-  no-answer. The calls panel's reached rate counts runs of the call script instead.
+- by channel, a try is an attempt whose result is known: the customer was reached (or
+  replied) when the follow-up is done with an outcome other than no-answer, and each no-answer
+  is counted in ``attempts``. A follow-up marked done without an outcome (an email sent, a
+  note written) is done but not a try: nothing says whether it reached them. Reach rate =
+  reached / tries. The calls panel's reached rate counts runs of the call script instead.
+- sales are counted by their date: how many, the money (refunds are not sales), the
+  customers, and the returning ones (who had bought before the period began).
 - a referral is a contact added in the period with ``referred_by`` set; it became a customer
   when it has a sale between the day it was added and the end of the period.
 """
@@ -33,6 +37,7 @@ from followup_cli.store.sql.reports import (
     FEEDBACK_SQL,
     FOLLOWUP_SQL,
     REFERRAL_SQL,
+    SALES_SQL,
     SILENCE_SQL,
 )
 
@@ -137,9 +142,18 @@ class CallFigures:
 
 
 @dataclass
+class SalesFigures:
+    sales: int = 0
+    revenue_cents: int = 0
+    customers: int = 0
+    returning: int = 0  # customers who had bought before the period
+
+
+@dataclass
 class Figures:
     """Everything the summary shows for one period."""
 
+    sales: SalesFigures = field(default_factory=SalesFigures)
     followups: FollowupFigures = field(default_factory=FollowupFigures)
     channels: dict[str, ChannelFigures] = field(default_factory=dict)
     calls: CallFigures = field(default_factory=CallFigures)
@@ -153,11 +167,12 @@ class Figures:
 
     @property
     def empty(self) -> bool:
-        return not (self.followups.due or self.calls.calls or self.referrals)
+        return not (self.sales.sales or self.followups.due or self.calls.calls or self.referrals)
 
     def to_json(self) -> dict[str, Any]:
         f, c = self.followups, self.calls
         return {
+            "sales": asdict(self.sales),
             "followups": {
                 **asdict(f),
                 "completion_rate": f.completion_rate,
@@ -220,12 +235,12 @@ def summary(tx: Tx, report_period: Period, today: dt.date) -> Summary:
         count, attempts = int(count), int(attempts or 0)
         f.due += count
         sums[0] += count
-        sums[2] += attempts
+        sums[2] += attempts  # each no-answer
         if status == "done":
             f.done += count
             f.on_time += int(on_time)
             sums[1] += count
-            sums[2] += count
+            sums[2] += int(reached)  # done with an outcome: a try that reached them
             sums[3] += int(reached)
         elif status == "skipped":
             f.skipped += count
@@ -233,6 +248,8 @@ def summary(tx: Tx, report_period: Period, today: dt.date) -> Summary:
             f.overdue += count
     for (cur, channel), (due, done, tries, reached) in by_channel.items():
         figures[cur].channels[channel] = ChannelFigures(channel, due, done, tries, reached)
+    for cur, *counts in tx.rows(SALES_SQL, params):
+        figures[int(cur)].sales = SalesFigures(*(int(n or 0) for n in counts))
     for cur, *counts in tx.rows(CALL_SQL, params):
         figures[int(cur)].calls = CallFigures(*(int(n or 0) for n in counts))
     for cur, label, count in tx.rows(ANSWER_SQL, params):

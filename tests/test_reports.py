@@ -141,15 +141,18 @@ def test_summary_figures_match_hand_count(world: Tx, today: D) -> None:
     assert f.on_time_rate == 0.667
     ch = s.current.channels
     assert [(c.channel, c.due, c.done, c.tries, c.reached) for c in ch.values()] == [
-        ("email", 2, 1, 1, 0),
+        ("email", 2, 1, 0, 0),  # done without an outcome: sent, not a try (#16 item 10)
         ("phone", 3, 2, 4, 2),
         ("text", 1, 0, 0, 0),
     ]
     assert (ch["phone"].reach_rate, ch["email"].reach_rate, ch["text"].reach_rate) == (
         0.5,
-        0.0,
+        None,
         None,
     )
+    # Sales by date: six in the period, one from a customer who bought on Oct 1 (#16 item 10)
+    assert s.current.sales == reports.SalesFigures(6, 115100, 6, 1)
+    assert s.previous.sales == reports.SalesFigures(2, 106900, 2, 0)
     c = s.current.calls
     assert (c.calls, c.reached, c.positive, c.neutral, c.negative) == (4, 3, 1, 1, 1)
     assert (c.recommend_asked, c.recommend_yes, c.reviews_asked, c.reviews_agreed) == (3, 1, 3, 1)

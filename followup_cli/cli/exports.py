@@ -200,8 +200,9 @@ def report_summary(
 ) -> None:
     """Summary for a period (default: the last 30 days ending today), beside the period before.
 
-    Follow-ups (due, done, on time, overdue, skipped), calls (reached, outcomes, would
-    recommend, reviews, referrals), answers by label, and each channel's reach rate.
+    Sales (count, revenue, customers, returning ones), follow-ups (due, done, on time,
+    overdue, skipped), calls (reached, outcomes, would recommend, reviews, referrals),
+    answers by label, and each channel's reach rate.
     Subcommands: `followup report silence`, `followup report feedback`.
 
     Example: followup report --since 2026-11-01 --until 2026-11-30
@@ -218,7 +219,7 @@ def report_summary(
     if as_json:
         plain.print_json(result.to_json())
     else:
-        reports_view.summary(result)
+        reports_view.summary(result, settings().currency)
 
 
 @report_app.command("silence")

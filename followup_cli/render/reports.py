@@ -47,7 +47,7 @@ def _rates(table: SafeTable, label: str, now: float | None, before: float | None
     table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
 
 
-def summary(s: Summary) -> None:
+def summary(s: Summary, currency: str) -> None:
     p, q = s.period, s.previous_period
     heading = (
         f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
@@ -62,9 +62,26 @@ def summary(s: Summary) -> None:
             "FILE`, then work through `followup today`; or widen the period with --since."
         )
         return
+    console.print(_sales_table(cur, prev, currency))
     console.print(_followup_table(cur, prev))
     console.print(_call_table(cur, prev))
     console.print(_channel_table(cur, prev))
+
+
+def _sales_table(cur: Figures, prev: Figures, currency: str) -> SafeTable:
+    table = _trend_table("Sales")
+    a, b = cur.sales, prev.sales
+    _counts(table, "Sales", a.sales, b.sales)
+    change = a.revenue_cents - b.revenue_cents
+    table.add_row(
+        "Revenue",
+        format_money(a.revenue_cents, currency),
+        format_money(b.revenue_cents, currency),
+        ("+" if change > 0 else "") + format_money(change, currency) if change else "=",
+    )
+    _counts(table, "Customers", a.customers, b.customers)
+    _counts(table, "  who had bought before", a.returning, b.returning)
+    return table
 
 
 def _followup_table(cur: Figures, prev: Figures) -> SafeTable:

@@ -46,6 +46,26 @@ WHERE l.called_on >= :prev_since AND l.called_on <= :until
 GROUP BY {_bucket("l.called_on")}
 """
 
+# Sales in each period: how many, the money, the customers, and of those the ones who had
+# bought before the period began (returning). Grouped by customer first (one walk of
+# ix_interaction_kind_occurred_on), so the returning check is one search per customer of
+# their interactions by date; not by kind, which would walk every earlier sale.
+SALES_SQL = f"""
+SELECT x.cur, SUM(x.sales), COALESCE(SUM(x.cents), 0), COUNT(*),
+       SUM(CASE WHEN EXISTS (
+             SELECT 1 FROM interaction e
+             WHERE e.contact_id = x.contact_id
+               AND e.occurred_on < CASE WHEN x.cur = 1 THEN :since ELSE :prev_since END
+               AND e.kind || '' = 'sale')
+           THEN 1 ELSE 0 END)
+FROM (SELECT {_bucket("i.occurred_on")} AS cur, i.contact_id, COUNT(*) AS sales,
+             SUM(i.amount_cents) AS cents
+      FROM interaction i
+      WHERE i.kind = 'sale' AND i.occurred_on >= :prev_since AND i.occurred_on <= :until
+      GROUP BY {_bucket("i.occurred_on")}, i.contact_id) x
+GROUP BY x.cur
+"""
+
 ANSWER_SQL = f"""
 SELECT {_bucket("l.called_on")} AS cur, a.label, COUNT(*)
 FROM call_answer a JOIN call_log l ON l.id = a.call_id
