@@ -63,8 +63,10 @@ from followup_cli.store.sql.followups import (
     RESOLVE_COMPLAINT_SQL,
 )
 from followup_cli.store.sql.planning import (
+    CONDITIONS_SQL,
     DROP_PLANNED,
     LINK_SQL,
+    MAX_RANK_SQL,
     OUTCOME_COUNTS_SQL,
     OUTCOMES,
     OUTCOMES_SQL,
@@ -73,7 +75,8 @@ from followup_cli.store.sql.planning import (
     PLANNED_RULE_SQL,
     PLANNED_SQL,
     PLANNED_TAG_SQL,
-    SETTLE_SQL,
+    RANK_ROWS_SQL,
+    RANK_SQL,
     create_sql,
 )
 from followup_cli.values import check_channel, split_csv_set
@@ -206,17 +209,22 @@ def settle_planned(tx: Tx, today: dt.date, *, show: bool = False) -> Settled:
     the rows), then create the follow-ups left and link the merged events (``log`` and the
     import alike). ``show``: return the follow-ups made (a file's would be too many)."""
     tx.build_indexes(PLANNED_INDEXES)
-    for statement in SETTLE_SQL:
+    tx.execute(RANK_ROWS_SQL)
+    for statement in CONDITIONS_SQL:
         tx.execute(statement)
     made: list[FollowUpRow] = []
-    if show:  # ids follow the planned order, whatever order RETURNING gives them in
-        returned = tx.rows(create_sql(FollowUpRow.COLUMNS), {"today": today})
-        made = sorted((FollowUpRow.from_row(row) for row in returned), key=lambda f: f.id)
-        created = len(made)
-    else:
-        created = tx.execute(create_sql(), {"today": today})
-    for statement in LINK_SQL:
-        tx.execute(statement)
+    created = 0
+    for rank in range(1, int(tx.value(MAX_RANK_SQL) or 0) + 1):  # a rank sees the last's
+        for statement in RANK_SQL:
+            tx.execute(statement, {"rank": rank})
+        params = {"today": today, "rank": rank}
+        if show:  # ids follow the planned order, whatever order RETURNING gives them in
+            returned = tx.rows(create_sql(FollowUpRow.COLUMNS), params)
+            made += sorted((FollowUpRow.from_row(row) for row in returned), key=lambda f: f.id)
+            created = len(made)
+        else:
+            created += tx.execute(create_sql(), params)
+    tx.execute(LINK_SQL)
     counted = tx.one(OUTCOME_COUNTS_SQL)
     assert counted is not None
     _, late, *by_outcome = (int(n) for n in counted)

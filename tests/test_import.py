@@ -492,7 +492,7 @@ def test_lookups_use_indexes(db: Database) -> None:
     ):
         con.execute(statement)
     params = {"source": "x", "before": 0, "kind": "sale", "now": "", "pending": "", "today": "",
-              "skipped": "", "true": 1, "rules": 2}  # fmt: skip
+              "skipped": "", "true": 1, "rules": 2, "rank": 1}  # fmt: skip
     for statement in (
         import_sql.sales_sql("x.occurred_on"),
         import_sql.SUPPRESSED_SQL,
@@ -502,8 +502,10 @@ def test_lookups_use_indexes(db: Database) -> None:
         import_sql.PROSPECTS_SQL,
         import_sql.planned_sql(sole_writer=True),
         *import_sql.ADDRESS_SQL[1:],
-        *planning_sql.SETTLE_SQL,  # each reads only its row's contact and rule
-        planning_sql.LINK_SQL[0],
+        planning_sql.RANK_ROWS_SQL,
+        *planning_sql.CONDITIONS_SQL,  # each reads only its row's contact and rule
+        *planning_sql.RANK_SQL,
+        planning_sql.create_sql(),
     ):
         rows = con.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
         steps = [r[3] for r in rows]

@@ -634,3 +634,53 @@ def test_the_map_help_names_every_field_the_import_reads() -> None:
 
     shown = " ".join(runner.invoke(app, ["import", "--help"]).stdout.split())
     assert all(field in shown for field in FIELDS), shown
+
+
+def test_two_notes_for_a_regular_in_one_file_settle_as_if_logged_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """Found by a differential fuzzer (import against `log` one sale at a time): with two
+    rules that can write a note, the file's second sale kept a note of its own, because
+    the one-note choice was made before it was known that the sale joins the first one's
+    thank-you. Each rank of sales is now settled before the next."""
+    rules_text = """
+[[rule]]
+name = "repeat-note"
+on = "sale"
+after = "1d"
+channel = "mail"
+purpose = "Welcome back note"
+customer = "repeat"
+
+[[rule]]
+name = "monthly-note"
+on = "sale"
+after = "1d"
+channel = "mail"
+purpose = "Monthly note"
+once_per = "30d"
+"""
+    made: dict[str, Any] = {}
+    for way in ("import", "log"):
+        home = tmp_path / way
+        env = {"FOLLOWUP_HOME": str(home), "FOLLOWUP_DB": str(home / "f.db")}
+        home.mkdir()
+        (home / "rules.toml").write_text(rules_text)
+        add = ["contact", "add", "Mia Post", "-e", "mia@example.com", "-a", "1 Elm St", "--prefers", "mail"]  # fmt: skip
+        assert runner.invoke(app, add, env=env).exit_code == 0
+        if way == "import":
+            path = home / "s.csv"
+            path.write_text(
+                "order,date,email\no1,2026-11-02,mia@example.com\no2,2026-11-10,mia@example.com\n"
+            )
+            assert runner.invoke(app, ["import", str(path)], env=env).exit_code == 0
+        else:
+            for order, day in (("o1", "2026-11-02"), ("o2", "2026-11-10")):
+                logged = ["log", "sale", "Mia", "--on", day, "--ref", order]
+                assert runner.invoke(app, logged, env=env).exit_code == 0
+        made[way] = json.loads(runner.invoke(app, ["today", "--json"], env=env).stdout)
+    assert (
+        [i["purpose"] for i in made["import"]]
+        == [i["purpose"] for i in made["log"]]
+        == ["Monthly note for sales on Nov 2 and Nov 10"]
+    )

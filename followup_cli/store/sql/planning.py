@@ -3,26 +3,25 @@
 
 The cadence planner (``scheduling.plan_followups``) chooses each follow-up's channel and due
 date; what it planned is written to the TEMP table ``planned`` (``log`` a row at a time, the
-import with one INSERT ... SELECT), and these statements settle every row at once:
+import with one INSERT ... SELECT), and these statements settle the rows:
 
 1. ``outcome`` says why a row makes no follow-up: ``amount`` (under the rule's min_amount),
    ``tags``, ``customer`` (first-time or repeat), ``bought`` (a prospect rule, for a contact
-   who bought that day or since), ``done-recently`` (one was done within
-   ``once_per``; ``target`` is it), ``merged`` (joins the pending follow-up ``target``),
-   ``one-note`` (another rule writes this event's note, or has one pending for it) or
-   ``joins`` (joins the planned row ``target`` of the same contact and rule, the one that
-   starts its ``once_per`` window). NULL: it is created.
-2. The created rows become follow-ups; the merged ones are linked to theirs in
-   ``followup_event``.
-
-The result is the same as logging the file's sales one by one in date order: a row joins
-the follow-up of an earlier one only within ``once_per`` of that one's event, so a catch-up
-of January, June and November sales makes three follow-ups, not one.
+   who bought that day or since), ``done-recently`` (one was done within ``once_per``;
+   ``target`` is it), ``merged`` (joins the pending follow-up ``target``) or ``one-note``
+   (another rule writes this event's note, or has one pending for it). NULL: it is created.
+2. The rule's conditions (``CONDITIONS_SQL``) are settled for every row at once. The caps
+   and the one note (``RANK_SQL``) are settled a rank at a time: ``rank`` is the event's
+   place among the contact's events in this batch, by date (then id), so rank 1 is every
+   contact's first sale of the file, rank 2 their second... Each rank is settled for all
+   contacts at once and its follow-ups created before the next, so a second sale finds the
+   follow-up its first made, exactly as when the sales are logged one by one in date order.
+   A night's file is one or two ranks; a year's catch-up, as many as a regular's sales.
+3. The merged rows are linked to their follow-ups in ``followup_event``.
 
 Every statement reads only its own row's contact and rule through indexes
-(``planned_contact_rule``, ``ix_followup_contact_id_status_rule``), so a file costs in proportion
-to its sales. The evaluation order of rows never changes a result: a row is only compared
-with rows whose outcome the same statement cannot change.
+(``planned_contact_rule``, ``planned_rank``, ``ix_followup_contact_id_status_rule``), so a
+file costs in proportion to its sales.
 """
 
 from __future__ import annotations
@@ -37,13 +36,13 @@ PLANNED_COLUMNS = (
 PLANNED_INDEXES = (
     "CREATE INDEX planned_contact_rule ON planned (contact_id, rule_no, occurred_on, seq)",
     "CREATE INDEX planned_interaction ON planned (interaction_id)",
+    "CREATE INDEX planned_rank ON planned (rank)",  # and seq: a rank's rows in planned order
 )
 
 DROP_PLANNED = (
     "DROP TABLE IF EXISTS planned",
     "DROP TABLE IF EXISTS planned_rule",
     "DROP TABLE IF EXISTS planned_tag",
-    "DROP TABLE IF EXISTS planned_head",
 )
 
 # A planned row is narrow (the rule's text and conditions are in ``planned_rule``, by
@@ -53,7 +52,8 @@ PLANNED_DDL = (
     "CREATE TEMP TABLE planned (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
     " interaction_id INTEGER, occurred_on DATE, rule_no INTEGER NOT NULL,"
     " channel TEXT NOT NULL, due_on DATE NOT NULL, note TEXT, named BOOLEAN NOT NULL,"
-    " cap_since DATE, late BOOLEAN NOT NULL, outcome TEXT, target INTEGER)",
+    " cap_since DATE, late BOOLEAN NOT NULL, rank INTEGER NOT NULL DEFAULT 1, outcome TEXT,"
+    " target INTEGER)",
     "CREATE TEMP TABLE planned_rule (rule_no INTEGER PRIMARY KEY, rule TEXT NOT NULL,"
     " purpose TEXT NOT NULL, priority INTEGER NOT NULL, until_sale BOOLEAN NOT NULL,"
     " min_amount_cents BIGINT, customer TEXT NOT NULL)",
@@ -61,10 +61,6 @@ PLANNED_DDL = (
     # LIKE pattern of the contact's tags (``_`` and ``%`` in a tag taken literally).
     "CREATE TEMP TABLE planned_tag (rule_no INTEGER NOT NULL, pattern TEXT NOT NULL)",
     "CREATE INDEX planned_tag_rule ON planned_tag (rule_no)",
-    # The rows that start a once_per window: each makes the follow-up later rows join.
-    "CREATE TEMP TABLE planned_head (seq INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,"
-    " rule_no INTEGER NOT NULL, occurred_on DATE NOT NULL)",
-    "CREATE INDEX planned_head_window ON planned_head (contact_id, rule_no, occurred_on, seq)",
 )
 
 PLANNED_SQL = (
@@ -85,9 +81,6 @@ _RULES_WITH = "rule_no IN (SELECT r.rule_no FROM planned_rule r WHERE {})"
 _AMOUNT_RULES = _RULES_WITH.format("r.min_amount_cents IS NOT NULL")
 _CUSTOMER_RULES = _RULES_WITH.format("r.customer <> 'any'")
 _PROSPECT_RULES = _RULES_WITH.format("r.until_sale")
-# A row that can join another's follow-up, or start a window others join: its rule has a
-# once_per, and it is about an event.
-_CAPPED = "cap_since IS NOT NULL AND interaction_id IS NOT NULL"
 
 # An earlier sale of the same contact (by date, then by id for sales of one day).
 _EARLIER_SALE = (
@@ -98,8 +91,21 @@ _EARLIER_SALE = (
 )
 
 
-SETTLE_SQL = (
-    # The rule's conditions.
+# A contact's events in this batch, by date then id: each row's rank among them. Only
+# contacts with more than one event (found from ``planned_contact_rule`` alone) are counted;
+# the rest keep rank 1.
+RANK_ROWS_SQL = (
+    "UPDATE planned SET rank = 1 + (SELECT COUNT(DISTINCT q.interaction_id) FROM planned q"
+    " WHERE q.contact_id = planned.contact_id AND (q.occurred_on < planned.occurred_on"
+    " OR q.occurred_on = planned.occurred_on AND q.interaction_id < planned.interaction_id))"
+    " WHERE interaction_id IS NOT NULL AND contact_id IN (SELECT contact_id FROM planned"
+    " GROUP BY contact_id HAVING COUNT(DISTINCT interaction_id) > 1)"
+)
+
+MAX_RANK_SQL = "SELECT MAX(rank) FROM planned"
+
+# Settled once for every row: the rule's conditions depend on nothing else planned.
+CONDITIONS_SQL = (
     f"UPDATE planned SET outcome = 'amount' WHERE {_OPEN}"
     f" AND {_AMOUNT_RULES}"
     " AND EXISTS (SELECT 1 FROM interaction i JOIN planned_rule r"
@@ -113,6 +119,17 @@ SETTLE_SQL = (
     f" AND {_CUSTOMER_RULES}"
     f" AND (CASE WHEN {_EARLIER_SALE} THEN 'repeat' ELSE 'first-time' END)"
     " <> (SELECT r.customer FROM planned_rule r WHERE r.rule_no = planned.rule_no)",
+    # A prospect rule is for prospects: a sale that day or since would have dropped it.
+    f"UPDATE planned SET outcome = 'bought' WHERE {_OPEN} AND {_PROSPECT_RULES}"
+    " AND occurred_on IS NOT NULL AND EXISTS (SELECT 1 FROM interaction e"
+    " WHERE e.contact_id = planned.contact_id AND e.occurred_on >= planned.occurred_on"
+    " AND e.kind = 'sale')",
+)
+
+_RANK = "rank = :rank"
+
+# Settled a rank at a time (``:rank``), then that rank's follow-ups are created.
+RANK_SQL = (
     # once_per: one done recently means none (the newest is named); else one pending takes
     # the event in (the oldest). One search of the contact's follow-ups finds either.
     f"UPDATE planned SET target = (SELECT f.id FROM followup f"
@@ -123,79 +140,41 @@ SETTLE_SQL = (
     " WHERE e.id = f.interaction_id AND e.occurred_on >= planned.cap_since)"
     " OR f.status = 'done' AND f.completed_on >= planned.cap_since)"
     " ORDER BY CASE WHEN f.status = 'done' THEN -f.id ELSE f.id END"  # done first: ids > 0
-    f" LIMIT 1) WHERE {_OPEN} AND cap_since IS NOT NULL"
+    f" LIMIT 1) WHERE {_OPEN} AND {_RANK} AND cap_since IS NOT NULL"
     # only rows that can have one: a row is rewritten whatever it is set to, and a night's
     # new customers (most rows) have no follow-up yet
     " AND EXISTS (SELECT 1 FROM followup f WHERE f.contact_id = planned.contact_id"
     f" AND f.status IN ('pending', 'done') AND f.rule = {_RULE_NAME})",
     "UPDATE planned SET outcome = CASE WHEN (SELECT f.status FROM followup f"
     " WHERE f.id = planned.target) = 'done' THEN 'done-recently' ELSE 'merged' END"
-    f" WHERE {_OPEN} AND target IS NOT NULL",
-    # A prospect rule is for prospects: a sale that day or since would have dropped it.
-    f"UPDATE planned SET outcome = 'bought' WHERE {_OPEN} AND {_PROSPECT_RULES}"
-    " AND occurred_on IS NOT NULL AND EXISTS (SELECT 1 FROM interaction e"
-    " WHERE e.contact_id = planned.contact_id AND e.occurred_on >= planned.occurred_on"
-    " AND e.kind = 'sale')",
+    f" WHERE {_OPEN} AND {_RANK} AND target IS NOT NULL",
     # One note per event, decided after the caps: a note pending for it (merged) stands; of
     # the notes still to make, the rule that asked for a note keeps it, else the first rule.
     # A note left out by once_per leaves the event to another rule's note.
-    f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND channel = 'mail'"
+    f"UPDATE planned SET outcome = 'one-note' WHERE {_OPEN} AND {_RANK} AND channel = 'mail'"
     " AND interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM planned q"
     " WHERE q.interaction_id = planned.interaction_id AND q.channel = 'mail'"
     " AND q.seq <> planned.seq AND (q.outcome = 'merged' OR q.outcome IS NULL"
     " AND (q.named AND NOT planned.named OR q.named = planned.named AND q.seq < planned.seq)))",
-    # Several events of one contact and rule planned at once, as if logged one by one in date
-    # order: in each group of rows with a contact and rule in common (found from the index
-    # alone), the earliest open row starts a window (a head), and the first row past once_per
-    # of the current head starts the next. ``cap_since`` rises with the event's date, so each
-    # head is one forward search of ``planned_contact_rule``.
-    "WITH RECURSIVE head (seq, contact_id, rule_no, occurred_on) AS ("
-    " SELECT q.seq, q.contact_id, q.rule_no, q.occurred_on FROM (SELECT contact_id, rule_no"
-    " FROM planned GROUP BY contact_id, rule_no HAVING COUNT(*) > 1) g JOIN planned q"
-    " ON q.seq = (SELECT n.seq FROM planned n WHERE n.contact_id = g.contact_id"
-    " AND n.rule_no = g.rule_no AND n.outcome IS NULL AND n.cap_since IS NOT NULL"
-    " AND n.interaction_id IS NOT NULL ORDER BY n.occurred_on, n.seq LIMIT 1)"
-    " UNION ALL SELECT n.seq, n.contact_id, n.rule_no, n.occurred_on FROM head h"
-    " JOIN planned n ON n.seq = (SELECT q.seq FROM planned q WHERE q.contact_id = h.contact_id"
-    " AND q.rule_no = h.rule_no AND q.outcome IS NULL AND q.interaction_id IS NOT NULL"
-    " AND q.occurred_on > h.occurred_on AND q.cap_since > h.occurred_on"
-    " ORDER BY q.occurred_on, q.seq LIMIT 1))"
-    " INSERT INTO planned_head (seq, contact_id, rule_no, occurred_on)"
-    " SELECT seq, contact_id, rule_no, occurred_on FROM head",
-    # Every other open row of those groups joins the latest head before it: within its
-    # window, by the above.
-    "UPDATE planned SET outcome = 'joins', target = (SELECT h.seq FROM planned_head h"
-    " WHERE h.contact_id = planned.contact_id AND h.rule_no = planned.rule_no"
-    " AND (h.occurred_on < planned.occurred_on"
-    " OR h.occurred_on = planned.occurred_on AND h.seq < planned.seq)"
-    " ORDER BY h.occurred_on DESC, h.seq DESC LIMIT 1)"
-    " WHERE seq IN (SELECT q.seq FROM planned_head h JOIN planned q"
-    " ON q.contact_id = h.contact_id AND q.rule_no = h.rule_no)"
-    f" AND {_OPEN} AND {_CAPPED} AND seq NOT IN (SELECT seq FROM planned_head)",
 )
 
 
 def create_sql(returning: str = "") -> str:
-    """The rows left open become follow-ups, in planned order (``returning``: their columns,
-    for `log`, which shows what it made)."""
+    """A rank's rows left open become follow-ups, in planned order (``returning``: their
+    columns, for `log`, which shows what it made)."""
     return (
         "INSERT INTO followup (contact_id, interaction_id, rule, purpose, channel, due_on,"
         " priority, until_sale, note, created_on) SELECT p.contact_id, p.interaction_id,"
         " r.rule, r.purpose, p.channel, p.due_on, r.priority, r.until_sale, p.note, :today"
         " FROM planned p JOIN planned_rule r ON r.rule_no = p.rule_no"
-        " WHERE p.outcome IS NULL ORDER BY p.seq" + (f" RETURNING {returning}" if returning else "")
+        " WHERE p.outcome IS NULL AND p.rank = :rank ORDER BY p.seq"
+        + (f" RETURNING {returning}" if returning else "")
     )
 
 
 LINK_SQL = (
-    # A joining row's target: the follow-up its first row just made.
-    "UPDATE planned SET outcome = 'merged', target = (SELECT f.id FROM planned p"
-    " JOIN planned_rule r ON r.rule_no = p.rule_no"
-    " JOIN followup f ON f.contact_id = p.contact_id AND f.interaction_id = p.interaction_id"
-    " AND f.rule = r.rule AND f.status = 'pending' WHERE p.seq = planned.target)"
-    " WHERE outcome = 'joins'",
     "INSERT INTO followup_event (followup_id, interaction_id) SELECT target, interaction_id"
-    " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq",
+    " FROM planned WHERE outcome = 'merged' AND interaction_id IS NOT NULL ORDER BY seq"
 )
 
 OUTCOMES = ("amount", "tags", "customer", "bought", "one-note", "done-recently", "merged")
