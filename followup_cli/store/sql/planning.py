@@ -92,14 +92,14 @@ _EARLIER_SALE = (
 
 
 # A contact's events in this batch, by date then id: each row's rank among them. Only
-# contacts with more than one event (found from ``planned_contact_rule`` alone) are counted;
-# the rest keep rank 1.
+# contacts with more than one event (a few, on a night's file) are counted; the rest keep
+# rank 1.
 RANK_ROWS_SQL = (
     "UPDATE planned SET rank = 1 + (SELECT COUNT(DISTINCT q.interaction_id) FROM planned q"
     " WHERE q.contact_id = planned.contact_id AND (q.occurred_on < planned.occurred_on"
     " OR q.occurred_on = planned.occurred_on AND q.interaction_id < planned.interaction_id))"
     " WHERE interaction_id IS NOT NULL AND contact_id IN (SELECT contact_id FROM planned"
-    " GROUP BY contact_id HAVING COUNT(DISTINCT interaction_id) > 1)"
+    " GROUP BY contact_id HAVING MIN(interaction_id) < MAX(interaction_id))"
 )
 
 MAX_RANK_SQL = "SELECT MAX(rank) FROM planned"
