@@ -279,3 +279,15 @@ def test_cli_report_bad_period(db: Database) -> None:
     result = runner.invoke(app, ["report", "--since", "someday"])
     assert result.exit_code == 2
     assert "Could not understand the date 'someday'" in result.stderr
+
+
+def test_an_empty_report_says_how_to_start_with_commands_that_work() -> None:
+    """#16 item 13: the hint said `log sale NAME`, which fails for someone not yet a contact."""
+    result = runner.invoke(app, ["report"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert " ".join(result.stdout.split()).endswith(
+        "Nothing to report for these days: no sales, no follow-ups due and no calls. Add a "
+        "customer with `followup contact add NAME` and log a sale with `followup log sale "
+        "NAME`, or import sales with `followup import FILE`, then work through `followup "
+        "today`; or widen the period with --since."
+    )

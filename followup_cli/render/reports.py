@@ -57,9 +57,10 @@ def summary(s: Summary, currency: str) -> None:
     cur, prev = s.current, s.previous
     if cur.empty and prev.empty:
         console.print(
-            "Nothing to report for these days: no follow-ups were due and no calls were made. "
-            "Log a sale with `followup log sale NAME` or import sales with `followup import "
-            "FILE`, then work through `followup today`; or widen the period with --since."
+            "Nothing to report for these days: no sales, no follow-ups due and no calls. "
+            "Add a customer with `followup contact add NAME` and log a sale with `followup log "
+            "sale NAME`, or import sales with `followup import FILE`, then work through "
+            "`followup today`; or widen the period with --since."
         )
         return
     console.print(_sales_table(cur, prev, currency))
