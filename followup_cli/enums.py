@@ -19,6 +19,7 @@ class Channel(StrEnum):
 
 class InteractionKind(StrEnum):
     SALE = "sale"
+    REFUND = "refund"  # money given back; its amount is what was given back
     VISIT = "visit"
     INQUIRY = "inquiry"
     COMPLAINT = "complaint"

@@ -8,6 +8,7 @@ SQLModel, so the everyday commands start fast.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ from followup_cli.store.rows import (
     update,
 )
 from followup_cli.store.sql.followups import (
+    CANCEL_REFUNDED_SQL,
     DELETE_FOLLOWUP_SQL,
     DROP_PROSPECTS_SQL,
     LAST_CONTACTED_SQL,
@@ -347,6 +349,17 @@ def log_interaction(
     kind = check_kind(kind)
     if on > today:
         raise InvalidInput(f"{on.isoformat()} is in the future; log what has happened.")
+    if amount_cents is not None and amount_cents < 0:
+        back = f"{-amount_cents // 100}.{-amount_cents % 100:02d}"
+        raise InvalidInput(
+            f"An amount is never negative; for money given back, log a refund of what was "
+            f"given back: `followup log refund {shlex.quote(ref)} --amount {back}`."
+        )
+    if kind == InteractionKind.REFUND and amount_cents is None:
+        raise InvalidInput(
+            "A refund needs the amount given back, e.g. "
+            f"`followup log refund {shlex.quote(ref)} --amount 20`."
+        )
     contact = resolve(tx, ref)
     if external_id:
         existing = fetch(
@@ -370,6 +383,12 @@ def log_interaction(
     result = LogResult(contact, interaction, Scheduling())
     if kind == InteractionKind.SALE:
         result.cancelled = _drop_prospect_followups(tx, contact, on, today)
+    if kind == InteractionKind.REFUND:
+        params = {
+            "contact": contact.id, "on": on, "cents": amount_cents, "today": today,
+            "skipped": Status.SKIPPED.value, "pending": Status.PENDING.value,
+        }  # fmt: skip
+        result.cancelled = _changed(tx, CANCEL_REFUNDED_SQL, params)
     if kind == InteractionKind.RESOLVED:
         result.completed = _close_complaint(tx, contact, on)
     if kind in OUTREACH_CHANNEL:

@@ -37,6 +37,7 @@ from followup_cli.store.sql.reports import (
     FEEDBACK_SQL,
     FOLLOWUP_SQL,
     REFERRAL_SQL,
+    REFUNDS_SQL,
     SALES_SQL,
     SILENCE_SQL,
 )
@@ -147,6 +148,8 @@ class SalesFigures:
     revenue_cents: int = 0
     customers: int = 0
     returning: int = 0  # customers who had bought before the period
+    refunds: int = 0
+    refunded_cents: int = 0  # given back; revenue is what the sales brought in
 
 
 @dataclass
@@ -167,7 +170,8 @@ class Figures:
 
     @property
     def empty(self) -> bool:
-        return not (self.sales.sales or self.followups.due or self.calls.calls or self.referrals)
+        busy = self.sales.sales or self.sales.refunds or self.followups.due or self.calls.calls
+        return not (busy or self.referrals)
 
     def to_json(self) -> dict[str, Any]:
         f, c = self.followups, self.calls
@@ -250,6 +254,9 @@ def summary(tx: Tx, report_period: Period, today: dt.date) -> Summary:
         figures[cur].channels[channel] = ChannelFigures(channel, due, done, tries, reached)
     for cur, *counts in tx.rows(SALES_SQL, params):
         figures[int(cur)].sales = SalesFigures(*(int(n or 0) for n in counts))
+    for cur, refunds, cents in tx.rows(REFUNDS_SQL, params):
+        sales = figures[int(cur)].sales
+        sales.refunds, sales.refunded_cents = int(refunds), int(cents or 0)
     for cur, *counts in tx.rows(CALL_SQL, params):
         figures[int(cur)].calls = CallFigures(*(int(n or 0) for n in counts))
     for cur, label, count in tx.rows(ANSWER_SQL, params):

@@ -124,7 +124,7 @@ def test_schedule_and_channel_filter() -> None:
         (
             ["log", "party", "Ann"],
             2,
-            "Error: Unknown interaction 'party'; use one of sale, visit, inquiry, complaint, resolved, call, email, text, mail, meeting.",
+            "Error: Unknown interaction 'party'; use one of sale, refund, visit, inquiry, complaint, resolved, call, email, text, mail, meeting.",
         ),
         (
             ["log", "sale", "Nobody"],

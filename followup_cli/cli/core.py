@@ -79,7 +79,7 @@ def log(
     kind: Annotated[
         str,
         typer.Argument(
-            help="sale, visit, inquiry, complaint, resolved, call, email, text, mail or meeting.",
+            help="sale, refund, visit, inquiry, complaint, resolved, call, email, text, mail or meeting.",
             show_default=False,
         ),
     ],
@@ -93,7 +93,13 @@ def log(
         ),
     ] = None,
     amount: Annotated[
-        str | None, typer.Option("--amount", "-a", help="Sale amount, e.g. 129.00.", metavar="N")
+        str | None,
+        typer.Option(
+            "--amount",
+            "-a",
+            help="The sale's amount, or a refund's (given back), e.g. 129.00.",
+            metavar="N",
+        ),
     ] = None,
     decimal_comma: Annotated[
         bool, typer.Option("--decimal-comma", help="Read the amount as 12,50 or 1.299,50.")

@@ -23,7 +23,7 @@ import codecs
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from followup_cli.enums import InteractionKind, Status
+from followup_cli.enums import Status
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.importer.read import ImportOptions, Input, ProgressCallback, bad_line, open_input
 from followup_cli.importer.resolve import resolve_contacts, suppress
@@ -38,6 +38,7 @@ from followup_cli.importer.summary import (
 )
 from followup_cli.importer.validate import parse_sale_date
 from followup_cli.scheduling import RuleSet
+from followup_cli.store.sql.followups import cancel_refunded_sql
 from followup_cli.store.sql.importer import (
     ADDRESS_SQL,
     BOUGHT_SQL,
@@ -46,8 +47,10 @@ from followup_cli.store.sql.importer import (
     ELSEWHERE_SQL,
     LAST_INTERACTION_ID_SQL,
     MATCHED_CONTACTS_SQL,
+    NEW_REFUNDS,
     OTHER_SOURCES_SQL,
     PROSPECTS_SQL,
+    REFUNDS_COUNT_SQL,
     STATE_COUNTS_SQL,
     interactions_sql,
     sales_sql,
@@ -199,10 +202,13 @@ def _write(
     resolve_contacts(tx, summary, today)
     summary.matched_contacts = int(tx.value(MATCHED_CONTACTS_SQL))
     before = int(tx.value(LAST_INTERACTION_ID_SQL))
-    summary.sales_imported = tx.execute(
+    recorded = {"before": before, "source": summary.source, "now": now}
+    imported = tx.execute(
         interactions_sql(tx.date_of("s.occurred_on")),
-        {"kind": InteractionKind.SALE.value, "source": summary.source, "now": now},
+        recorded,
     )
+    summary.refunds_imported = int(tx.value(REFUNDS_COUNT_SQL, recorded))
+    summary.sales_imported = imported - summary.refunds_imported
     for statement in ADDRESS_SQL:
         tx.execute(statement)
     # A prospect who buys no longer needs "still interested?" follow-ups (as `log sale` does).
@@ -221,3 +227,9 @@ def _write(
         summary.history = True
     else:
         schedule(tx, summary, rules, today, before, now, catch_up=options.catch_up)
+    if summary.refunds_imported:  # after scheduling: a sale and its refund in one file
+        summary.followups_refunded = tx.execute(
+            cancel_refunded_sql(NEW_REFUNDS),
+            {**recorded, "today": today, "skipped": Status.SKIPPED.value,
+             "pending": Status.PENDING.value},
+        )  # fmt: skip

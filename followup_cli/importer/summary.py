@@ -38,6 +38,8 @@ class ImportSummary:
     dry_run: bool = False
     rows: int = 0
     sales_imported: int = 0
+    refunds_imported: int = 0  # rows with a negative total: money given back
+    followups_refunded: int = 0  # pending thank-yous of sales refunded in full
     new_contacts: int = 0
     matched_contacts: int = 0
     followups_scheduled: int = 0

@@ -71,7 +71,14 @@ def _counted(count: int, why: str) -> str:
 def summary_text(s: ImportSummary) -> str:
     """The summary in words; every count is shown, so a zero is an answer too."""
     head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
-    lines = [f"{head} {_plural(s.sales_imported, 'sale')} from {s.file} (source {s.source})."]
+    refunds = f" and {_plural(s.refunds_imported, 'refund')}" if s.refunds_imported else ""
+    lines = [
+        f"{head} {_plural(s.sales_imported, 'sale')}{refunds} from {s.file} (source {s.source})."
+    ]
+    if s.followups_refunded:
+        lines.append(
+            f"  Refunded in full: {_plural(s.followups_refunded, 'pending thank-you')} skipped."
+        )
     if s.encoding_note:
         lines.append(f"  Note: {s.encoding_note}.")
     late = f" ({s.followups_late} late, due today)" if s.followups_late else ""

@@ -190,8 +190,9 @@ def log_result(result: LogResult, currency: str) -> None:
     )
     for followup in result.completed:
         say(f"  Completed {followup_line(followup)}")
+    why = "the sale was refunded" if interaction.kind == "refund" else "they bought"
     for followup in result.cancelled:
-        say(f"  Dropped {followup_line(followup)} (they bought)")
+        say(f"  Dropped {followup_line(followup)} ({why})")
     scheduling(result.scheduling)
     if result.keep_in_touch is not None:
         say(f"  Next keep-in-touch {day(result.keep_in_touch.due_on)}")

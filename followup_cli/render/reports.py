@@ -82,6 +82,12 @@ def _sales_table(cur: Figures, prev: Figures, currency: str) -> SafeTable:
     )
     _counts(table, "Customers", a.customers, b.customers)
     _counts(table, "  who had bought before", a.returning, b.returning)
+    table.add_row(
+        "Refunds",
+        f"{a.refunds} ({format_money(a.refunded_cents, currency)})",
+        f"{b.refunds} ({format_money(b.refunded_cents, currency)})",
+        _count_change(a.refunds, b.refunds),
+    )
     return table
 
 

@@ -9,3 +9,9 @@ from followup_cli.enums import OUTREACH_CHANNEL, Status
 ALL_STATUSES = "(" + ", ".join(f"'{s.value}'" for s in Status) + ")"
 # The outreach kinds (a call, email, text, note or meeting logged), for ``kind IN ...``.
 OUTREACH_KINDS = "(" + ", ".join(f"'{kind}'" for kind in OUTREACH_CHANNEL) + ")"
+
+
+def unindexed(column: str) -> str:
+    """``column`` as an expression no index serves (SQLite and PostgreSQL alike): for a filter
+    that must not steer the planner, e.g. ``kind = 'sale'`` beside a better range on id."""
+    return f"({column} || '')"

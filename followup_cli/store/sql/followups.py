@@ -27,6 +27,29 @@ def drop_prospects_sql(bought: str) -> str:
     )
 
 
+def cancel_refunded_sql(refunds: str) -> str:
+    """A full refund takes back the sale's thank-yous: the pending follow-ups of each
+    refunded sale are skipped. ``refunds`` is a query of (contact_id, occurred_on,
+    amount_cents), one row per refund (a file's, or the one ``log`` records); the sale it
+    refunds is the contact's latest on or before it for the same amount. A follow-up that
+    also covers another sale (``once_per``) stays: that sale still stands."""
+    return (
+        "UPDATE followup SET status = :skipped, completed_on = :today,"
+        " note = 'The sale was refunded' WHERE status = :pending"
+        f" AND interaction_id IN (SELECT (SELECT s.id FROM interaction s"
+        " WHERE s.contact_id = r.contact_id AND s.occurred_on <= r.occurred_on"
+        " AND s.kind = 'sale' AND s.amount_cents = r.amount_cents"
+        f" ORDER BY s.occurred_on DESC, s.id DESC LIMIT 1) FROM ({refunds}) r)"
+        " AND NOT EXISTS (SELECT 1 FROM followup_event e WHERE e.followup_id = followup.id)"
+    )
+
+
+# For one refund logged by hand; the rows it skipped come back to be shown.
+CANCEL_REFUNDED_SQL = (
+    cancel_refunded_sql("SELECT :contact AS contact_id, :on AS occurred_on, :cents AS amount_cents")
+    + f" RETURNING {FollowUpRow.COLUMNS}"
+)
+
 # For one sale logged by hand; the rows it dropped come back to be shown.
 DROP_PROSPECTS_SQL = (
     drop_prospects_sql("SELECT :contact AS contact_id, :on AS occurred_on")

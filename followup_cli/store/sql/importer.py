@@ -8,6 +8,7 @@ external_id); tests/test_import.py checks the query plans.
 
 from __future__ import annotations
 
+from followup_cli.store.sql import unindexed
 from followup_cli.store.sql.followups import drop_prospects_sql
 
 ROW_COLUMNS = (
@@ -84,12 +85,17 @@ MULTI_PAGE_SQL = (
 # email, else by phone; NULL for a new person). ``occurred_on``: the staged text as a date.
 # The other sources are few (``import_source``): one search of the unique (source,
 # external_id) index each, so no index of its own costs every import.
+# A staged order is a sale, or a refund when its total is negative (stored as what was
+# given back, a positive amount).
+KIND_OF_ROW = "(CASE WHEN x.amount_cents < 0 THEN 'refund' ELSE 'sale' END)"
+
+
 def sales_sql(occurred_on: str) -> str:
     # Only the index's columns in WHERE: with the date there, SQLite's statistics chose the
     # (kind, occurred_on) index and read a whole day's sales per row (60 s for 100k rows).
     other = (
-        "(SELECT MIN(CASE WHEN j.kind = 'sale' AND j.occurred_on = "
-        f"{occurred_on} AND (j.amount_cents = x.amount_cents OR j.amount_cents IS NULL"
+        f"(SELECT MIN(CASE WHEN j.kind = {KIND_OF_ROW} AND j.occurred_on = "
+        f"{occurred_on} AND (j.amount_cents = ABS(x.amount_cents) OR j.amount_cents IS NULL"
         " AND x.amount_cents IS NULL) THEN j.source END) FROM interaction j"
         " WHERE j.source IN (SELECT source FROM import_source) AND j.external_id = x.order_id)"
     )
@@ -109,7 +115,7 @@ def sales_sql(occurred_on: str) -> str:
         " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
         f" UNION ALL SELECT {COPIED} FROM import_merged) x"
         " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
-        " AND i.kind = 'sale') y"
+        " AND i.kind IN ('sale', 'refund')) y"
     )
 
 
@@ -186,13 +192,25 @@ CONTACT_OF_SALE = (
 
 
 def interactions_sql(occurred_on: str) -> str:
-    """The new sales, in file order; ``occurred_on`` is the staged text as a date."""
+    """The new sales, in file order; ``occurred_on`` is the staged text as a date. An order
+    with a negative total is money given back: a refund of that much, not a sale."""
     return (
         "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
-        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, :kind,"
-        f" {occurred_on}, s.amount_cents, s.items, NULL, :source, s.order_id, s.fingerprint,"
-        " :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
+        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE},"
+        f" {KIND_OF_ROW.replace('x.', 's.')},"
+        f" {occurred_on}, ABS(s.amount_cents), s.items, NULL, :source, s.order_id,"
+        " s.fingerprint, :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
     )
+
+
+# The file's refunds (this import's, even with another writer: its source and timestamp),
+# counted, and for ``followups.cancel_refunded_sql``.
+_NEW_REFUNDS = (
+    " FROM interaction WHERE id > :before AND kind = 'refund' AND source = :source"
+    " AND created_at = :now"
+)
+REFUNDS_COUNT_SQL = "SELECT COUNT(*)" + _NEW_REFUNDS
+NEW_REFUNDS = "SELECT contact_id, occurred_on, amount_cents" + _NEW_REFUNDS
 
 
 # A contact without a postal address gains the first one the file gives for them (set-based:
@@ -214,7 +232,8 @@ ADDRESS_SQL = (
 BOUGHT_SQL = (
     "INSERT INTO import_bought (contact_id, occurred_on) SELECT s.contact_id, s.occurred_on"
     " FROM import_sale s JOIN (SELECT contact_id, MIN(line) AS line FROM import_sale"
-    " WHERE state = 'new' AND contact_id IS NOT NULL GROUP BY contact_id) f ON f.line = s.line"
+    " WHERE state = 'new' AND contact_id IS NOT NULL AND (amount_cents IS NULL OR amount_cents >= 0) GROUP BY contact_id) f"
+    " ON f.line = s.line"
 )
 
 
@@ -331,7 +350,7 @@ def new_sales(sole_writer: bool, joins: str = "") -> str:
     transaction is the only writer (SQLite's write lock) the id range alone finds them and
     keeps the scan in id order; otherwise (PostgreSQL) another session may log a sale
     meanwhile, so the source and this import's timestamp are checked too."""
-    where = "i.id > :before" + (
+    where = f"i.id > :before AND {unindexed('i.kind')} = 'sale'" + (
         "" if sole_writer else " AND i.source = :source AND i.created_at = :now"
     )
     return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"

@@ -7,7 +7,7 @@ bucket, so the trend costs nothing extra.
 
 from __future__ import annotations
 
-from followup_cli.store.sql import ALL_STATUSES, OUTREACH_KINDS
+from followup_cli.store.sql import ALL_STATUSES, OUTREACH_KINDS, unindexed
 
 
 def _bucket(column: str) -> str:
@@ -56,7 +56,7 @@ SELECT x.cur, SUM(x.sales), COALESCE(SUM(x.cents), 0), COUNT(*),
              SELECT 1 FROM interaction e
              WHERE e.contact_id = x.contact_id
                AND e.occurred_on < CASE WHEN x.cur = 1 THEN :since ELSE :prev_since END
-               AND e.kind || '' = 'sale')
+               AND {unindexed("e.kind")} = 'sale')
            THEN 1 ELSE 0 END)
 FROM (SELECT {_bucket("i.occurred_on")} AS cur, i.contact_id, COUNT(*) AS sales,
              SUM(i.amount_cents) AS cents
@@ -64,6 +64,14 @@ FROM (SELECT {_bucket("i.occurred_on")} AS cur, i.contact_id, COUNT(*) AS sales,
       WHERE i.kind = 'sale' AND i.occurred_on >= :prev_since AND i.occurred_on <= :until
       GROUP BY {_bucket("i.occurred_on")}, i.contact_id) x
 GROUP BY x.cur
+"""
+
+# Refunds in each period: how many, and the money given back.
+REFUNDS_SQL = f"""
+SELECT {_bucket("i.occurred_on")} AS cur, COUNT(*), COALESCE(SUM(i.amount_cents), 0)
+FROM interaction i
+WHERE i.kind = 'refund' AND i.occurred_on >= :prev_since AND i.occurred_on <= :until
+GROUP BY {_bucket("i.occurred_on")}
 """
 
 ANSWER_SQL = f"""
