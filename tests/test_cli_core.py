@@ -456,3 +456,15 @@ def test_snooze_and_schedule_onto_a_holiday_move_to_the_next_working_day_and_say
         "Snoozed #1 Follow-up call to Mon 2026-11-30 (Sun 2026-11-29 is not a working day).\n"
     )
     assert ok("snooze", "1", "tuesday") == "Snoozed #1 Follow-up call to Tue 2026-11-24.\n"
+
+
+def test_contact_list_at_80_columns_shows_names_emails_and_phones_whole() -> None:
+    """#16 item 13: at 80 columns the list cut emails and phones ("alexandra.pa…")."""
+    ok(
+        "contact", "add", "Alexandra Papadopoulou-Smith", "--email",
+        "alexandra.papadopoulou@examplebusiness.com", "--phone", "+1 555 010 0199",
+    )  # fmt: skip
+    shown = runner.invoke(app, ["contact", "list"], env={"COLUMNS": "80"}).stdout
+    assert "…" not in shown
+    cells = "".join(line[22:37].strip() for line in shown.splitlines()[3:])
+    assert "alexandra.papadopoulou@examplebusiness.com" in cells

@@ -163,7 +163,8 @@ def silence(result: SilenceReport, currency: str) -> None:
         )
         return
     title = (
-        f"{result.total} customer(s) with a sale or visit since {result.since.isoformat()} "
+        f"{result.total} customer{'' if result.total == 1 else 's'} with a sale or visit since"
+        f" {result.since.isoformat()} "
         "and no follow-up since"
     )
     table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")

@@ -66,7 +66,14 @@ def contacts(rows: Sequence[ContactRow]) -> None:
         return
     table = SafeTable(box=box.SIMPLE_HEAD)
     for column in ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
+        # a name, email or phone cut short ("alexandra.pa…") is of no use: on a narrow
+        # terminal they fold onto the next line, whole
+        whole = column in ("Name", "Email", "Phone")
+        table.add_column(
+            column,
+            justify="right" if column == "ID" else "left",
+            overflow="fold" if whole else "ellipsis",
+        )
     from followup_cli.contacts import consent_summary
 
     for c in rows:
