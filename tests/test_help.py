@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import typer
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -52,3 +54,15 @@ def test_root_help_lists_the_morning_command() -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("followup ")
+
+
+def test_help_says_what_to_type_not_python_type_names() -> None:
+    """#16 item 13: help showed "ID <str>" and "--tag <list[str]>"."""
+    root = get_command(app)
+    for path, _ in walk(root):
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).stdout
+        assert not re.search(r"<(str|int|list|path|file|float|bool)\b", shown), (path, shown)
+    tag = runner.invoke(app, ["contact", "add", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "-t, --tag TEXT" in tag
+    done = runner.invoke(app, ["done", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "\n  ID  The follow-up id" in done

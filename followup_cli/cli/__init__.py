@@ -51,6 +51,22 @@ class FollowupGroup(TyperGroup):
             )
 
 
+# Typer 0.29's plain help shows a parameter's Python type: "ID <str>", "--tag <list[str]>".
+# Help says what to type instead, in Click's words, and an argument's own name (ID, REF, WHEN)
+# is all it shows. One place for every command; a Typer without these hooks keeps its own.
+_TYPE_WORDS = {
+    "<str>": "TEXT", "<list[str]>": "TEXT", "<int>": "INTEGER", "<int range>": "INTEGER",
+    "<path>": "PATH", "<file>": "FILE",
+}  # fmt: skip
+_Parameter: Any = getattr(typer.core, "_TyperParameter", None)
+if _Parameter is not None and hasattr(_Parameter, "display_type"):
+    _python_type = _Parameter.display_type
+    _Parameter.display_type = lambda self, ctx: _TYPE_WORDS.get(
+        shown := _python_type(self, ctx), shown
+    )
+    typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
 def fail(message: str, code: int) -> None:
     """Print ``Error: message`` on stderr and exit with ``code``."""
     from followup_cli.render.plain import warn
