@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.scheduling import purpose_for
+from followup_cli.scheduling import WorkCalendar, purpose_for
 from followup_cli.store.rows import as_date
 from followup_cli.store.sql.agenda import (
     AGENDA_SQL,
@@ -24,6 +24,9 @@ from followup_cli.values import address_line, format_money
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
+
+# The default working week, for callers that have no owner's calendar at hand.
+MON_TO_FRI = WorkCalendar()
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,13 @@ def later_events(tx: Tx, followup_ids: Iterable[int]) -> dict[int, list[Event]]:
     return found
 
 
-def _items(tx: Tx, rows: list[tuple[Any, ...]], today: dt.date, currency: str) -> list[AgendaItem]:
+def _items(
+    tx: Tx,
+    rows: list[tuple[Any, ...]],
+    today: dt.date,
+    currency: str,
+    calendar: WorkCalendar,
+) -> list[AgendaItem]:
     also = later_events(tx, (row[0] for row in rows))
     items = []
     for (
@@ -155,7 +164,7 @@ def _items(tx: Tx, rows: list[tuple[Any, ...]], today: dt.date, currency: str) -
                 phone=phone,
                 email=email,
                 address=address,
-                days_overdue=max((today - due_date).days, 0),
+                days_overdue=calendar.working_days_since(due_date, today),
                 note=note,
             )
         )
@@ -163,11 +172,17 @@ def _items(tx: Tx, rows: list[tuple[Any, ...]], today: dt.date, currency: str) -
 
 
 def due_today(
-    tx: Tx, today: dt.date, *, channel: str | None = None, currency: str = "$"
+    tx: Tx,
+    today: dt.date,
+    *,
+    channel: str | None = None,
+    currency: str = "$",
+    calendar: WorkCalendar = MON_TO_FRI,
 ) -> list[AgendaItem]:
-    """Every pending follow-up due today or earlier: most overdue first, then by priority."""
+    """Every pending follow-up due today or earlier: most overdue first, then by priority.
+    How overdue counts the working days of ``calendar`` (the owner's)."""
     rows = tx.rows(AGENDA_SQL, {"today": today, "channel": channel})
-    return _items(tx, rows, today, currency)
+    return _items(tx, rows, today, currency, calendar)
 
 
 def upcoming(
@@ -176,7 +191,7 @@ def upcoming(
     """Pending follow-ups due after today, within ``days`` days."""
     until = today + dt.timedelta(days=days)
     rows = tx.rows(UPCOMING_SQL, {"today": today, "until": until, "channel": channel})
-    return _items(tx, rows, today, currency)
+    return _items(tx, rows, today, currency, MON_TO_FRI)  # none is overdue
 
 
 def next_due(tx: Tx, today: dt.date, *, channel: str | None = None) -> dt.date | None:

@@ -96,6 +96,21 @@ class WorkCalendar:
             day += dt.timedelta(days=1)
         raise ConfigError("The calendar has no working day in the next two years.")
 
+    def working_days_since(self, start: dt.date, end: dt.date) -> int:
+        """The working days after ``start`` up to ``end``: how late a follow-up due on
+        ``start`` is on ``end`` (Friday's call is one working day late on Monday)."""
+        days = (end - start).days
+        if days <= 0:
+            return 0
+        weeks, rest = divmod(days, 7)
+        tail = (start + dt.timedelta(days=7 * weeks + i) for i in range(1, rest + 1))
+        off = sum(1 for h in self.holidays if start < h <= end and h.weekday() in self.working_days)
+        return (
+            weeks * len(self.working_days)
+            + sum(d.weekday() in self.working_days for d in tail)
+            - off
+        )
+
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         for _ in range(count):
             day = self.roll_forward(day + dt.timedelta(days=1))

@@ -468,3 +468,18 @@ def test_contact_list_at_80_columns_shows_names_emails_and_phones_whole() -> Non
     assert "…" not in shown
     cells = "".join(line[22:37].strip() for line in shown.splitlines()[3:])
     assert "alexandra.papadopoulou@examplebusiness.com" in cells
+
+
+def test_today_counts_overdue_in_the_owners_working_days(isolated_home: Path) -> None:
+    """#16 item 9: a weekend and a holiday made a call look later than it was."""
+    from followup_cli.rules import default_rules_text
+
+    (isolated_home / "rules.toml").write_text(
+        default_rules_text().replace("holidays = []", 'holidays = ["2026-11-20"]')
+    )
+    ok("contact", "add", "Carol Diaz", "--phone", "555-010-0104")
+    ok("schedule", "Carol", "2026-11-19", today="2026-11-19")  # a Thursday
+    shown = ok("today")  # Monday: Friday was a holiday, so one working day late
+    assert shown.splitlines()[-1].endswith("1 working day overdue"), shown
+    data = json.loads(ok("today", "--json"))
+    assert [i["days_overdue"] for i in data] == [1]

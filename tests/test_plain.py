@@ -45,7 +45,7 @@ def test_groups_align_and_nothing_is_cut() -> None:
         "Notes to write",
     ]
     assert f"! {long}" in out.getvalue()
-    assert lines[4].endswith("2 days overdue") and "\x1b[" not in out.getvalue()
+    assert lines[4].endswith("2 working days overdue") and "\x1b[" not in out.getvalue()
     email_header, email_row = lines[7], lines[8]
     assert email_header.index("Why") == email_row.index("Thank-you")
     assert "ann@example.com" in email_row
@@ -58,7 +58,7 @@ def test_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     out = Tty()
     agenda([item(1, "phone", 2)], MON, None, out)
-    assert "\x1b[31m2 days overdue\x1b[0m" in out.getvalue()
+    assert "\x1b[31m2 working days overdue\x1b[0m" in out.getvalue()
     monkeypatch.setenv("NO_COLOR", "1")
     plain = Tty()
     agenda([item(1, "phone", 2)], MON, None, plain)

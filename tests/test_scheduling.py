@@ -251,3 +251,24 @@ def test_a_day_past_31_is_refused_not_read_as_a_year(typed: str) -> None:
         parse_when(typed, MON, calendar=MON_TO_FRI)
     assert str(caught.value) == f"{typed!r} has no such day: days run from 1 to 31, e.g. dec 31."
     assert parse_when("dec 31", MON, calendar=MON_TO_FRI) == dt.date(2026, 12, 31)
+
+
+def test_working_days_since_counts_what_the_owner_works() -> None:
+    """#16 item 9: "days overdue" counted weekends and holidays."""
+    fri, mon = dt.date(2026, 11, 20), dt.date(2026, 11, 23)
+    assert MON_TO_FRI.working_days_since(fri, mon) == 1
+    assert MON_TO_FRI.working_days_since(mon, mon) == 0
+    assert MON_TO_FRI.working_days_since(mon, fri) == 0
+    assert MON_TO_FRI.working_days_since(dt.date(2026, 11, 2), mon) == 15  # three weeks
+    with_holiday = WorkCalendar(holidays=frozenset({dt.date(2026, 11, 26)}))
+    assert with_holiday.working_days_since(mon, dt.date(2026, 11, 30)) == 4
+    six_days = WorkCalendar(working_days=frozenset(range(6)))
+    assert six_days.working_days_since(fri, mon) == 2
+    for start in (fri + dt.timedelta(days=n) for n in range(10)):  # against counting each day
+        for length in range(40):
+            end = start + dt.timedelta(days=length)
+            each = sum(
+                with_holiday.is_working_day(start + dt.timedelta(days=i))
+                for i in range(1, length + 1)
+            )
+            assert with_holiday.working_days_since(start, end) == each

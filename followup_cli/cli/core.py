@@ -42,7 +42,9 @@ def today_command(
 
     day, wanted, currency = today(), _channel(channel), settings().currency
     with database(ctx).reading() as tx:
-        items = agenda.due_today(tx, day, channel=wanted, currency=currency)
+        items = agenda.due_today(
+            tx, day, channel=wanted, currency=currency, calendar=rules().calendar
+        )
         next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
     if as_json:
         plain.print_json([item.to_json() for item in items])

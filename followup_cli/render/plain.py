@@ -77,9 +77,10 @@ def not_a_working_day(asked: dt.date, given: dt.date) -> str:
 
 
 def overdue_words(days: int) -> str:
+    """How late, in the owner's working days (a weekend makes nothing later)."""
     if days <= 0:
         return "due today"
-    return f"{days} day{'s' if days != 1 else ''} overdue"
+    return f"{days} working day{'s' if days != 1 else ''} overdue"
 
 
 class _Style:
