@@ -109,3 +109,29 @@ def test_a_shopify_line_item_row_takes_the_date_of_its_orders_first_row(tmp_path
     ]
     rejects = (tmp_path / "orders_export.rejects.csv").read_text(encoding="utf-8-sig")
     assert "no date" in rejects and "#1002" in rejects
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("s.csv", "order,date,email,name\n1,2026-11-20,a@example.com,Ann\0Lee\n"
+                  "2,2026-11-20,b@example.com,Bob\n"),
+        ("s.jsonl", '{"order": "1", "date": "2026-11-20", "email": "a@example.com", "name": '
+                    '"Ann\\u0000Lee"}\n{"order": "2", "date": "2026-11-20", "email": '
+                    '"b@example.com", "name": "Bob"}\n'),
+    ],
+)  # fmt: skip
+def test_a_nul_character_is_a_rejected_row_on_every_database(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """#17 item 15: on PostgreSQL one NUL failed the whole import with exit 70 and a message
+    holding staged rows; SQLite stored it. Both now reject that row and keep the rest."""
+    path = tmp_path / name
+    path.write_text(text)
+    result = run(str(path))
+    assert result.exit_code == 5, result.stderr
+    assert query("SELECT external_id FROM interaction") == [("2",)]
+    rejects = (tmp_path / name.replace(name.split(".")[1], "rejects.csv")).read_text(
+        encoding="utf-8-sig"
+    )
+    assert "a cell holds a NUL character" in rejects

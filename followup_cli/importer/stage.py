@@ -48,11 +48,11 @@ def stage(
     progress: ProgressCallback | None,
 ) -> Staged:
     """Pass 1: decode, validate and stage every row into the TEMP table import_row."""
-    source.binary.seek(0)
     fmt = options.format or ("jsonl" if source.label.endswith((".jsonl", ".ndjson")) else "csv")
+    nul = fmt == "jsonl" or _holds_nul(source)  # JSON writes it as \u0000
     stream = io.TextIOWrapper(source.binary, encoding=encoding, newline="")
     try:
-        return _stage_rows(tx, source, stream, fmt, options, today, progress)
+        return _stage_rows(tx, source, stream, fmt, options, today, progress, nul)
     finally:
         stream.detach()  # keep the file open: a second attempt re-reads it
 
@@ -65,6 +65,7 @@ def _stage_rows(
     options: ImportOptions,
     today: dt.date,
     progress: ProgressCallback | None,
+    nul: bool,
 ) -> Staged:
     rejects: list[Reject] = []
     batch: list[tuple[Any, ...]] = []
@@ -75,7 +76,7 @@ def _stage_rows(
     assert not isinstance(first[1], Unreadable)
     header = [h.strip() for h in first[1]]
     columns = Columns(header, options, source.label)
-    validate = Validator(columns, options, today)
+    validate = Validator(columns, options, today, nul=nul)
     rows = 0
     for line, cells in found:
         rows += 1
@@ -96,6 +97,16 @@ def _stage_rows(
     if progress is not None:  # all read: what follows is the write
         progress(source.size, source.size)
     return Staged(header, rows, rejects)
+
+
+def _holds_nul(source: Input) -> bool:
+    """Whether a NUL byte is anywhere in the file: one fast search of the bytes, so the rows
+    of the usual file are not each searched for one."""
+    binary = source.binary
+    binary.seek(0)
+    found = any(b"\x00" in chunk for chunk in iter(lambda: binary.read(1 << 20), b""))
+    binary.seek(0)
+    return found
 
 
 def create_stage(tx: Tx) -> None:

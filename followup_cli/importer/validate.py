@@ -74,7 +74,10 @@ class Validator:
     handful of dates, and a regular customer appears many times in a year of sales).
     """
 
-    def __init__(self, columns: Columns, options: ImportOptions, today: dt.date) -> None:
+    def __init__(
+        self, columns: Columns, options: ImportOptions, today: dt.date, *, nul: bool = False
+    ) -> None:
+        self.nul = nul  # the file holds a NUL byte somewhere: rows are checked for it
         self.width = width = len(columns.header)
         # Rows are padded to width + 1 cells, so a field with no column reads the blank cell
         # at index `width`; fields with several candidate columns (presets) use columns.get.
@@ -97,6 +100,11 @@ class Validator:
             cells = cells + [""] * (width + 1 - size)
         elif any(c.strip() for c in cells[width:]):
             raise InvalidInput(f"{size} fields but the header has {width} (an unquoted comma?)")
+        if self.nul and any("\x00" in c for c in cells):
+            # PostgreSQL cannot store it, and no name or email holds one: the same on both
+            raise InvalidInput(
+                "a cell holds a NUL character (is the file UTF-16? save it as CSV UTF-8)"
+            )
         values = [v.strip() or None for v in self.pick(cells)]
         for index, fallback in self.fallbacks:
             values[index] = self.columns.get(cells, fallback)
