@@ -18,10 +18,9 @@ if TYPE_CHECKING:
     pass
 
 
-FIELDS = (
-    "order_id", "date", "name", "email", "phone", "amount", "items", "prefers",
-    *ADDRESS_PARTS,
-)  # fmt: skip
+# A sale's own fields, then the contact's postal address in parts.
+SALE_FIELDS = ("order_id", "date", "name", "email", "phone", "amount", "items", "prefers")
+FIELDS = (*SALE_FIELDS, *ADDRESS_PARTS)
 
 
 REQUIRED = ("order_id", "date")

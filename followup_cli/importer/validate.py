@@ -11,7 +11,7 @@ from json.encoder import encode_basestring as _encode_json_string
 from typing import Any
 
 from followup_cli.errors import InvalidInput
-from followup_cli.importer.columns import FIELDS, Columns
+from followup_cli.importer.columns import ADDRESS_PARTS, FIELDS, SALE_FIELDS, Columns
 from followup_cli.importer.read import ImportOptions
 from followup_cli.values import (
     check_channel,
@@ -81,7 +81,10 @@ class Validator:
         self.width = width = len(columns.header)
         # Rows are padded to width + 1 cells, so a field with no column reads the blank cell
         # at index `width`; fields with several candidate columns (presets) use columns.get.
-        self.pick = operator.itemgetter(*(columns.single.get(name, width) for name in FIELDS))
+        # Without address columns (most tills) the six address fields are not read at all.
+        addressed = any(part in columns.indices for part in ADDRESS_PARTS)
+        self.fields = FIELDS if addressed else SALE_FIELDS
+        self.pick = operator.itemgetter(*(columns.single.get(n, width) for n in self.fields))
         self.fallbacks = [
             (FIELDS.index(name), name) for name, ix in columns.indices.items() if len(ix) > 1
         ]
