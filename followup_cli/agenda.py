@@ -164,7 +164,10 @@ def _items(
                 phone=phone,
                 email=email,
                 address=address,
-                days_overdue=calendar.working_days_since(due_date, today),
+                # past due is overdue, even on a day off (Friday's call, on Saturday)
+                days_overdue=max(calendar.working_days_since(due_date, today), 1)
+                if due_date < today
+                else 0,
                 note=note,
             )
         )

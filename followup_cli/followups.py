@@ -679,6 +679,7 @@ def change_opt_out(
     Do-not-contact hides everything from the agenda until it is lifted. Lifting either puts
     what comes back on the agenda due today, not weeks overdue."""
     before = resolve(tx, ref)
+    channel = check_channel(channel) if channel is not None else None
     contact = set_opt_out(tx, str(before.id), channel, undo=undo)
     result = OptOutResult(contact)
     pending = fetch(tx, FollowUpRow, "contact_id = :c AND status = :p", {"c": contact.id, "p": Status.PENDING.value}, order="id")  # fmt: skip
@@ -689,14 +690,16 @@ def change_opt_out(
             if followup.channel in usable and followup.channel not in hidden:
                 result.back.append(_update(tx, followup, due_on=max(followup.due_on, today)))
         return result
-    if channel is None:
+    if channel is None or contact.do_not_contact:  # do not contact hides all until lifted
         return result
-    # a sale already being followed up in a channel they still take (a note reaches nobody)
-    covered = {f.interaction_id for f in pending if f.channel in usable - {Channel.MAIL}}
+    # a sale already being followed up in a channel they still take (a note reaches nobody);
+    # a call or an email never becomes a note, which is a follow-up of its own
+    reaching = usable - {Channel.MAIL}
+    covered = {f.interaction_id for f in pending if f.channel in reaching}
     for followup in pending:
-        if followup.channel in usable:
+        if followup.channel != channel:
             continue
-        moved_to = choose_channel([PREFERRED], contact.prefers, usable)
+        moved_to = choose_channel([PREFERRED], contact.prefers, reaching)
         if (
             followup.channel == Channel.MAIL
             or moved_to is None

@@ -324,6 +324,44 @@ def test_lifting_an_opt_out_offers_what_comes_back_as_due_today(tx: Tx, rules: R
     assert [(i.id, i.days_overdue) for i in agenda.due_today(tx, MON)] == [(1, 0)]
 
 
+def test_a_channel_opt_out_under_do_not_contact_changes_no_follow_up(
+    tx: Tx, rules: RuleSet
+) -> None:
+    """Found in review: with do-not-contact on, every follow-up was skipped as unreachable."""
+    from followup_cli.followups import change_opt_out
+
+    make_contact(tx, "Ken Ito", email="ken@example.com", phone="555-010-0107", address="1 Elm St")
+    log_interaction(tx, "Ken", "sale", on=dt.date(2026, 11, 20), today=MON, now=NOW, rules=rules)
+    change_opt_out(tx, "Ken", None, today=MON)
+    out = change_opt_out(tx, "Ken", "Phone", today=MON)  # as typed
+    assert (out.moved, out.skipped) == ([], [])
+    back = change_opt_out(tx, "Ken", None, today=MON, undo=True).back
+    assert sorted(f.channel for f in back) == ["mail", "phone"]  # lifting it lifts them all
+
+
+def test_a_call_moved_by_an_opt_out_never_becomes_a_second_note(tx: Tx, rules: RuleSet) -> None:
+    """Found in review: with phone and address only, a moved call became a mail note."""
+    from followup_cli.followups import change_opt_out
+
+    make_contact(tx, "Amy Ng", phone="555-010-0108", address="2 Oak Ave")
+    log_interaction(tx, "Amy", "sale", on=dt.date(2026, 11, 20), today=MON, now=NOW, rules=rules)
+    change_opt_out(tx, "Amy", "text", today=MON)
+    out = change_opt_out(tx, "Amy", "phone", today=MON)
+    assert out.moved == []
+    assert [(f.rule, f.status) for f in out.skipped] == [("sale-thank-you", "skipped")]
+    pending = fetch(tx, FollowUpRow, "status = 'pending'")
+    assert [(f.rule, f.channel) for f in pending] == [("sale-note", "mail")]
+
+
+def test_past_due_is_overdue_on_a_day_off(tx: Tx, rules: RuleSet) -> None:
+    """Found in review: Friday's call read "due today" on Saturday (0 working days)."""
+    make_contact(tx, "Ann Lee")
+    schedule(tx, "Ann", dt.date(2026, 11, 27), today=dt.date(2026, 11, 25))
+    saturday = dt.date(2026, 11, 28)
+    assert [i.days_overdue for i in agenda.due_today(tx, saturday)] == [1]
+    assert [i.days_overdue for i in agenda.due_today(tx, dt.date(2026, 11, 27))] == [0]
+
+
 def test_keep_in_touch_counts_from_the_last_real_contact(tx: Tx, rules: RuleSet) -> None:
     from followup_cli.followups import edit_contact_scheduled
     from followup_cli.models import ContactUpdate
