@@ -81,7 +81,7 @@ from followup_cli.store.sql.planning import (
     RANK_SQL,
     create_sql,
 )
-from followup_cli.values import check_channel, split_csv_set
+from followup_cli.values import check_channel, refund_ref, split_csv_set
 
 if TYPE_CHECKING:
     from followup_cli.models import ContactCreate, ContactUpdate
@@ -361,6 +361,8 @@ def log_interaction(
             f"`followup log refund {shlex.quote(ref)} --amount 20`."
         )
     contact = resolve(tx, ref)
+    if external_id and kind == InteractionKind.REFUND:
+        external_id = refund_ref(external_id)  # the sale's receipt number, marked
     if external_id:
         existing = fetch(
             tx, InteractionRow, "source = :source AND external_id = :ref",

@@ -152,6 +152,12 @@ def parse_amount(text: str | None, *, decimal_comma: bool = False) -> int | None
     return -cents if value.startswith("-") else cents
 
 
+def refund_ref(order_id: str) -> str:
+    """A refund's own order id: a return rung up under the sale's receipt number is a second
+    record beside the sale, not a change to it (``1`` and ``1 (refund)``)."""
+    return f"{order_id} (refund)"
+
+
 def format_money(cents: int | None, currency: str = "$") -> str:
     if cents is None:
         return ""

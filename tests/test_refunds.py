@@ -103,7 +103,7 @@ def test_an_imported_negative_total_is_a_refund_of_a_sale_in_the_same_file(
         "  Refunded in full: 1 pending thank-you skipped.\n"
     )
     assert query("SELECT external_id, kind, amount_cents FROM interaction ORDER BY 1") == [
-        ("1", "sale", 2000), ("2", "sale", 4500), ("3", "refund", 2000),
+        ("1", "sale", 2000), ("2", "sale", 4500), ("3 (refund)", "refund", 2000),
     ]  # fmt: skip
     today = json.loads(runner.invoke(app, ["today", "--json"]).stdout)
     assert [i["contact"] for i in today] == ["bob@example.com"]  # nothing for Ann, no -$20
@@ -124,3 +124,40 @@ def test_the_report_counts_refunds_apart_from_sales(tx: Tx, rules: RuleSet) -> N
     assert (figures.sales, figures.revenue_cents, figures.refunds, figures.refunded_cents) == (
         1, 5000, 1, 2000,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["sale first", "refund first"])
+def test_a_return_under_the_sales_own_receipt_number_is_a_refund_beside_it(
+    tmp_path: Path, order: str
+) -> None:
+    """Found in review: one number for a sale and its return made them one order (the first
+    row's total won), and a later file's return read as the sale "changed"."""
+    sale, back = "1,2026-11-20,ann@example.com,20.00", "1,2026-11-21,ann@example.com,-20.00"
+    rows = [sale, back] if order == "sale first" else [back, sale]
+    path = tmp_path / "till.csv"
+    path.write_text("order,date,email,total\n" + "\n".join(rows) + "\n")
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    assert query("SELECT external_id, kind, amount_cents FROM interaction ORDER BY 2") == [
+        ("1 (refund)", "refund", 2000), ("1", "sale", 2000),
+    ]  # fmt: skip
+    assert query("SELECT status FROM followup WHERE status = 'pending'") == []
+    again = json.loads(runner.invoke(app, ["import", str(path), "--json"]).stdout)
+    assert (again["sales_imported"], again["refunds_imported"], again["already_imported"]) == (
+        0, 0, 2,
+    )  # fmt: skip
+
+
+def test_a_later_files_return_under_the_sales_number_is_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "mon.csv"
+    path.write_text("order,date,email,total\n1,2026-11-20,ann@example.com,20.00\n")
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    path.write_text("order,date,email,total\n1,2026-11-21,ann@example.com,-20.00\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.stdout.startswith(f"Imported 0 sales and 1 refund from {path}"), result.stdout
+    assert "Refunded in full: 1 pending thank-you skipped." in result.stdout
+    logged = runner.invoke(
+        app, ["log", "refund", "ann@example.com", "--amount", "5", "--ref", "R7"]
+    )
+    assert logged.exit_code == 0, logged.stderr
+    sold = runner.invoke(app, ["log", "sale", "ann@example.com", "--amount", "5", "--ref", "R7"])
+    assert sold.exit_code == 0, sold.stderr  # the sale's own number is still free

@@ -19,6 +19,7 @@ from followup_cli.values import (
     normalize_email,
     parse_amount,
     phone_key,
+    refund_ref,
 )
 
 CACHE_LIMIT = 20_000  # parsed dates remembered per import (a few MB at most)
@@ -95,6 +96,7 @@ class Validator:
         # The last order and its date: a Shopify line-item row leaves the date to the order's
         # first row, as it does the customer (``group_sales`` takes the first of each field).
         self.last_order: tuple[str, str] | None = None
+        self.last_refund: str | None = None  # its line items (no total) are the refund's
 
     def __call__(self, line: int, cells: list[str]) -> tuple[Any, ...]:
         width = self.width
@@ -122,6 +124,10 @@ class Validator:
         else:
             raise InvalidInput("no date")
         amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
+        refund = amount < 0 if amount is not None else self.last_refund == order_id
+        self.last_refund = order_id if refund else None
+        if refund:
+            order_id = refund_ref(order_id)
         email = normalize_email(raw_email)
         key = None if phone is None else phone_key(phone, self.options.region)
         if prefers is not None:
