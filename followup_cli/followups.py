@@ -81,7 +81,7 @@ from followup_cli.store.sql.planning import (
     RANK_SQL,
     create_sql,
 )
-from followup_cli.values import check_channel, refund_ref, split_csv_set
+from followup_cli.values import check_channel, format_money, refund_ref, split_csv_set
 
 if TYPE_CHECKING:
     from followup_cli.models import ContactCreate, ContactUpdate
@@ -350,7 +350,7 @@ def log_interaction(
     if on > today:
         raise InvalidInput(f"{on.isoformat()} is in the future; log what has happened.")
     if amount_cents is not None and amount_cents < 0:
-        back = f"{-amount_cents // 100}.{-amount_cents % 100:02d}"
+        back = format_money(-amount_cents, currency="")
         raise InvalidInput(
             f"An amount is never negative; for money given back, log a refund of what was "
             f"given back: `followup log refund {shlex.quote(ref)} --amount {back}`."
@@ -684,7 +684,10 @@ def change_opt_out(
     channel = check_channel(channel) if channel is not None else None
     contact = set_opt_out(tx, str(before.id), channel, undo=undo)
     result = OptOutResult(contact)
-    pending = fetch(tx, FollowUpRow, "contact_id = :c AND status = :p", {"c": contact.id, "p": Status.PENDING.value}, order="id")  # fmt: skip
+    pending = fetch(
+        tx, FollowUpRow, "contact_id = :c AND status = :p",
+        {"c": contact.id, "p": Status.PENDING.value}, order="id",
+    )  # fmt: skip
     usable = reachable(contact)
     if undo:
         hidden = reachable(before)
@@ -698,10 +701,10 @@ def change_opt_out(
     # a call or an email never becomes a note, which is a follow-up of its own
     reaching = usable - {Channel.MAIL}
     covered = {f.interaction_id for f in pending if f.channel in reaching}
+    moved_to = choose_channel([PREFERRED], contact.prefers, reaching)
     for followup in pending:
         if followup.channel != channel:
             continue
-        moved_to = choose_channel([PREFERRED], contact.prefers, reaching)
         if (
             followup.channel == Channel.MAIL
             or moved_to is None

@@ -10,6 +10,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring as _encode_json_string
 from typing import Any
 
+from followup_cli.enums import InteractionKind
 from followup_cli.errors import InvalidInput
 from followup_cli.importer.columns import ADDRESS_PARTS, FIELDS, SALE_FIELDS, Columns
 from followup_cli.importer.read import ImportOptions
@@ -124,8 +125,11 @@ class Validator:
         else:
             raise InvalidInput("no date")
         amount = parse_amount(raw_amount, decimal_comma=self.options.decimal_comma)
+        # A negative total is money given back: a refund, under its own order id (the line
+        # items after it, with no total, are the refund's too). Decided here only.
         refund = amount < 0 if amount is not None else self.last_refund == order_id
         self.last_refund = order_id if refund else None
+        kind = InteractionKind.REFUND.value if refund else InteractionKind.SALE.value
         if refund:
             order_id = refund_ref(order_id)
         email = normalize_email(raw_email)
@@ -137,7 +141,7 @@ class Validator:
         address = postal_address(*place) if any(place) else None
         return (
             line, order_id, occurred, name, email, phone, key, amount, items, prefers, address,
-            fingerprint_of(occurred, name, email, key, amount, items),
+            kind, fingerprint_of(occurred, name, email, key, amount, items),
         )  # fmt: skip
 
     def _date(self, raw: str) -> str:

@@ -177,6 +177,7 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
 
 
 def log_result(result: LogResult, currency: str) -> None:
+    from followup_cli.enums import InteractionKind
     from followup_cli.values import format_money
 
     interaction = result.interaction
@@ -191,7 +192,7 @@ def log_result(result: LogResult, currency: str) -> None:
     )
     for followup in result.completed:
         say(f"  Completed {followup_line(followup)}")
-    why = "the sale was refunded" if interaction.kind == "refund" else "they bought"
+    why = "the sale was refunded" if interaction.kind == InteractionKind.REFUND else "they bought"
     for followup in result.cancelled:
         say(f"  Dropped {followup_line(followup)} ({why})")
     scheduling(result.scheduling)

@@ -13,7 +13,7 @@ from followup_cli.store.sql.followups import drop_prospects_sql
 
 ROW_COLUMNS = (
     "line", "order_id", "occurred_on", "name", "email", "phone", "phone_key", "amount_cents",
-    "items", "prefers", "address", "fingerprint",
+    "items", "prefers", "address", "kind", "fingerprint",
 )  # fmt: skip
 
 
@@ -21,7 +21,7 @@ ROW_COLUMNS = (
 _STAGED = (
     "order_id TEXT NOT NULL, occurred_on TEXT NOT NULL, name TEXT, email TEXT, phone TEXT,"
     " phone_key TEXT, amount_cents BIGINT, items TEXT, prefers TEXT, address TEXT,"
-    " fingerprint TEXT NOT NULL"
+    " kind TEXT NOT NULL, fingerprint TEXT NOT NULL"
 )
 STAGE_COLUMNS = f"line INTEGER PRIMARY KEY, {_STAGED}"
 
@@ -85,16 +85,11 @@ MULTI_PAGE_SQL = (
 # email, else by phone; NULL for a new person). ``occurred_on``: the staged text as a date.
 # The other sources are few (``import_source``): one search of the unique (source,
 # external_id) index each, so no index of its own costs every import.
-# A staged order is a sale, or a refund when its total is negative (stored as what was
-# given back, a positive amount).
-KIND_OF_ROW = "(CASE WHEN x.amount_cents < 0 THEN 'refund' ELSE 'sale' END)"
-
-
 def sales_sql(occurred_on: str) -> str:
     # Only the index's columns in WHERE: with the date there, SQLite's statistics chose the
     # (kind, occurred_on) index and read a whole day's sales per row (60 s for 100k rows).
     other = (
-        f"(SELECT MIN(CASE WHEN j.kind = {KIND_OF_ROW} AND j.occurred_on = "
+        "(SELECT MIN(CASE WHEN j.kind = x.kind AND j.occurred_on = "
         f"{occurred_on} AND (j.amount_cents = ABS(x.amount_cents) OR j.amount_cents IS NULL"
         " AND x.amount_cents IS NULL) THEN j.source END) FROM interaction j"
         " WHERE j.source IN (SELECT source FROM import_source) AND j.external_id = x.order_id)"
@@ -192,12 +187,12 @@ CONTACT_OF_SALE = (
 
 
 def interactions_sql(occurred_on: str) -> str:
-    """The new sales, in file order; ``occurred_on`` is the staged text as a date. An order
-    with a negative total is money given back: a refund of that much, not a sale."""
+    """The new sales and refunds (``kind``, as the file's reading decided it), in file
+    order; ``occurred_on`` is the staged text as a date. A refund keeps what was given back,
+    a positive amount."""
     return (
         "INSERT INTO interaction (contact_id, kind, occurred_on, amount_cents, items, note,"
-        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE},"
-        f" {KIND_OF_ROW.replace('x.', 's.')},"
+        f" source, external_id, fingerprint, created_at) SELECT {CONTACT_OF_SALE}, s.kind,"
         f" {occurred_on}, ABS(s.amount_cents), s.items, NULL, :source, s.order_id,"
         " s.fingerprint, :now FROM import_sale s WHERE s.state = 'new' ORDER BY s.line"
     )
@@ -232,7 +227,7 @@ ADDRESS_SQL = (
 BOUGHT_SQL = (
     "INSERT INTO import_bought (contact_id, occurred_on) SELECT s.contact_id, s.occurred_on"
     " FROM import_sale s JOIN (SELECT contact_id, MIN(line) AS line FROM import_sale"
-    " WHERE state = 'new' AND contact_id IS NOT NULL AND (amount_cents IS NULL OR amount_cents >= 0) GROUP BY contact_id) f"
+    " WHERE state = 'new' AND contact_id IS NOT NULL AND kind = 'sale' GROUP BY contact_id) f"
     " ON f.line = s.line"
 )
 
