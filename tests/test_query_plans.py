@@ -142,3 +142,22 @@ def test_the_sales_figures_search_each_customers_history_by_contact(
     steps = plan(con, reports_sql.SALES_SQL, args)
     assert _uses_index(steps, "i", "kind=? AND occurred_on>? AND occurred_on<?"), steps
     assert _uses_index(steps, "e", "contact_id=? AND occurred_on<?"), steps
+
+
+def test_a_refund_finds_its_sale_by_contact_and_its_follow_ups_by_sale(
+    con: sqlite3.Connection,
+) -> None:
+    """Found on the second read: by kind and by status, one refund read every earlier sale and
+    every pending follow-up of the database."""
+    from followup_cli.store.sql import followups as followups_sql
+    from followup_cli.store.sql import importer as import_sql
+
+    args = {"contact": 1, "on": TODAY, "cents": 100, "today": TODAY, "skipped": "skipped",
+            "pending": "pending", "before": 0, "source": "x", "now": TODAY}  # fmt: skip
+    for sql in (
+        followups_sql.CANCEL_REFUNDED_SQL,
+        followups_sql.cancel_refunded_sql(import_sql.NEW_REFUNDS),
+    ):
+        steps = plan(con, sql, args)
+        assert _uses_index(steps, "followup", "interaction_id=?"), steps
+        assert _uses_index(steps, "s", "contact_id=? AND occurred_on<?"), steps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from followup_cli.store.rows import FollowUpRow
-from followup_cli.store.sql import OUTREACH_KINDS
+from followup_cli.store.sql import OUTREACH_KINDS, unindexed
 
 # The last outreach (call, email, text, note, meeting) logged for :contact.
 LAST_CONTACTED_SQL = (
@@ -33,12 +33,14 @@ def cancel_refunded_sql(refunds: str) -> str:
     amount_cents), one row per refund (a file's, or the one ``log`` records); the sale it
     refunds is the contact's latest on or before it for the same amount. A follow-up that
     also covers another sale (``once_per``) stays: that sale still stands."""
+    # Neither status nor kind may pick the index: the refunded sales' follow-ups are found
+    # by interaction, a customer's sales by contact (by kind, every earlier sale is read).
     return (
         "UPDATE followup SET status = :skipped, completed_on = :today,"
-        " note = 'The sale was refunded' WHERE status = :pending"
-        f" AND interaction_id IN (SELECT (SELECT s.id FROM interaction s"
+        f" note = 'The sale was refunded' WHERE {unindexed('status')} = :pending"
+        " AND interaction_id IN (SELECT (SELECT s.id FROM interaction s"
         " WHERE s.contact_id = r.contact_id AND s.occurred_on <= r.occurred_on"
-        " AND s.kind = 'sale' AND s.amount_cents = r.amount_cents"
+        f" AND {unindexed('s.kind')} = 'sale' AND s.amount_cents = r.amount_cents"
         f" ORDER BY s.occurred_on DESC, s.id DESC LIMIT 1) FROM ({refunds}) r)"
         " AND NOT EXISTS (SELECT 1 FROM followup_event e WHERE e.followup_id = followup.id)"
     )
