@@ -451,6 +451,7 @@ class Explanation:
     label: Label
     reasons: tuple[str, ...]
     matched: tuple[str, ...]
+    guessed: bool = False  # no words decided it: the call asks the owner to pick a label
 
 
 @dataclass(frozen=True)
@@ -686,10 +687,12 @@ def _nothing_signals(text: str, split: _Words, consumed: set[int]) -> list[_Sign
     return signals
 
 
-def explain(text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Explanation:
+def explain(
+    text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY, question: str | None = None
+) -> Explanation:
     """Label an answer and say which phrases decided it (negative > neutral > positive)."""
     if not isinstance(text, str) or not text.strip():
-        return Explanation("neutral", ("empty answer (neutral)",), ())
+        return Explanation("neutral", ("empty answer (neutral)",), (), guessed=True)
     split = _split(text)
     signals, notes, consumed = _phrase_signals(text, split, _compile(vocabulary))
     signals += _rating_signals(text.translate(_APOSTROPHES))
@@ -705,9 +708,11 @@ def explain(text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Explanati
             reasons += (f"{label} outranks the rest (negative > neutral > positive)",)
         matched = tuple(dict.fromkeys(s.matched for s in deciding))
         return Explanation(label, reasons, matched)
-    return Explanation("neutral", (*reasons, "no opinion words found (neutral)"), ())
+    return Explanation("neutral", (*reasons, "no opinion words found (neutral)"), (), guessed=True)
 
 
-def classify(text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Label:
+def classify(
+    text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY, question: str | None = None
+) -> Label:
     """Just the suggested label; see ``explain`` for why."""
-    return explain(text, vocabulary).label
+    return explain(text, vocabulary, question).label
