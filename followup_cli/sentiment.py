@@ -45,206 +45,15 @@ Conventions (``tests/data/labelled_answers.csv`` is labelled by the same rules):
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[Label, ...] = ("positive", "neutral", "negative")
-
-# fmt: off
-# --------------------------------------------------------------------------------------------
-# Default vocabulary. Phrases are written naturally; they are normalised exactly like the
-# answers (lowercase, contractions expanded, punctuation dropped) before matching.
-# --------------------------------------------------------------------------------------------
-
-_PRAISE: tuple[str, ...] = (
-    "great", "excellent", "amazing", "awesome", "fantastic", "wonderful", "brilliant", "perfect",
-    "perfectly", "outstanding", "superb", "terrific", "fabulous", "fab", "incredible",
-    "exceptional", "phenomenal", "spectacular", "marvellous", "marvelous", "lovely", "love",
-    "loved", "loving", "adore", "adored", "enjoyed", "enjoy", "enjoyable", "liked", "likes",
-    "loves", "like it", "liked it", "really like", "relief", "done properly", "did it properly",
-    "properly done", "made a difference", "such a difference", "big difference", "huge difference",
-    "happy", "pleased", "delighted", "thrilled", "satisfied", "impressed", "impressive", "glad",
-    "grateful", "good", "very good", "really good", "pretty good", "so good", "great job",
-    "well done", "nice", "best", "favourite", "favorite", "beautiful", "gorgeous", "stunning",
-    "delicious", "tasty", "yummy", "fresh", "clean", "spotless", "tidy", "tidied", "comfortable",
-    "comfy", "cosy", "cozy", "pleasant", "relaxing", "welcoming", "cool", "a pleasure",
-    "pleasure to deal with", "made my day", "nice touch", "a hit", "big hit", "massive hit",
-    "huge hit", "a star", "superstar", "legend", "lifesaver", "life saver", "gem", "cracking",
-    "chuffed", "ace", "smashing", "stellar", "dead easy", "dead on", "a treat", "welcome",
-    "exactly what", "just what",
-    # misspellings heard often enough in typed notes
-    "awsome", "excelent", "exellent", "brillant", "fantastc", "gr8", "luv", "lovley", "definately",
-    "defo", "deffo",
-)
-_PRAISE_STAFF: tuple[str, ...] = (
-    "friendly", "kind", "polite", "courteous", "respectful", "professional", "helpful", "helped",
-    "supportive", "attentive", "patient", "knowledgeable", "thorough", "careful", "reliable",
-    "trustworthy", "honest", "accommodating", "flexible", "responsive", "efficient", "organised",
-    "organized", "listened", "explained everything", "answered all my questions", "called me back",
-    "called back", "got back to me", "kept me updated", "kept me informed", "kept me in the loop",
-    "fixed it", "sorted it", "sorted", "solved", "went above and beyond", "above and beyond",
-    "out of their way", "extra mile", "freindly", "frendly", "helpfull", "proffesional",
-    "profesional",
-)
-_PRAISE_SPEED_AND_EASE: tuple[str, ...] = (
-    "quick", "quickly", "fast", "speedy", "prompt", "promptly", "on time", "early",
-    "ahead of schedule", "straight away", "right away", "same day", "next day", "in no time",
-    "within the hour", "within an hour", "within hours", "within a few hours", "within 24 hours",
-    "in 24 hours", "within 48 hours", "easy", "easily", "simple", "smooth", "smoothly", "seamless",
-    "painless", "hassle free", "stress free", "trouble free", "convenient", "no wait", "no waiting",
-    "no queue", "did not have to wait", "did not wait long", "did not take long", "did not have to",
-    "never had to", "have not had to", "went well", "worked well", "works well", "works great",
-    "works perfectly", "so far so good",
-)
-_PRAISE_VALUE: tuple[str, ...] = (
-    "worth it", "worth every penny", "worth the money", "worth the wait", "well worth",
-    "value for money", "good value", "great value", "good price", "great price", "fair price",
-    "reasonably priced", "reasonable price", "very reasonable", "affordable", "bargain",
-    "cheaper than",
-)
-_PRAISE_LOYALTY: tuple[str, ...] = (
-    "recommend", "recommended", "highly recommend", "come back", "coming back", "be back",
-    "will return", "would return", "would go back", "will go back", "going back", "use you again",
-    "use them again", "order again", "buy again", "book again", "booked again", "go again",
-    "come again", "see you next time", "yes", "yeah", "yep", "yup", "sure", "definitely",
-    "absolutely", "of course", "for sure", "100 percent", "exactly what i needed",
-    "exactly what i wanted", "just what i needed", "just what i wanted", "exactly what i asked for",
-    "spot on", "top notch", "first class", "second to none", "exceeded", "exceeded my expectations",
-    "better than expected", "better than i expected", "beyond expectations", "5 stars",
-    "five stars", "5 star", "five star", "4 stars", "four stars",
-)
-_PRAISE_NOTHING_TO_IMPROVE: tuple[str, ...] = (
-    "all good", "all great", "no complaints", "no complaint", "nothing to complain about",
-    "can't complain", "couldn't complain", "no problems", "no problem", "not a problem",
-    "no issues", "no hassle", "no fuss", "never had a problem", "never had any problems",
-    "never had an issue", "never had any issues", "never disappoints", "never disappoint",
-    "never let me down", "never lets me down", "never fails", "never been happier",
-    "without a hitch", "without any problems", "without any issues", "can't fault",
-    "couldn't fault", "can't recommend enough", "can't recommend them enough",
-    "can't recommend you enough", "can't thank you enough", "can't wait", "couldn't be happier",
-    "couldn't ask for more", "couldn't ask for better", "couldn't ask for a better",
-    "definitely not the last", "not the last", "couldn't have asked for more",
-    "couldn't have asked for better", "couldn't have been better", "couldn't be better",
-    "couldn't have been nicer", "couldn't have been more helpful", "couldn't do enough",
-    "can't say enough good things", "can't speak highly enough", "nothing really",
-    "honestly nothing", "nothing at all", "not a thing", "nothing to improve", "nothing to change",
-    "wouldn't change a thing", "wouldn't change anything", "can't think of anything",
-    "can't think of a thing", "nothing i can think of", "nothing comes to mind", "can't think of",
-    "keep it up", "keep doing what you're doing", "keep doing what you are doing",
-)
-
-_LUKEWARM: tuple[str, ...] = (
-    "fine", "okay", "ok", "okey", "okish", "alright", "all right", "not bad", "not too bad",
-    "not that bad", "not so bad", "not bad at all", "not terrible", "not awful", "not horrible",
-    "not the worst", "not too shabby", "could be worse", "could have been worse", "good enough",
-    "nice enough", "happy enough", "decent", "decent enough", "so-so", "average", "about average",
-    "nothing special", "nothing to write home about", "nothing fancy",
-    "nothing out of the ordinary", "nothing exceptional", "nothing amazing", "not anything special",
-    "mediocre", "middling", "mixed", "mixed feelings", "mixed bag", "hit and miss", "hit or miss",
-    "up and down", "bit of both", "pros and cons", "fifty fifty", "50 50", "as expected",
-    "about what i expected", "what you would expect", "standard", "ordinary", "the usual",
-    "same as usual", "same as always", "acceptable", "adequate", "satisfactory", "passable",
-    "tolerable", "reasonable", "fair", "fair enough", "could be better", "could have been better",
-    "it did the job", "did the job", "does the job", "did its job", "does what it says",
-    "does what it should", "works as it should", "serves its purpose", "it works", "functional",
-    "3 stars", "three stars", "not bad not great", "not bad but not great", "not great not bad",
-    "not great but not bad", "not great not terrible", "not the best not the worst",
-    "not the best but not the worst", "not great but not terrible", "good not great",
-    "good but not great", "fine not great", "okay not great", "ok not great",
-)
-_HEDGES: tuple[str, ...] = (
-    "i guess", "i suppose", "guess so", "suppose so", "i think so", "kind of", "kinda", "sort of",
-    "sorta", "fairly", "somewhat", "moderately", "ish", "not sure", "unsure", "not really sure",
-    "not too sure", "not quite sure", "not so sure", "not totally sure", "don't know", "dunno",
-    "no idea", "no opinion", "hard to say", "can't say", "can't really say", "not yet",
-    "too early to tell", "too soon to tell", "too early to say", "too soon to say", "early to tell",
-    "early to say", "soon to tell", "soon to say", "early days", "haven't tried", "haven't used",
-    "not had a chance", "not tried", "not used", "yet to try", "yet to use", "we'll see",
-    "will see", "remains to be seen", "depends", "probably", "possibly", "maybe", "perhaps",
-)
-_SUGGESTIONS: tuple[str, ...] = (
-    "would be nice", "would be good", "would be great", "would be better", "would be lovely",
-    "would be helpful", "would be handy", "would be ideal", "would be awesome", "would help",
-    "could you", "should", "i wish", "wish", "suggest", "suggestion", "if you could", "make sure",
-    "would like", "please could",
-)
-
-_TIME_COMPLAINTS: tuple[str, ...] = (
-    "late", "too late", "running late", "delayed", "delay", "delays", "slow", "slowly", "slower",
-    "sluggish", "waited", "waiting", "wait", "long wait", "too long", "so long", "took long",
-    "take long", "takes long", "taking long", "longer than expected", "longer than", "took forever",
-    "forever", "ages", "an eternity", "took a while", "takes a while", "take a while", "hours",
-    "over an hour", "on hold", "queue", "queued", "queuing", "queueing", "behind schedule",
-    "overdue", "missed", "no show", "rushed", "sooner", "days later", "weeks later", "a week later",
-    "later than", "be faster", "been faster", "be quicker", "been quicker", "still waiting",
-    "understaffed", "short staffed", "too busy",
-)
-_PRICE_COMPLAINTS: tuple[str, ...] = (
-    "expensive", "overpriced", "over priced", "pricey", "pricy", "too much", "steep", "costly",
-    "not cheap", "too dear", "bit dear", "quite dear", "so dear", "very dear", "rip off", "ripoff",
-    "ripped off", "overcharged", "over charged", "charged me twice", "charged twice",
-    "double charged", "hidden fees", "hidden charges", "extra charge", "extra charges",
-    "price was high", "prices are high", "high prices", "a lot of money", "poor value", "bad value",
-    "scam",
-)
-_STAFF_COMPLAINTS: tuple[str, ...] = (
-    "rude", "unfriendly", "ignored", "ignoring", "ignore", "pushy", "impolite", "arrogant",
-    "dismissive", "unhelpful", "condescending", "patronising", "patronizing", "snappy", "grumpy",
-    "miserable", "abrupt", "curt", "aggressive", "hostile", "an attitude", "bad attitude",
-    "attitude problem", "unprofessional", "incompetent", "clueless", "careless", "sloppy", "lazy",
-    "uninterested", "disinterested", "couldn't be bothered", "can't be bothered", "on their phone",
-    "on his phone", "on her phone", "shouted", "yelled", "argued", "argumentative", "judgemental",
-    "judgmental", "sarcastic", "upsell", "upselling", "upsold", "hard sell", "pressured",
-    "pressure", "disorganised", "disorganized", "unorganised", "unorganized", "chaotic", "chaos",
-    "shambles", "blocked",
-)
-_QUALITY_COMPLAINTS: tuple[str, ...] = (
-    "broke", "broken", "breaks", "broke down", "cheap", "cheaply made", "flimsy", "faulty",
-    "defective", "defect", "stopped working", "scratched", "scratch", "scratches", "dent", "dented",
-    "damaged", "damage", "cracked", "chipped", "torn", "ripped", "stained", "stains", "leak",
-    "leaks", "leaking", "leaked", "peeling", "wrong", "wrong item", "wrong size", "missing",
-    "incomplete", "dirty", "filthy", "sticky", "smelly", "smelled", "stank", "stale", "soggy",
-    "burnt", "burned", "undercooked", "overcooked", "raw", "bland", "tasteless", "greasy", "cold",
-    "lukewarm", "mouldy", "moldy", "expired", "fell apart", "falling apart", "came apart", "loose",
-    "wobbly", "poor quality", "low quality", "bad quality", "poorly made", "badly made",
-    "not as described", "not as advertised", "not what i ordered", "not what i asked for",
-    "not what i expected", "mistake", "mistakes", "error", "errors", "mix up", "mixup", "mixed up",
-    "messed up", "mess", "messy", "lost", "returned it", "return it", "returning it",
-    "had to return", "send it back", "sent it back", "refund", "too small", "too big", "too tight",
-    "too salty", "too sweet", "too spicy", "too greasy", "noisy", "too loud", "very loud",
-    "so loud", "really loud", "crowded", "cramped", "useless", "rubbish", "garbage", "junk", "crap",
-    "crappy", "shoddy", "a joke", "dies", "died", "dying", "dead", "drip", "drips", "dripping",
-    "no idea what", "crash", "crashed", "crashes", "crashing", "glitchy", "buggy", "froze",
-    "freezes", "squeak", "squeaks", "squeaky", "creaks", "creaky", "rattles", "rattling", "faded",
-    "fading", "shrunk", "shrank", "smashed", "forgot", "forgotten", "mud", "muddy", "tiny",
-    "stingy", "small portions", "too short",
-)
-_COMMUNICATION_COMPLAINTS: tuple[str, ...] = (
-    "no reply", "no response", "no answer", "no update", "no updates", "no communication",
-    "no contact", "no call", "no phone call", "no warning", "no notice", "no follow up",
-    "no one told me", "nobody told me", "confusing", "confused", "unclear", "vague",
-    "miscommunication", "poor communication", "lack of communication", "in the dark", "chase",
-    "chased", "chasing", "hung up", "voicemail", "unreachable", "ghosted", "kept me waiting",
-    "had to", "should have", "should not have", "could have", "would have been nice",
-    "would have liked", "would have preferred", "lack", "lacking", "lack of",
-)
-_GENERAL_COMPLAINTS: tuple[str, ...] = (
-    "bad", "terrible", "awful", "horrible", "horrid", "dreadful", "appalling", "atrocious",
-    "abysmal", "worst", "worse", "poor", "poorly", "badly", "disappointed", "disappointing",
-    "disappointment", "let down", "let me down", "let us down", "frustrating", "frustrated",
-    "frustration", "annoying", "annoyed", "angry", "furious", "upset", "unhappy", "dissatisfied",
-    "unsatisfied", "complaint", "complaints", "complain", "complained", "problem", "problems",
-    "issue", "issues", "trouble", "hassle", "nightmare", "pain", "shame", "pity", "unfortunately",
-    "sadly", "sucked", "sucks", "hate", "hated", "dislike", "disliked", "regret", "waste",
-    "never again", "ridiculous", "rediculous", "unacceptable", "disgusting", "gross", "nasty",
-    "awkward", "stressful", "terible", "horible", "1 star", "one star", "2 stars", "two stars",
-    "zero stars", "no stars",
-)
-
-# fmt: on
 
 
 @dataclass(frozen=True)
@@ -292,119 +101,46 @@ def _as_phrases(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(w for w in words if isinstance(w, str) and _phrase_key(w))
 
 
+def _load_words() -> dict[str, dict[str, list[str]]]:
+    """The word lists live in a data file so they can be read and reviewed as words."""
+    with (Path(__file__).parent / "sentiment_words.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+_WORDS = _load_words()
+
+
+def _section(name: str) -> tuple[str, ...]:
+    return tuple(word for group in _WORDS[name].values() for word in group)
+
+
+def _grammar(name: str) -> tuple[str, ...]:
+    return tuple(_WORDS["grammar"][name])
+
+
 DEFAULT_VOCABULARY = Vocabulary(
-    positive=(
-        _PRAISE
-        + _PRAISE_STAFF
-        + _PRAISE_SPEED_AND_EASE
-        + _PRAISE_VALUE
-        + _PRAISE_LOYALTY
-        + _PRAISE_NOTHING_TO_IMPROVE
-    ),
-    neutral=_LUKEWARM + _HEDGES + _SUGGESTIONS,
-    negative=(
-        _TIME_COMPLAINTS
-        + _PRICE_COMPLAINTS
-        + _STAFF_COMPLAINTS
-        + _QUALITY_COMPLAINTS
-        + _COMMUNICATION_COMPLAINTS
-        + _GENERAL_COMPLAINTS
-    ),
+    positive=_section("positive"), neutral=_section("neutral"), negative=_section("negative")
 )
 
-# fmt: off
-# --------------------------------------------------------------------------------------------
 # Grammar: these are not opinions, so they are not part of the owner-editable vocabulary.
-# --------------------------------------------------------------------------------------------
-
-#: Words that flip the phrase after them. "no" only reaches two words ("no real help").
-_NEGATORS: frozenset[str] = frozenset(
-    {"not", "no", "never", "nobody", "none", "nothing", "neither", "nor", "hardly",
-     "barely", "rarely", "seldom", "without", "nowhere"}
-)
+_NEGATORS = frozenset(_grammar("negators"))
 _NEGATION_WINDOW = 3
-_SHORT_NEGATORS: frozenset[str] = frozenset({"no"})
+_SHORT_NEGATORS = frozenset(_grammar("short_negators"))
 _SHORT_NEGATION_WINDOW = 2
-#: "don't think they were helpful": the negation reaches over the verb of belief.
-_BELIEF_VERBS: frozenset[str] = frozenset({"think", "believe", "feel", "reckon", "say"})
+_BELIEF_VERBS = frozenset(_grammar("belief_verbs"))
 _BELIEF_WINDOW = 5
-#: "not only ...", "no doubt ..." do not negate.
-_NOT_NEGATING_NEXT: frozenset[str] = frozenset({"only", "just", "doubt", "wonder"})
-
-#: Things a customer expects to happen: saying them is not praise, but a negated one
-#: ("never called", "didn't fit", "no one answered") is a complaint.
-_EXPECTATIONS: tuple[str, ...] = (
-    "call", "called", "calls", "ring", "rang", "phone", "phoned", "answer", "answered", "answering",
-    "pick up", "picked up", "reply", "replied", "respond", "responded", "return", "returned",
-    "return my call", "callback", "call back", "returned my call", "get back", "got back",
-    "hear back", "heard back", "hear", "heard", "tell", "told", "inform", "informed", "update",
-    "updated", "explain", "explained", "listen", "show", "showed", "show up", "showed up",
-    "turn up", "turned up", "arrive", "arrived", "come", "came", "deliver", "delivered", "work",
-    "worked", "works", "working", "fit", "fits", "fitted", "help", "fix", "fixed", "sort",
-    "resolve", "resolved", "solve", "care", "cared", "follow up", "followed up", "confirm",
-    "confirmed", "receive", "received", "get my", "got my", "bother", "bothered", "apologise",
-    "apologize", "apologised", "apologized", "say sorry", "said sorry", "acknowledge",
-    "acknowledged", "like", "understand", "understood", "match", "matches", "matched", "last",
-    "lasted", "cleaned", "reach", "get through", "got through", "start", "started", "turn on",
-    "connect", "connected", "install", "installed", "finish", "finished", "check", "seem to know",
-    "know what he was doing", "know what she was doing", "know what they were doing",
-    "know what they are doing", "checked", "mention", "mentioned", "warn", "warned", "email",
-    "emailed", "text", "texted", "contact", "contacted", "notify", "notified", "honour", "honor",
-    "honoured", "honored", "refunded",
-)
-#: Courtesy formulas: reported, never counted as praise.
-_POLITENESS: tuple[str, ...] = (
-    "thanks", "thank you", "thank", "thx", "ty", "ta", "cheers", "please", "pls", "plz",
-    "appreciate it", "much appreciated", "appreciated", "thank you so much", "thanks so much",
-    "thanks a lot", "many thanks", "thank you very much", "bye", "take care", "have a nice day",
-    "have a good day", "have a great day", "have a lovely day", "good morning", "good afternoon",
-    "good evening", "best wishes", "nice to hear from you", "nice of you to call",
-    "good of you to call", "kind of you", "thanks for calling", "thank you for calling",
-    "thanks for checking in", "thank you for checking in", "thanks for asking",
-    "thank you for asking", "nice talking to you", "nice to talk to you",
-)
-#: Phrases that contain an opinion word but are not an opinion ("the wait staff").
-_NOT_OPINIONS: tuple[str, ...] = (
-    "wait staff", "waiting staff", "waiting room", "waiting area", "opening hours", "to be fair",
-    "to be honest", "honestly", "fine print", "cold drinks", "cold drink", "good friday",
-    "no matter", "no wonder", "the best part", "at best",
-)
-#: Top-end praise: denying it leaves a lukewarm answer ("not perfect, but it works").
-_STRONG_PRAISE: frozenset[str] = frozenset(
-    {"amazing", "perfect", "brilliant", "fantastic", "outstanding", "excellent", "superb",
-     "incredible", "exceptional", "spectacular", "phenomenal", "terrific", "fabulous",
-     "marvellous", "marvelous", "5 star", "five star", "5 stars", "five stars", "awesome"}
-)
-#: A complaint word right after one of these names the job that was done ("fixed the leak").
-_REPAIR_VERBS: frozenset[str] = frozenset(
-    {"fixed", "repaired", "replaced", "sorted", "solved", "resolved", "unblocked", "cleared",
-     "mended", "patched", "removed", "cleaned"}
-)
+_NOT_NEGATING_NEXT = frozenset(_grammar("not_negating_next"))
+_EXPECTATIONS = _grammar("expectations")
+_POLITENESS = _grammar("politeness")
+_NOT_OPINIONS = _grammar("not_opinions")
+_STRONG_PRAISE = frozenset(_grammar("strong_praise"))
+_REPAIR_VERBS = frozenset(_grammar("repair_verbs"))
 _REPAIR_WINDOW = 3
-#: A complaint after one of these is a fear that did not come true ("worried it'd be late").
-_FEAR_WORDS: frozenset[str] = frozenset(
-    {"worried", "worry", "afraid", "scared", "feared", "nervous", "expecting"}
-)
+_FEAR_WORDS = frozenset(_grammar("fear_words"))
 _FEAR_WINDOW = 6
-#: "too" + any other word is an excess ("cut it too short"), unless the word is grammar.
-_NOT_AN_EXCESS: frozenset[str] = frozenset(
-    {"and", "but", "or", "the", "a", "an", "i", "we", "you", "he", "she", "they", "it", "is",
-     "was", "were", "are", "am", "be", "been", "to", "of", "in", "on", "at", "for", "with",
-     "so", "as", "this", "that", "then", "though", "haha", "lol"}
-)
-#: Words that may surround a bare "nothing" and still mean "nothing to improve".
-_NOTHING_FILLERS: frozenset[str] = frozenset(
-    {"honestly", "really", "um", "uh", "erm", "er", "hmm", "well", "i", "mean", "to", "be",
-     "honest", "tbh", "thanks", "thank", "you", "so", "much", "please", "just", "actually",
-     "at", "all", "lol", "oh", "yeah", "no", "nope", "nah", "ta", "cheers", "absolutely",
-     "literally", "mate", "love", "think", "said", "says"}
-)
-#: Words that start a new clause: negation does not reach across them.
-_CLAUSE_WORDS: frozenset[str] = frozenset(
-    {"but", "though", "although", "however", "except", "whereas", "otherwise", "and"}
-)
-
-# fmt: on
+_NOT_AN_EXCESS = frozenset(_grammar("not_an_excess"))
+_NOTHING_FILLERS = frozenset(_grammar("nothing_fillers"))
+_CLAUSE_WORDS = frozenset(_grammar("clause_words"))
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 #: Per-word rewrites, in order, so "wasnt" == "wasn't" == "was not" and "cant" == "can not".
