@@ -10,7 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, false, text
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 from followup_cli.enums import (
@@ -58,6 +68,8 @@ def _server(default: Any) -> dict[str, Any]:
     (the store's raw INSERTs and the import's INSERT ... SELECT never repeat a default)."""
     if default is False:
         return {"server_default": false()}
+    if default is True:
+        return {"server_default": true()}
     if isinstance(default, int):
         return {"server_default": text(str(default))}
     return {"server_default": text(f"'{default}'")}
@@ -235,6 +247,8 @@ class Answer(SQLModel, table=True):
     suggested_label: str | None = None
     overridden: bool = Field(default=False, sa_column_kwargs=_server(False))
     answered_at: dt.datetime
+    # An overridden label teaches the suggestions (followup_cli.listening) until forgotten.
+    learn: bool = Field(default=True, sa_column_kwargs=_server(True))
 
 
 class Suppression(SQLModel, table=True):

@@ -57,12 +57,28 @@ LABELS: tuple[Label, ...] = ("positive", "neutral", "negative")
 
 
 @dataclass(frozen=True)
+class Correction:
+    """An answer the owner labelled by hand: said again to the same kind of question, it gets
+    the owner's label before any default word is looked at."""
+
+    answer: str
+    label: Label
+    question: str | None = None
+
+
+@dataclass(frozen=True)
 class Vocabulary:
-    """Phrases per label; multi-word phrases allowed, matched on word boundaries, any case."""
+    """Phrases per label; multi-word phrases allowed, matched on word boundaries, any case;
+    ``learned``: the owner's corrections, applied first."""
 
     positive: tuple[str, ...]
     neutral: tuple[str, ...]
     negative: tuple[str, ...]
+    learned: tuple[Correction, ...] = ()
+
+    def taught(self, corrections: Iterable[Correction]) -> Vocabulary:
+        """These words, plus what the owner's corrections teach."""
+        return Vocabulary(self.positive, self.neutral, self.negative, tuple(corrections))
 
     def extended(
         self,
@@ -91,7 +107,7 @@ class Vocabulary:
             known = {_phrase_key(p) for p in kept}
             kept += [p for p in added[label] if _phrase_key(p) not in known]
             merged[label] = tuple(kept)
-        return Vocabulary(merged["positive"], merged["neutral"], merged["negative"])
+        return Vocabulary(merged["positive"], merged["neutral"], merged["negative"], self.learned)
 
 
 def _as_phrases(words: Iterable[str]) -> tuple[str, ...]:
@@ -141,6 +157,44 @@ _FEAR_WINDOW = 6
 _NOT_AN_EXCESS = frozenset(_grammar("not_an_excess"))
 _NOTHING_FILLERS = frozenset(_grammar("nothing_fillers"))
 _CLAUSE_WORDS = frozenset(_grammar("clause_words"))
+_NOTHING_TO_IMPROVE = _grammar("nothing_to_improve")
+_EXCUSES = _grammar("excuses")
+_REFUSALS = _grammar("refusals")
+_YES = tuple(_WORDS["positive"]["yes"])
+_REFUSAL_WORDS = frozenset(_grammar("refusal_words"))
+_REFUSAL_CORES = frozenset(_grammar("refusal_cores"))
+_INTENSIFIERS = frozenset(_grammar("intensifiers"))
+_IMPERATIVES = frozenset(_grammar("imperatives"))
+#: Complaints a "but" can concede ("took a while but worth it", "pricey but worth every penny").
+_CONCESSIONS = _WORDS["negative"]["time"] + _WORDS["negative"]["price"]
+#: Words after which the clause that follows weighs more ("nice, but it took three weeks").
+_CONTRAST_WORDS = frozenset({"but", "though", "although", "however", "except", "whereas"})
+#: "still" + these is fine ("still going strong", "still working").
+_STILL_FINE = frozenset(_grammar("still_fine"))
+_NOT_INFLECTED = frozenset(_grammar("not_inflected"))
+_VOWELS = frozenset("aeiou")
+
+QuestionKind = Literal["liked_best", "do_better", "what_went_wrong", "would_mind", "yes_no", "open"]
+#: How a question is told apart from its words (checked in this order), so a custom script's
+#: own wording is read too. Anything else that starts with a verb is a yes/no question.
+_QUESTION_PHRASES: tuple[tuple[QuestionKind, tuple[str, ...]], ...] = (
+    ("do_better", ("better", "improve", "differently", "change", "could we", "should we")),
+    ("liked_best", (
+        "like best", "liked best", "like most", "liked most", "enjoy most", "enjoyed most",
+        "favourite", "favorite", "stood out", "stand out", "stands out", "highlight",
+        "best bit", "best part", "best thing",
+    )),
+    ("what_went_wrong", (
+        "what happened", "went wrong", "go wrong", "gone wrong", "make it right",
+        "put it right", "make things right", "put things right", "the problem was",
+        "what was the problem", "what was the issue",
+    )),
+    ("would_mind", ("would you mind", "do you mind", "would it be okay", "would it be ok")),
+)  # fmt: skip
+_YES_NO_OPENERS = frozenset(
+    {"would", "will", "are", "is", "was", "were", "did", "do", "does", "have", "has", "had",
+     "can", "could", "may", "shall", "should", "any", "anything", "happy"}
+)  # fmt: skip
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 #: Per-word rewrites, in order, so "wasnt" == "wasn't" == "was not" and "cant" == "can not".
@@ -195,6 +249,11 @@ class _Signal:
     label: Label
     reason: str
     matched: str
+    clause: int = 0
+    weak: bool = False  # a flat "nothing to improve": any praise beside it wins
+    strong: bool = False  # top-end or intensified praise: outranks a lukewarm word
+    concession: bool = False  # a time or price complaint a later "but ... worth it" can concede
+    excuse: bool = False  # "not your fault": the complaints beside it are not the business's
 
 
 @dataclass(frozen=True)
@@ -249,6 +308,28 @@ def _phrase_key(phrase: str) -> str:
     return " ".join(_split(phrase).words)
 
 
+def _forms(word: str) -> tuple[str, ...]:
+    """The regular comparative, superlative and adverb of one opinion word, so the lists
+    hold base forms only ("fast" also matches "faster", "fastest"; "polite", "politely")."""
+    if len(word) < 4 or not word.isalpha() or word in _NOT_INFLECTED:
+        return ()
+    if word.endswith(("ed", "ing", "ly", "s")):
+        return ()
+    if word.endswith(("ful", "ous", "ive", "ent", "ant", "ic", "al", "ish")):
+        return (word + "ly",)
+    if word.endswith("le"):
+        return (word[:-1] + "r", word[:-1] + "st", word[:-2] + "ly")
+    if word.endswith("y") and not word.endswith("ey"):
+        stem = word[:-1] + "i"
+        return (stem + "er", stem + "est", stem + "ly")
+    if word.endswith("e"):
+        return (word + "r", word + "st", word + "ly")
+    if word[-1] not in _VOWELS and word[-2] in _VOWELS and word[-3] not in _VOWELS:
+        if len(word) == 4 and word[-1] not in "wxy":  # "slim" -> "slimmer"
+            return (word + word[-1] + "er", word + word[-1] + "est", word + "ly")
+    return (word + "er", word + "est", word + "ly")
+
+
 @lru_cache(maxsize=64)
 def _compile(vocabulary: Vocabulary) -> _Matcher:
     """Build the matcher once per vocabulary; the owner's phrases override the grammar lists."""
@@ -257,6 +338,9 @@ def _compile(vocabulary: Vocabulary) -> _Matcher:
         ("expectation", _EXPECTATIONS),
         ("politeness", _POLITENESS),
         ("not_opinion", _NOT_OPINIONS),
+        ("nothing", _NOTHING_TO_IMPROVE),
+        ("excuse", _EXCUSES),
+        ("refusal", _REFUSALS),
         ("positive", vocabulary.positive),
         ("neutral", vocabulary.neutral),
         ("negative", vocabulary.negative),
@@ -265,6 +349,10 @@ def _compile(vocabulary: Vocabulary) -> _Matcher:
             key = _phrase_key(phrase)
             if key:
                 kinds[key] = kind
+    for kind, phrases in (("positive", vocabulary.positive), ("negative", vocabulary.negative)):
+        for phrase in phrases:
+            for form in _forms(_phrase_key(phrase)):
+                kinds.setdefault(form, kind)  # a listed phrase keeps its own meaning
     alternatives = sorted(kinds, key=lambda k: (-len(k.split()), -len(k), k))
     body = "|".join(re.escape(k) for k in alternatives)
     return _Matcher(pattern=re.compile(rf"(?<!\S)(?:{body})(?!\S)"), kinds=kinds)
@@ -317,8 +405,18 @@ def _rating_signals(text: str) -> list[_Signal]:
     return signals
 
 
+@lru_cache(maxsize=1)
+def _concession_keys() -> frozenset[str]:
+    return frozenset(_phrase_key(p) for p in _CONCESSIONS)
+
+
+@lru_cache(maxsize=1)
+def _yes_keys() -> frozenset[str]:
+    return frozenset(_phrase_key(p) for p in _YES)
+
+
 def _phrase_signals(
-    text: str, split: _Words, matcher: _Matcher
+    text: str, split: _Words, matcher: _Matcher, question: QuestionKind | None
 ) -> tuple[list[_Signal], list[str], set[int]]:
     """Signals from vocabulary phrases, notes on what was ignored, and the words used up."""
     words = split.words
@@ -347,40 +445,70 @@ def _phrase_signals(
         if kind == "politeness":
             notes.append(f'"{said}" is politeness (ignored)')
             continue
+        clause = split.clauses[first]
         negator = _negator_before(first, split, consumed)
         negated = quote(negator, end) if negator is not None else said
         if kind == "expectation":
             if negator is not None:
                 reason = f'expected but did not happen: "{negated}"'
-                signals.append(_Signal("negative", reason, negated))
+                signals.append(_Signal("negative", reason, negated, clause))
+        elif kind == "nothing":
+            reason = f'"{said}": nothing to improve (neutral, unless praised)'
+            signals.append(_Signal("neutral", reason, said, clause, weak=True))
+        elif kind == "excuse":
+            notes.append(f'"{said}": not the business\'s fault')
+            reason = f'"{said}" excuses it (neutral)'
+            signals.append(_Signal("neutral", reason, said, clause, excuse=True))
+        elif kind == "refusal":
+            opening = [i for i in range(first) if split.clauses[i] == clause]
+            if all(words[i] in _REFUSAL_WORDS for i in opening):
+                signals.append(_refusal(said, clause, question))
+            else:  # "I don't really know anyone who ...": not an answer to the question
+                notes.append(f'"{said}" inside a sentence is not a no (ignored)')
         elif kind == "positive":
             if negator is not None and phrase in _STRONG_PRAISE:
                 reason = f'negated top praise: "{negated}" (neutral)'
-                signals.append(_Signal("neutral", reason, negated))
+                signals.append(_Signal("neutral", reason, negated, clause))
             elif negator is not None:
-                signals.append(_Signal("negative", f'negated: "{negated}"', negated))
+                signals.append(_Signal("negative", f'negated: "{negated}"', negated, clause))
             elif end < len(words) and words[end] == "enough":
                 said = quote(first, end + 1)
-                signals.append(_Signal("neutral", f'"{said}" is lukewarm (neutral)', said))
+                reason = f'"{said}" is lukewarm (neutral)'
+                signals.append(_Signal("neutral", reason, said, clause))
+            elif phrase in _yes_keys():
+                reason = f'"{said}" is a yes (positive when nothing else is said)'
+                signals.append(_Signal("positive", reason, said, clause, weak=True))
             else:
-                signals.append(_Signal("positive", f'"{said}" is praise (positive)', said))
+                before = first > 0 and split.clauses[first - 1] == clause
+                intensified = before and words[first - 1] in _INTENSIFIERS
+                if intensified:
+                    said = quote(first - 1, end)
+                strong = phrase in _STRONG_PRAISE or intensified or words[first] in _INTENSIFIERS
+                reason = f'"{said}" is {"top " if strong else ""}praise (positive)'
+                signals.append(_Signal("positive", reason, said, clause, strong=strong))
         elif kind == "neutral":
             if negator is not None:
-                signals.append(_Signal("negative", f'negated: "{negated}"', negated))
+                signals.append(_Signal("negative", f'negated: "{negated}"', negated, clause))
             else:
-                signals.append(_Signal("neutral", f'"{said}" is lukewarm (neutral)', said))
+                reason = f'"{said}" is lukewarm (neutral)'
+                signals.append(_Signal("neutral", reason, said, clause))
         else:
             repair = _word_before(first, split, _REPAIR_VERBS, _REPAIR_WINDOW)
             fear = _word_before(first, split, _FEAR_WORDS, _FEAR_WINDOW)
-            if negator is not None:
-                reason = f'negated complaint: "{negated}" (neutral, not praise)'
-                signals.append(_Signal("neutral", reason, negated))
+            if negator is not None and question == "liked_best":
+                reason = f'negated complaint: "{negated}" is what they liked (positive)'
+                signals.append(_Signal("positive", reason, negated, clause))
+            elif negator is not None:
+                reason = f'negated complaint: "{negated}" (neutral, unless praised)'
+                signals.append(_Signal("neutral", reason, negated, clause, weak=True))
             elif repair is not None:
                 notes.append(f'"{said}" after "{repair}" is the job done (ignored)')
             elif fear is not None:
                 notes.append(f'"{said}" after "{fear}" is a fear, not what happened (ignored)')
             else:
-                signals.append(_Signal("negative", f'"{said}" is a complaint (negative)', said))
+                reason = f'"{said}" is a complaint (negative)'
+                concession = phrase in _concession_keys()
+                signals.append(_Signal("negative", reason, said, clause, concession=concession))
     return signals, notes, consumed
 
 
@@ -401,49 +529,230 @@ def _excess_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signa
             negator = _negator_before(index, split, consumed)
             begin = spans[negator if negator is not None else index][0]
             said = text[begin : spans[following][1]]
+            clause = clauses[index]
             if negator is not None:
-                signals.append(_Signal("neutral", f'negated excess: "{said}" (neutral)', said))
+                reason = f'negated excess: "{said}" (neutral)'
+                signals.append(_Signal("neutral", reason, said, clause))
             else:
-                signals.append(_Signal("negative", f'"{said}" is an excess (negative)', said))
+                reason = f'"{said}" is an excess (negative)'
+                signals.append(_Signal("negative", reason, said, clause))
     return signals
 
 
-def _nothing_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
-    """A clause that is just "nothing" (plus fillers) answers "what could we do better?"."""
+def _clauses(split: _Words) -> list[list[int]]:
+    """Word indices per clause, in order."""
+    grouped: dict[int, list[int]] = {}
+    for index, clause in enumerate(split.clauses):
+        grouped.setdefault(clause, []).append(index)
+    return list(grouped.values())
+
+
+def _bare_clause_signals(
+    text: str, split: _Words, consumed: set[int], kind: QuestionKind | None
+) -> list[_Signal]:
+    """Clauses of nothing but "nothing" or "no" (plus fillers): what they mean depends on
+    the question. "No." refuses a yes/no question, unless it asks whether they would mind;
+    to "what could we do better?" "no" and "nothing" are a flat nothing-to-improve."""
     signals: list[_Signal] = []
-    for clause in sorted(set(split.clauses)):
-        indices = [i for i, c in enumerate(split.clauses) if c == clause]
+    for indices in _clauses(split):
+        free = [i for i in indices if i not in consumed]
         clause_words = {split.words[i] for i in indices}
-        nothing = [i for i in indices if split.words[i] == "nothing" and i not in consumed]
+        nothing = [i for i in free if split.words[i] == "nothing"]
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        clause = split.clauses[indices[0]]
         if nothing and clause_words <= _NOTHING_FILLERS | {"nothing"}:
-            start, end = split.spans[nothing[0]]
-            said = text[start:end]
-            reason = f'"{said}" on its own: nothing to improve (positive)'
-            signals.append(_Signal("positive", reason, said))
+            if kind == "liked_best":
+                reason = f'"{said}" to "what did you like best?": nothing stood out (neutral)'
+                signals.append(_Signal("neutral", reason, said, clause))
+            else:
+                reason = f'"{said}" on its own: nothing to improve (neutral, unless praised)'
+                signals.append(_Signal("neutral", reason, said, clause, weak=True))
+            continue
+        refusing = len(free) == len(indices) and clause_words & _REFUSAL_CORES
+        if not refusing or not clause_words <= _REFUSAL_WORDS:
+            continue
+        if kind in ("do_better", "yes_no", "would_mind"):
+            signals.append(_refusal(said, clause, kind))
     return signals
+
+
+def _refusal(said: str, clause: int, question: QuestionKind | None) -> _Signal:
+    """A "no": to a yes/no question it refuses, unless the question asks whether they would
+    mind; to "what could we do better?" it is a flat nothing-to-improve; else a hedge."""
+    if question == "would_mind":
+        return _Signal("positive", f'"{said}": they would not mind (positive)', said, clause)
+    if question == "yes_no":
+        return _Signal("negative", f'"{said}" says no to the question (negative)', said, clause)
+    if question == "do_better":
+        reason = f'"{said}" to "what could we do better?": nothing to improve (neutral)'
+        return _Signal("neutral", reason, said, clause, weak=True)
+    return _Signal("neutral", f'"{said}" is a no without a yes/no question (neutral)', said, clause)
+
+
+def question_kind(question: str | None) -> QuestionKind | None:
+    """What kind of question an answer replies to, from its words (None: no question)."""
+    if not question or not question.strip():
+        return None
+    split = _split(question)
+    joined = f" {' '.join(split.words)} "
+    for kind, phrases in _QUESTION_PHRASES:
+        if any(f" {_phrase_key(p)} " in joined for p in phrases):
+            return kind
+    openers = {split.words[indices[0]] for indices in _clauses(split)}
+    return "yes_no" if openers & _YES_NO_OPENERS else "open"
+
+
+def _without_opinion_words(split: _Words, kind: QuestionKind | None) -> tuple[Label, str] | None:
+    """What an answer without opinion words means, when its question says (else None)."""
+    if kind == "liked_best":
+        return "positive", 'an answer to "what did you like best?" names what they liked'
+    if kind == "what_went_wrong":
+        return "negative", 'an answer to "what went wrong?" describes the problem'
+    if kind == "do_better" and any(
+        split.words[indices[0]] in _IMPERATIVES for indices in _clauses(split)
+    ):
+        return "negative", 'telling us what to do, to "what could we do better?", reports a failure'
+    return None
+
+
+def _conceded(signals: list[_Signal]) -> list[_Signal]:
+    """Time and price complaints conceded by praise in a later clause after a contrast word
+    ("took a while but worth it"); any other complaint stays a complaint."""
+    praise_clauses = [s.clause for s in signals if s.label == "positive"]
+    return [
+        s for s in signals if s.concession and any(clause > s.clause for clause in praise_clauses)
+    ]
+
+
+def _decide(
+    signals: list[_Signal], question: QuestionKind | None
+) -> tuple[Label, list[_Signal], str | None]:
+    """The label, the signals that decided it and, when others were outranked, why."""
+    excused = any(s.excuse for s in signals)
+    conceded = _conceded(signals)
+    negative = [s for s in signals if s.label == "negative" and s not in conceded]
+    neutral = [s for s in signals if s.label == "neutral"]
+    positive = [s for s in signals if s.label == "positive"]
+    firm = [s for s in neutral if not s.weak]
+    mixed = len({s.label for s in signals}) > 1
+    if negative and not excused:
+        return "negative", negative, "a complaint outranks the rest" if mixed else None
+    if negative:
+        return "neutral", [s for s in signals if s.excuse], "the complaint is not the business's"
+    if conceded:
+        return "positive", positive, "praise after the complaint outweighs it"
+    if question == "what_went_wrong" and firm and not positive and not excused:
+        return "negative", firm, 'said to "what went wrong?", it is part of the problem'
+    if firm and not any(s.strong for s in positive):
+        return "neutral", firm, "a lukewarm word outranks plain praise" if positive else None
+    if positive and neutral and all(s.weak for s in positive):
+        return "neutral", neutral, "a plain yes does not outrank a lukewarm word"
+    if positive:
+        why = "top praise outranks a lukewarm word" if firm else None
+        why = why or ("praise outranks a flat nothing-to-improve" if neutral else None)
+        return "positive", positive, why
+    return "neutral", neutral, None
+
+
+def _still_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
+    """ "still" before a verb in -ing ("still slipping", "still limping") or a negation
+    ("still not", "still isn't") reports a problem that has not gone away."""
+    signals: list[_Signal] = []
+    words = split.words
+    for index in range(len(words) - 1):
+        following = words[index + 1]
+        if words[index] != "still" or index in consumed or index + 1 in consumed:
+            continue
+        if following in _NEGATORS or (following.endswith("ing") and following not in _STILL_FINE):
+            said = text[split.spans[index][0] : split.spans[index + 1][1]]
+            reason = f'"{said}": a problem that has not gone away (negative)'
+            signals.append(_Signal("negative", reason, said, split.clauses[index]))
+    return signals
+
+
+def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """To "what could we do better?", a clause that starts with a verb tells the business what
+    to do, which reports what went wrong ("Clean up after yourselves."); praise inside it is
+    what they wanted, not what they got."""
+    told: list[_Signal] = []
+    for indices in _clauses(split):
+        first = indices[0]
+        if split.words[first] == "just" and len(indices) > 1:
+            first = indices[1]
+        if split.words[first] not in _IMPERATIVES:
+            continue
+        clause = split.clauses[first]
+        said = text[split.spans[first][0] : split.spans[indices[-1]][1]]
+        signals[:] = [s for s in signals if not (s.clause == clause and s.label == "positive")]
+        reason = f'"{said}" tells us what to do: it reports what went wrong (negative)'
+        told.append(_Signal("negative", reason, said, clause))
+    return told
+
+
+def _said_again(
+    split: _Words, vocabulary: Vocabulary, kind: QuestionKind | None
+) -> Correction | None:
+    """The owner's correction this answer repeats (to the same kind of question), if any:
+    the whole answer, or a correction of three words or more inside it; the longest wins."""
+    said = f" {' '.join(split.words)} "
+    best: tuple[int, Correction] | None = None
+    for correction in vocabulary.learned:
+        key = _phrase_key(correction.answer)
+        if not key or question_kind(correction.question) != kind:
+            continue
+        size = len(key.split())
+        if said.strip() == key or (size >= 3 and f" {key} " in said):
+            if best is None or size >= best[0]:
+                best = (size, correction)
+    return best[1] if best else None
+
+
+def refused_correction(correction: Correction) -> str | None:
+    """Why a correction must not teach, or None: a learned rule never turns the built-in
+    neutral words ("fine", "okay", "alright") into praise."""
+    if not _phrase_key(correction.answer):
+        return "the answer has no words"
+    if correction.label != "positive":
+        return None
+    why = explain(correction.answer, DEFAULT_VOCABULARY, correction.question)
+    lukewarm = [m for m, r in zip(why.matched, why.reasons, strict=False) if "lukewarm" in r]
+    if why.label == "neutral" and not why.guessed and lukewarm:
+        return f'"{lukewarm[0]}" is a built-in neutral word and stays neutral'
+    return None
 
 
 def explain(
     text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY, question: str | None = None
 ) -> Explanation:
-    """Label an answer and say which phrases decided it (negative > neutral > positive)."""
+    """Label an answer, read as a reply to ``question`` when given, and say which phrases
+    decided it. ``guessed`` is set when nothing did: the label is then only a guess."""
     if not isinstance(text, str) or not text.strip():
         return Explanation("neutral", ("empty answer (neutral)",), (), guessed=True)
     split = _split(text)
-    signals, notes, consumed = _phrase_signals(text, split, _compile(vocabulary))
+    kind = question_kind(question)
+    learned = _said_again(split, vocabulary, kind)
+    if learned is not None:
+        reason = f'you labelled "{learned.answer}" {learned.label} before'
+        return Explanation(learned.label, (reason,), (text.strip(),))
+    signals, notes, consumed = _phrase_signals(text, split, _compile(vocabulary), kind)
     signals += _rating_signals(text.translate(_APOSTROPHES))
     signals += _excess_signals(text, split, consumed)
-    signals += _nothing_signals(text, split, consumed)
+    signals += _bare_clause_signals(text, split, consumed, kind)
+    signals += _still_signals(text, split, consumed)
+    if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
+        signals += _told_what_to_do(text, split, signals)
 
     reasons = tuple(notes) + tuple(s.reason for s in signals)
-    for label in ("negative", "neutral", "positive"):
-        deciding = [s for s in signals if s.label == label]
-        if not deciding:
-            continue
-        if len({s.label for s in signals}) > 1:
-            reasons += (f"{label} outranks the rest (negative > neutral > positive)",)
+    if signals:
+        label, deciding, why = _decide(signals, kind)
+        if why:
+            reasons += (f"{label}: {why}",)
         matched = tuple(dict.fromkeys(s.matched for s in deciding))
         return Explanation(label, reasons, matched)
+    meaning = _without_opinion_words(split, kind)
+    if meaning is not None:
+        label, reason = meaning
+        return Explanation(label, (*reasons, f"no opinion words; {reason} ({label})"), ())
     return Explanation("neutral", (*reasons, "no opinion words found (neutral)"), (), guessed=True)
 
 

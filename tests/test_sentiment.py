@@ -128,7 +128,7 @@ def test_negations_are_negative(text: str) -> None:
         ("not that bad", "neutral"),
         ("not bad, not great", "neutral"),
         ("it wasn't late", "neutral"),  # no complaint is not the same as praise
-        ("no complaints", "positive"),
+        ("no complaints", "neutral"),
         ("can't fault them", "positive"),
         ("didn't have to wait at all", "positive"),
         ("couldn't have been better", "positive"),
@@ -229,9 +229,10 @@ def test_empty_and_unintelligible_are_neutral(text: str) -> None:
     ("text", "expected"),
     [
         ("nothing really, all good", "positive"),
-        ("honestly nothing", "positive"),
-        ("Nothing.", "positive"),
-        ("can't think of anything", "positive"),
+        # a flat "nothing" is neutral (both blind labellers agreed); praise beside it wins
+        ("honestly nothing", "neutral"),
+        ("Nothing.", "neutral"),
+        ("can't think of anything", "neutral"),
         ("maybe call before delivering", "neutral"),
         ("more vegan options would be great", "neutral"),
         ("lower prices lol", "neutral"),

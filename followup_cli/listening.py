@@ -1,0 +1,170 @@
+"""How well the suggested labels listen: scoring them on a labelled file, and what the owner's
+own corrections teach them.
+
+The owner's corrections are the answers whose label was set by hand (``call_answer.overridden``),
+read straight from the calls, so there is one record of what the owner said; ``forget`` stops
+one of them teaching without touching the call it belongs to.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from followup_cli.errors import InvalidInput, NotFound
+from followup_cli.sentiment import (
+    LABELS,
+    Correction,
+    Label,
+    Vocabulary,
+    explain,
+    refused_correction,
+)
+from followup_cli.store import Tx
+from followup_cli.store.rows import AnswerRow, fetch, update
+
+ANSWER_COLUMNS = ("answer", "text")
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    answer: str
+    label: Label
+    question: str | None
+
+
+@dataclass
+class Score:
+    """Accuracy, per-label recall and the confusion matrix (``confusion[expected][got]``)."""
+
+    confusion: dict[Label, dict[Label, int]] = field(
+        default_factory=lambda: {e: dict.fromkeys(LABELS, 0) for e in LABELS}
+    )
+    guessed: int = 0  # answers where no words decided, so the label was a guess
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row.values()) for row in self.confusion.values())
+
+    @property
+    def correct(self) -> int:
+        return sum(self.confusion[label][label] for label in LABELS)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def recall(self, label: Label) -> float | None:
+        """Of the answers labelled ``label``, the share the classifier found (None: none)."""
+        row = self.confusion[label]
+        expected = sum(row.values())
+        return row[label] / expected if expected else None
+
+
+def read_labelled(path: Path) -> list[LabelledAnswer]:
+    """A CSV with an ``answer`` (or ``text``) and a ``label`` column, and optionally the
+    ``question`` asked; every bad row is named by its line, so a file is fixed in one pass."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            reader = csv.DictReader(file)
+            header = {name.strip().lower(): name for name in reader.fieldnames or () if name}
+            answer_column = next((header[c] for c in ANSWER_COLUMNS if c in header), None)
+            if answer_column is None or "label" not in header:
+                raise InvalidInput(
+                    f"{path} needs an answer column and a label column (header "
+                    "`question,answer,label`; question is optional)."
+                )
+            question_column = header.get("question")
+            rows: list[LabelledAnswer] = []
+            problems: list[str] = []
+            for row in reader:
+                label = (row.get(header["label"]) or "").strip().lower()
+                answer = row.get(answer_column) or ""
+                if label not in LABELS:
+                    problems.append(
+                        f"line {reader.line_num}: label {label!r} is not positive, neutral or "
+                        "negative"
+                    )
+                    continue
+                question = (row.get(question_column) or "").strip() if question_column else ""
+                rows.append(LabelledAnswer(answer, label, question or None))  # type: ignore[arg-type]
+    except FileNotFoundError:
+        raise InvalidInput(f"No file at {path}.") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc}") from None
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise InvalidInput(f"{path}: " + "; ".join(problems[:3]) + more + ".")
+    if not rows:
+        raise InvalidInput(f"{path} has no labelled answers.")
+    return rows
+
+
+def score(rows: Iterable[LabelledAnswer], vocabulary: Vocabulary) -> Score:
+    """Label every answer (with its question, when the file gives one) and count agreements."""
+    result = Score()
+    for row in rows:
+        why = explain(row.answer, vocabulary, row.question)
+        result.confusion[row.label][why.label] += 1
+        result.guessed += why.guessed
+    return result
+
+
+@dataclass(frozen=True)
+class LearnedAnswer:
+    """One correction as the owner sees it: what was said, the label they chose, and whether
+    it teaches (``refused`` says why not)."""
+
+    answer_id: int
+    answered_on: dt.date
+    question: str
+    answer: str
+    label: Label
+    suggested: str | None
+    refused: str | None
+
+
+def corrections(tx: Tx) -> list[LearnedAnswer]:
+    """Every label the owner set by hand and has not asked to forget, oldest first."""
+    rows = fetch(
+        tx, AnswerRow, "overridden = :yes AND learn = :yes AND label IN (:p, :n, :x)",
+        {"yes": True, "p": "positive", "n": "neutral", "x": "negative"},
+    )  # fmt: skip
+    found: list[LearnedAnswer] = []
+    for row in rows:
+        label: Label = row.label  # type: ignore[assignment]  # the query keeps only labels
+        found.append(
+            LearnedAnswer(
+                answer_id=row.id,
+                answered_on=row.answered_at.date(),
+                question=row.question,
+                answer=row.answer,
+                label=label,
+                suggested=row.suggested_label,
+                refused=refused_correction(Correction(row.answer, label, row.question)),
+            )
+        )
+    return found
+
+
+def learned_vocabulary(tx: Tx, vocabulary: Vocabulary) -> Vocabulary:
+    """``vocabulary`` taught by the owner's corrections (those the rules accept)."""
+    taught: Sequence[Correction] = [
+        Correction(c.answer, c.label, c.question) for c in corrections(tx) if c.refused is None
+    ]
+    return vocabulary.taught(taught)
+
+
+def forget(tx: Tx, answer_id: int) -> LearnedAnswer:
+    """Stop one correction teaching; the call keeps its answer and label."""
+    known = {c.answer_id: c for c in corrections(tx)}
+    if answer_id not in known:
+        raise NotFound(
+            f"No correction #{answer_id} is being learned from. See them with "
+            "`followup sentiment words`."
+        )
+    update(tx, "call_answer", answer_id, {"learn": False})
+    return known[answer_id]
