@@ -76,15 +76,6 @@ REFERRAL_THANKS_RULE = CadenceRule(
 )  # fmt: skip
 
 
-def vocabulary_for(settings: Settings) -> Vocabulary:
-    """The default words plus the owner's own (settings.toml [sentiment])."""
-    return DEFAULT_VOCABULARY.extended(
-        positive=settings.sentiment_positive,
-        neutral=settings.sentiment_neutral,
-        negative=settings.sentiment_negative,
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # Who to call
 # --------------------------------------------------------------------------------------------

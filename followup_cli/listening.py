@@ -14,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from followup_cli.config import Settings
 from followup_cli.errors import InvalidInput, NotFound
 from followup_cli.sentiment import (
+    DEFAULT_VOCABULARY,
     LABELS,
     Correction,
     Label,
@@ -90,7 +92,7 @@ def read_labelled(path: Path) -> list[LabelledAnswer]:
                     )
                     continue
                 question = (row.get(question_column) or "").strip() if question_column else ""
-                rows.append(LabelledAnswer(answer, label, question or None))  # type: ignore[arg-type]
+                rows.append(LabelledAnswer(answer, label, question or None))
     except FileNotFoundError:
         raise InvalidInput(f"No file at {path}.") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -150,12 +152,18 @@ def corrections(tx: Tx) -> list[LearnedAnswer]:
     return found
 
 
-def learned_vocabulary(tx: Tx, vocabulary: Vocabulary) -> Vocabulary:
-    """``vocabulary`` taught by the owner's corrections (those the rules accept)."""
+def owner_vocabulary(tx: Tx, settings: Settings) -> Vocabulary:
+    """The words every suggestion uses: the defaults, the owner's own (settings.toml
+    [sentiment]) and what their corrections teach (those the rules accept), applied first."""
+    words = DEFAULT_VOCABULARY.extended(
+        positive=settings.sentiment_positive,
+        neutral=settings.sentiment_neutral,
+        negative=settings.sentiment_negative,
+    )
     taught: Sequence[Correction] = [
         Correction(c.answer, c.label, c.question) for c in corrections(tx) if c.refused is None
     ]
-    return vocabulary.taught(taught)
+    return words.taught(taught)
 
 
 def forget(tx: Tx, answer_id: int) -> LearnedAnswer:

@@ -172,6 +172,9 @@ _CONTRAST_WORDS = frozenset({"but", "though", "although", "however", "except", "
 #: "still" + these is fine ("still going strong", "still working").
 _STILL_FINE = frozenset(_grammar("still_fine"))
 _NOT_INFLECTED = frozenset(_grammar("not_inflected"))
+_LONG_WAITS = frozenset(_grammar("long_waits"))
+_WAIT_VERBS = frozenset(_grammar("wait_verbs"))
+_SPEED_PRAISE = frozenset(_WORDS["positive"]["speed_and_ease"])
 _VOWELS = frozenset("aeiou")
 
 QuestionKind = Literal["liked_best", "do_better", "what_went_wrong", "would_mind", "yes_no", "open"]
@@ -313,7 +316,9 @@ def _forms(word: str) -> tuple[str, ...]:
     hold base forms only ("fast" also matches "faster", "fastest"; "polite", "politely")."""
     if len(word) < 4 or not word.isalpha() or word in _NOT_INFLECTED:
         return ()
-    if word.endswith(("ed", "ing", "ly", "s")):
+    if word.endswith("ly"):  # "friendly" -> "friendliest"
+        return (word[:-1] + "ier", word[:-1] + "iest")
+    if word.endswith(("ed", "ing", "s")):
         return ()
     if word.endswith(("ful", "ous", "ive", "ent", "ant", "ic", "al", "ish")):
         return (word + "ly",)
@@ -324,9 +329,9 @@ def _forms(word: str) -> tuple[str, ...]:
         return (stem + "er", stem + "est", stem + "ly")
     if word.endswith("e"):
         return (word + "r", word + "st", word + "ly")
-    if word[-1] not in _VOWELS and word[-2] in _VOWELS and word[-3] not in _VOWELS:
-        if len(word) == 4 and word[-1] not in "wxy":  # "slim" -> "slimmer"
-            return (word + word[-1] + "er", word + word[-1] + "est", word + "ly")
+    short = len(word) == 4 and word[-1] not in "wxy"
+    if short and word[-1] not in _VOWELS and word[-2] in _VOWELS and word[-3] not in _VOWELS:
+        return (word + word[-1] + "er", word + word[-1] + "est", word + "ly")  # "slimmer"
     return (word + "er", word + "est", word + "ly")
 
 
@@ -670,6 +675,35 @@ def _still_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal
     return signals
 
 
+def _wait_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "took three weeks", "waited a month": a long wait is a time complaint; with "only" or
+    "just" before it, it is not, unless the answer also praises speed (sarcasm)."""
+    words = split.words
+    praised_speed = any(
+        s.label == "positive" and _SPEED_PRAISE & set(s.matched.lower().split()) for s in signals
+    )
+    found: list[_Signal] = []
+    for index, word in enumerate(words):
+        if word not in _WAIT_VERBS:
+            continue
+        unit = next(
+            (i for i in range(index + 1, min(index + 4, len(words))) if words[i] in _LONG_WAITS),
+            None,
+        )
+        if unit is None or split.clauses[unit] != split.clauses[index]:
+            continue
+        said = text[split.spans[index][0] : split.spans[unit][1]]
+        modest = index > 0 and words[index - 1] in ("only", "just")
+        if modest and praised_speed:
+            reason = f'"{said}" beside praise for speed is sarcasm (negative)'
+        elif not modest:
+            reason = f'"{said}" is a long wait (negative)'
+        else:
+            continue
+        found.append(_Signal("negative", reason, said, split.clauses[index], concession=True))
+    return found
+
+
 def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
     """To "what could we do better?", a clause that starts with a verb tells the business what
     to do, which reports what went wrong ("Clean up after yourselves."); praise inside it is
@@ -682,6 +716,8 @@ def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_
         if split.words[first] not in _IMPERATIVES:
             continue
         clause = split.clauses[first]
+        if any(s.clause == clause and s.weak for s in signals):
+            continue  # "Not a chance", "No, nothing": nothing to improve, not an instruction
         said = text[split.spans[first][0] : split.spans[indices[-1]][1]]
         signals[:] = [s for s in signals if not (s.clause == clause and s.label == "positive")]
         reason = f'"{said}" tells us what to do: it reports what went wrong (negative)'
@@ -701,9 +737,9 @@ def _said_again(
         if not key or question_kind(correction.question) != kind:
             continue
         size = len(key.split())
-        if said.strip() == key or (size >= 3 and f" {key} " in said):
-            if best is None or size >= best[0]:
-                best = (size, correction)
+        repeated = said.strip() == key or (size >= 3 and f" {key} " in said)
+        if repeated and (best is None or size >= best[0]):
+            best = (size, correction)
     return best[1] if best else None
 
 
@@ -739,6 +775,7 @@ def explain(
     signals += _excess_signals(text, split, consumed)
     signals += _bare_clause_signals(text, split, consumed, kind)
     signals += _still_signals(text, split, consumed)
+    signals += _wait_signals(text, split, signals)
     if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
         signals += _told_what_to_do(text, split, signals)
 

@@ -123,11 +123,12 @@ def main_callback(
 def _add_commands(root: typer.Typer) -> None:
     """Every command, in the order `followup --help` lists them. Each module owns its own
     ``typer.Typer()``; nothing registers itself by being imported."""
-    from followup_cli.cli import admin, call, contacts, core, exports, imports
+    from followup_cli.cli import admin, call, contacts, core, exports, imports, listening
 
     root.add_typer(core.app)
     root.add_typer(call.app)
     root.add_typer(call.script_app, name="script")
+    root.add_typer(listening.sentiment_app, name="sentiment")
     root.add_typer(contacts.contact_app, name="contact")
     contacts.contact_app.add_typer(exports.contact_commands)
     root.add_typer(imports.app)

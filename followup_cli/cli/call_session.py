@@ -34,14 +34,15 @@ class CallRun:
     """What every call of one run shares."""
 
     def __init__(self, db: Database, script: Script) -> None:
-        from followup_cli.calls import vocabulary_for
+        from followup_cli.listening import owner_vocabulary
 
         self.db = db
         self.script = script
         self.day: dt.date = today()
         self.rules: RuleSet = rules()
         self.settings: Settings = settings()
-        self.vocabulary: Vocabulary = vocabulary_for(self.settings)
+        with db.reading() as tx:
+            self.vocabulary: Vocabulary = owner_vocabulary(tx, self.settings)
 
 
 def _ask(text: str, default: str | None = None) -> str:

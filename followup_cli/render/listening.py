@@ -34,8 +34,8 @@ def score(result: Score, source: str) -> None:
     table.add_column("")
     for label in LABELS:
         table.add_column(label, justify="right")
-    for expected in LABELS:
-        table.add_row(expected, *(str(result.confusion[expected][got]) for got in LABELS))
+    for row in LABELS:
+        table.add_row(row, *(str(result.confusion[row][got]) for got in LABELS))
     console.print(table)
 
 

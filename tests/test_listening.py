@@ -1,0 +1,330 @@
+"""Listening that generalises: answers read with their question, the error classes found on
+answers written blind, learning from the owner's corrections, and `followup sentiment`.
+
+The labelled sets in tests/data, and what each score means:
+* labelled_answers.csv: the rules were extended until they passed it (98% before this work);
+* answers_fresh_a.csv, answers_fresh_b.csv: written blind by two writers who never saw the
+  rules; the rules scored 69.2% and 66.0% on them, and were then tuned on their errors;
+* answers_untuned_c.csv: written blind by a third writer after the tuning, never looked at
+  row by row: the honest score (60.8% before, 73.5% after).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from followup_cli import calls, listening
+from followup_cli.cli import app
+from followup_cli.config import Settings
+from followup_cli.followups import log_interaction
+from followup_cli.scheduling import RuleSet
+from followup_cli.script import load_script
+from followup_cli.sentiment import DEFAULT_VOCABULARY, Correction, explain, question_kind
+from followup_cli.store import Database, Tx
+from tests.helpers import make_contact
+
+DATA = Path(__file__).parent / "data"
+RECOMMEND = "Are you willing to recommend us to others?"
+DO_BETTER = "What could we do better?"
+LIKED_BEST = "What did you like best about the bike?"
+WHAT_HAPPENED = "What happened?"
+runner = CliRunner()
+
+
+def label(text: str, question: str | None = None) -> str:
+    return explain(text, DEFAULT_VOCABULARY, question).label
+
+
+# --------------------------------------------------------------------------------------------
+# The scores, kept as regression tests (floors just under today's figures)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "accuracy", "recall"),
+    [
+        ("answers_fresh_a.csv", 0.91, 0.87),
+        ("answers_fresh_b.csv", 0.89, 0.86),
+        ("answers_untuned_c.csv", 0.73, 0.71),
+        ("labelled_answers.csv", 0.96, 0.94),
+    ],
+)
+def test_scores_on_the_labelled_sets_do_not_fall(name: str, accuracy: float, recall: float) -> None:
+    score = listening.score(listening.read_labelled(DATA / name), DEFAULT_VOCABULARY)
+    assert score.total >= 300
+    assert score.accuracy >= accuracy
+    assert min(score.recall(lab) or 0.0 for lab in ("positive", "neutral", "negative")) >= recall
+
+
+# --------------------------------------------------------------------------------------------
+# The question
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        (RECOMMEND, "yes_no"),
+        ("Would you leave us an honest review?", "yes_no"),
+        ("Is everything sorted now?", "yes_no"),
+        (DO_BETTER, "do_better"),
+        ("Is there anything we could have done differently?", "do_better"),
+        (LIKED_BEST, "liked_best"),
+        ("What stood out for you?", "liked_best"),
+        (WHAT_HAPPENED, "what_went_wrong"),
+        ("What would make it right?", "what_went_wrong"),
+        ("Would you mind leaving us a review?", "would_mind"),
+        ("How did it go?", "open"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_kind_of_question_comes_from_its_words(question: str | None, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "answer", ["No.", "nah", "Not a chance.", "I doubt it.", "Probably not, to be honest."]
+)
+def test_a_no_to_a_yes_no_question_is_a_refusal(answer: str) -> None:
+    assert label(answer, RECOMMEND) == "negative"
+    assert label(answer, DO_BETTER) == "neutral"  # nothing to improve
+
+
+def test_without_a_question_a_bare_no_is_unchanged() -> None:
+    assert label("No.") == "neutral"
+    assert explain("No.").guessed
+
+
+def test_no_to_would_you_mind_is_a_yes() -> None:
+    assert label("Not at all.", "Would you mind leaving us a review?") == "positive"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Nothing really, all good", "positive"),
+        ("Nothing, it was perfect", "positive"),
+        ("Nothing really", "neutral"),
+        ("Return my emails.", "negative"),
+        ("Turn up when you say you will.", "negative"),
+        ("Clean up after yourselves, there was dust everywhere.", "negative"),
+        ("Maybe a loyalty card?", "neutral"),
+    ],
+)
+def test_do_better_answers(answer: str, expected: str) -> None:
+    assert label(answer, DO_BETTER) == expected
+
+
+def test_liked_best_names_what_they_liked_and_nothing_is_not_praise() -> None:
+    assert label("The bouquet.", LIKED_BEST) == "positive"
+    assert label("The bouquet.") == "neutral"
+    assert label("Nothing really stood out.", LIKED_BEST) == "neutral"
+    assert label("Nothing, the gears are still slipping.", LIKED_BEST) == "negative"
+
+
+def test_what_went_wrong_answers_describe_the_problem_unless_excused() -> None:
+    assert label("The driver reversed into my wall.", WHAT_HAPPENED) == "negative"
+    assert label("It wasn't anything you did, I was ill.", WHAT_HAPPENED) == "neutral"
+
+
+# --------------------------------------------------------------------------------------------
+# The error classes found on the blind sets
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("It was faster than last time", "positive"),
+        ("Much easier to book this time", "positive"),
+        ("The friendliest staff around", "positive"),
+        ("She explained it all very politely", "positive"),
+        ("a massive difference", "positive"),
+        ("over the moon with it", "positive"),
+        ("honestly a breeze", "positive"),
+        ("a real class act", "positive"),
+        ("ten out of ten", "positive"),
+        ("shocking customer service", "negative"),
+        ("not what I was hoping for", "negative"),
+        ("I expected more", "negative"),
+        ("I'll call you later", "neutral"),  # "late" has no forms: "later" is no complaint
+    ],
+)
+def test_word_forms_and_idioms(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("The staff were nice but it took three weeks to arrive", "negative"),
+        ("Took a while but worth it", "positive"),
+        ("Bit pricey but worth every penny", "positive"),
+        ("Lovely people but the boiler broke again", "negative"),  # a fault is never conceded
+    ],
+)
+def test_contrast(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Not bad at all, actually I was really impressed", "positive"),
+        ("The price was really fair and the quality is excellent", "positive"),
+        ("The staff were great, food was okay", "neutral"),  # plain praise stays outranked
+        ("I have zero complaints", "neutral"),
+        ("Feels like it'll last forever", "positive"),
+        ("Yep, no issues", "neutral"),
+    ],
+)
+def test_precedence(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+def test_a_little_sarcasm() -> None:
+    assert label("Oh yeah, super fast, only took a month") == "negative"
+    assert label("It only took a week, brilliant") == "positive"
+
+
+def test_an_answer_no_words_decide_is_a_guess_the_call_can_ask_about() -> None:
+    why = explain("The van was blue.")
+    assert (why.label, why.guessed) == ("neutral", True)
+    assert not explain("The van was blue.", question=LIKED_BEST).guessed
+
+
+def test_every_label_says_why() -> None:
+    why = explain("Took a while but worth it")
+    assert why.matched and any("outweighs" in reason for reason in why.reasons)
+
+
+# --------------------------------------------------------------------------------------------
+# Learning from the owner
+# --------------------------------------------------------------------------------------------
+
+SETTINGS = Settings(owner="Sam", business="Sam's Bikes")
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+def _call_with(tx: Tx, today: dt.date, rules: RuleSet, answers: dict[str, Any]) -> None:
+    make_contact(tx, email="ann@example.com")
+    logged = log_interaction(
+        tx, "Ann Lee", "sale", on=today, today=today, now=NOW, rules=rules, amount_cents=12900
+    )
+    phone = next(f for f in logged.scheduling.scheduled if f.channel == "phone")
+    calls.record_answers_file(
+        tx, phone.id, load_script(), {"reach": "reached", **answers}, today=phone.due_on,
+        now=NOW, rules=rules, settings=SETTINGS,
+    )  # fmt: skip
+
+
+def test_a_correction_changes_a_later_label_and_can_be_forgotten(
+    tx: Tx, today: dt.date, rules: RuleSet
+) -> None:
+    said = "Sorted, cheers"
+    assert label(said, LIKED_BEST) != "neutral"
+    answers = {"liked_best": said, "liked_best_label": "neutral", "do_better": "Nothing"}
+    _call_with(tx, today, rules, {**answers, "recommend": "yes", "review": "agreed"})
+    (learned,) = listening.corrections(tx)
+    assert (learned.answer, learned.label, learned.refused) == (said, "neutral", None)
+    vocabulary = listening.owner_vocabulary(tx, SETTINGS)
+    why = explain("sorted, cheers!", vocabulary, "What did you like most?")
+    assert why.label == "neutral"
+    assert why.reasons == (f'you labelled "{said}" neutral before',)
+    # the same words to another kind of question are not the same answer
+    assert explain(said, vocabulary, RECOMMEND).label != "neutral"
+
+    listening.forget(tx, learned.answer_id)
+    assert listening.corrections(tx) == []
+    vocabulary = listening.owner_vocabulary(tx, SETTINGS)
+    assert explain(said, vocabulary, LIKED_BEST).label != "neutral"
+
+
+def test_a_correction_never_turns_the_neutral_words_into_praise() -> None:
+    refused = Correction("It was fine", "positive", LIKED_BEST)
+    from followup_cli.sentiment import refused_correction
+
+    assert refused_correction(refused) == '"fine" is a built-in neutral word and stays neutral'
+    assert refused_correction(Correction("It was fine", "negative", LIKED_BEST)) is None
+
+
+def test_forgetting_an_unknown_correction_says_how_to_list_them(tx: Tx) -> None:
+    from followup_cli.errors import NotFound
+
+    with pytest.raises(NotFound, match="sentiment words"):
+        listening.forget(tx, 99)
+
+
+# --------------------------------------------------------------------------------------------
+# `followup sentiment`
+# --------------------------------------------------------------------------------------------
+
+
+def test_sentiment_check_prints_the_figures(tmp_path: Path, db: Database) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "question,answer,label\n"
+        f"{RECOMMEND},No.,negative\n"
+        ",Brilliant job,positive\n"
+        ",It was okay,neutral\n"
+        ",It was okay,positive\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["sentiment", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:5] == [
+        f"{path}: 3 of 4 answers labelled as the file says.",
+        "Accuracy: 75.0%",
+        "Recall positive: 50.0% of 2",
+        "Recall neutral: 100.0% of 1",
+        "Recall negative: 100.0% of 1",
+    ]
+    assert "File's label (rows) by suggested label" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("answer\nhi\n", "needs an answer column and a label column"),
+        ("answer,label\nhi,good\n", "line 2: label 'good' is not positive, neutral or negative"),
+        ("answer,label\n", "has no labelled answers"),
+    ],
+)
+def test_sentiment_check_refuses_a_bad_file_in_one_line(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["sentiment", "check", str(path), "--defaults"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_sentiment_try_shows_the_label_and_why(db: Database) -> None:
+    result = runner.invoke(app, ["sentiment", "try", "No.", "--question", RECOMMEND])
+    assert result.exit_code == 0
+    assert result.output == 'Label: negative\n  - "No" says no to the question (negative)\n'
+    guess = runner.invoke(app, ["sentiment", "try", "The van was blue."])
+    assert guess.output.startswith("Label: no suggestion (no words decided; pick a label)\n")
+
+
+def test_sentiment_words_empty_state_says_what_teaches_it(db: Database) -> None:
+    result = runner.invoke(app, ["sentiment", "words"])
+    assert result.exit_code == 0
+    assert "No corrections learned yet." in result.output
+
+
+def test_sentiment_forget_unknown_is_one_line_and_exit_3(db: Database) -> None:
+    result = runner.invoke(app, ["sentiment", "forget", "7"])
+    assert result.exit_code == 3
+    assert result.output == (
+        "Error: No correction #7 is being learned from. See them with `followup sentiment words`.\n"
+    )
