@@ -158,6 +158,7 @@ class AnswerRow(Row, table="call_answer"):
     suggested_label: str | None
     overridden: bool
     answered_at: dt.datetime
+    learn: bool = True  # a hand-set label teaches the suggestions until forgotten
 
 
 ROW_TYPES: tuple[type[Row], ...] = (ContactRow, InteractionRow, FollowUpRow, CallRow, AnswerRow)
