@@ -546,10 +546,14 @@ def plan_answers(
     script: sc.Script,
     data: Any,
     *,
+    values: Mapping[str, str],
     region: str = "US",
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> list[Planned]:
-    """Walk the script with the answers of a JSON file; every problem is listed at once."""
+    """Walk the script with the answers of a JSON file; every problem is listed at once.
+
+    Each text answer is labelled with its question as asked (``values`` fill the prompt);
+    a label that is only a guess is saved as the suggestion all the same."""
     if not isinstance(data, Mapping):
         raise InvalidInput(
             'The answers file must hold one JSON object, e.g. {"reach": "reached", ...}.'
@@ -591,7 +595,8 @@ def plan_answers(
             errors.append(f'"{key}" {what}; it is asked here: "{step.prompt}".')
             stopped = step
             break
-        suggested = explain(value, vocabulary).label if step.classify else None
+        question = sc.fill(step.prompt, values)
+        suggested = explain(value, vocabulary, question).label if step.classify else None
         label: str | None = suggested
         label_key = f"{key}_label"
         if label_key in data:
@@ -701,9 +706,11 @@ def record_answers_file(
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> FileCall:
     """A whole call from a file, checked first, then recorded with the same consequences."""
-    planned = plan_answers(script, data, region=settings.phone_region, vocabulary=vocabulary)
     ctx = prepare(tx, followup_id, currency=settings.currency, today=today)
     values = prompt_values(ctx, settings)
+    planned = plan_answers(
+        script, data, values=values, region=settings.phone_region, vocabulary=vocabulary
+    )
     call = start_call(tx, followup_id, today=today, now=now, script_name=script.name)
     recorded: list[Recorded] = []
     for item in planned:

@@ -25,6 +25,10 @@ from typing import Any
 from followup_cli.errors import ConfigError
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
+# What the owner types to set a label. No key is the initial of another label, so typing the
+# "n" of negative cannot save neutral: unknown keys are asked again.
+LABEL_KEYS: dict[str, str] = {"+": "positive", "=": "neutral", "-": "negative"}
+LABEL_HINT = "Type + positive, = neutral or - negative (or the word), ? why."
 KINDS: tuple[str, ...] = ("choice", "text", "say", "referrals")
 
 # Step keys with built-in consequences (see docs/call.md).
@@ -190,6 +194,19 @@ def parse_choice(step: Step, text: str, *, loose: bool = True) -> Choice | None:
         return step.choices[int(value) - 1]
     starting = [c for c in step.choices if c.value.startswith(value)]
     return starting[0] if len(starting) == 1 else None
+
+
+def parse_label(text: str) -> str | None:
+    """``+`` / ``=`` / ``-``, a label's name, or its first three letters or more ("neg").
+
+    None for anything else, the old one-letter keys included: ``n`` was neutral, and an
+    owner who meant negative saved the wrong label without noticing."""
+    typed = text.strip().lower()
+    if typed in LABEL_KEYS:
+        return LABEL_KEYS[typed]
+    if len(typed) < 3:
+        return None
+    return next((label for label in LABELS if label.startswith(typed)), None)
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:

@@ -14,6 +14,7 @@ from followup_cli.script import (
     outcome,
     parse_choice,
     parse_condition,
+    parse_label,
     parse_script,
 )
 
@@ -211,3 +212,25 @@ ask_if = "liked_best == positive"
     assert len(script.warnings) == 1
     assert "review gating" in script.warnings[0]
     assert "remove its ask_if" in script.warnings[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Label keys
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, label",
+    [
+        ("+", "positive"), ("=", "neutral"), ("-", "negative"), (" - ", "negative"),
+        ("positive", "positive"), ("Neutral", "neutral"), ("NEGATIVE", "negative"),
+        ("pos", "positive"), ("neu", "neutral"), ("neg", "negative"), ("negat", "negative"),
+    ],
+)  # fmt: skip
+def test_label_keys_words_and_prefixes(typed: str, label: str) -> None:
+    assert parse_label(typed) == label
+
+
+@pytest.mark.parametrize("typed", ["n", "p", "x", "ne", "po", "", "?", "negatives", "good"])
+def test_old_keys_and_unknown_text_are_no_label(typed: str) -> None:
+    assert parse_label(typed) is None

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from followup_cli.sentiment import Vocabulary
     from followup_cli.store import Database
 
-LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
 _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
 
@@ -210,35 +209,41 @@ def _ask_step(
         text = _ask(question)
     if not step.classify:
         return text.strip(), None, None
-    return text.strip(), _ask_label(run, text), _suggest(run, text)
+    label, suggested = _ask_label(run, text, question)
+    return text.strip(), label, suggested
 
 
-def _suggest(run: CallRun, text: str) -> str:
-    from followup_cli.sentiment import classify
+def _ask_label(run: CallRun, text: str, question: str) -> tuple[str, str | None]:
+    """The label and the suggestion it was chosen over, read with the question as asked.
 
-    return classify(text, run.vocabulary)
-
-
-def _ask_label(run: CallRun, text: str) -> str:
-    """Enter accepts the suggestion; p / n / x set positive / neutral / negative; ? explains."""
+    Enter accepts the suggestion (when there is one: a guess is no suggestion); ``+`` / ``=``
+    / ``-`` or the word set it; ``?`` explains. Anything else, the old ``p`` / ``n`` / ``x``
+    included, is asked again: ``n`` once saved neutral from an owner who meant negative."""
+    from followup_cli.script import LABEL_HINT, parse_label
     from followup_cli.sentiment import explain
 
-    why = explain(text, run.vocabulary)
+    why = explain(text, run.vocabulary, question)
+    keys = "+ positive, = neutral, - negative, ? why"
     while True:
-        view.suggested(why.label)
-        key = _ask("Enter to accept, p positive, n neutral, x negative, ? why", default="")
-        key = key.strip().lower()
-        if not key:
-            return why.label
-        if key in LABEL_KEYS:
-            return LABEL_KEYS[key]
-        if key in ("positive", "neutral", "negative"):
-            return key
-        if key == "?":
+        if why.guessed:
+            view.line("No suggestion: pick a label")
+        else:
+            view.suggested(why.label)
+        typed = _ask(keys if why.guessed else f"Enter to accept, {keys}", default="")
+        if typed.strip() == "?":
             for reason in why.reasons:
                 view.line(f"  - {reason}")
             continue
-        view.line("Press Enter, p, n, x or ?.")
+        if not typed.strip() and not why.guessed:
+            view.label(why.label, "as suggested")
+            return why.label, why.label
+        label = parse_label(typed)
+        if label is None:
+            view.line(LABEL_HINT if why.guessed else f"Enter to accept. {LABEL_HINT}")
+            continue
+        suggested = None if why.guessed else why.label  # a guess was never suggested
+        view.label(label, "as suggested" if label == suggested else "set by hand")
+        return label, suggested
 
 
 def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> None:

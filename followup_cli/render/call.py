@@ -43,6 +43,11 @@ def suggested(label: str) -> None:
     _print(_text("Suggested label: ") + _text(label, style=LABEL_STYLE[label]))
 
 
+def label(chosen: str, how: str) -> None:
+    """The label chosen, in words: "Label: negative (set by hand)"."""
+    _print(_text("Label: ") + _text(chosen, style=LABEL_STYLE[chosen]) + _text(f" ({how})"))
+
+
 def header(context: CallContext) -> None:
     followup, contact = context.followup, context.contact
     body = Text()
