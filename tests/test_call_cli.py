@@ -379,7 +379,7 @@ def test_custom_script_runs_a_call(ann: None, isolated_home: Path) -> None:
 
 def test_script_check_ok_broken_and_gated(isolated_home: Path, tmp_path: Path) -> None:
     result = run("script", "check")
-    assert result.exit_code == 0 and "built-in default script: 7 steps, valid." in result.output
+    assert result.exit_code == 0 and "built-in thank-you script: 7 steps, valid." in result.output
     broken = tmp_path / "broken.toml"
     broken.write_text(CUSTOM + '\n[[step]]\nkey = "x"\nkind = "text"\nprompt = "?"\nask_if = "recommend == yes"\n')  # fmt: skip
     result = run("script", "check", str(broken))
@@ -400,7 +400,8 @@ def test_script_edit_copies_default_and_checks(isolated_home: Path, tmp_path: Pa
     )
     result = runner.invoke(app, ["script", "edit"], env={"EDITOR": f"{sys.executable} {editor}", "VISUAL": ""})  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr
-    assert "Copied the built-in script" in result.output and "7 steps, valid." in result.output
+    assert "Copied the built-in thank-you script" in result.output
+    assert "script.toml: 7 steps, valid." in result.output
     assert "Would you recommend us" in (isolated_home / "script.toml").read_text()
     assert oct((isolated_home / "script.toml").stat().st_mode & 0o777) == "0o600"
     editor.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('[[step]]\\nkey = 1\\n')\n")  # fmt: skip

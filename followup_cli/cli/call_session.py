@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from followup_cli.script import Given, Script, Step
     from followup_cli.sentiment import Vocabulary
     from followup_cli.store import Database
+    from followup_cli.store.rows import FollowUpRow
 
 _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
@@ -32,15 +33,26 @@ _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 class CallRun:
     """What every call of one run shares."""
 
-    def __init__(self, db: Database, script: Script) -> None:
+    def __init__(self, db: Database) -> None:
         from followup_cli.calls import vocabulary_for
 
         self.db = db
-        self.script = script
         self.day: dt.date = today()
         self.rules: RuleSet = rules()
         self.settings: Settings = settings()
         self.vocabulary: Vocabulary = vocabulary_for(self.settings)
+        self._scripts: dict[str, Script] = {}
+
+    def script_for(self, followup: FollowUpRow) -> Script:
+        """The script its rule names (the owner's copy, else the built-in), read once a run;
+        a broken one stops the call before anything is saved (exit 2)."""
+        from followup_cli.calls import script_purpose
+        from followup_cli.script import load_script
+
+        purpose = script_purpose(followup, self.rules)
+        if purpose not in self._scripts:
+            self._scripts[purpose] = load_script(purpose=purpose)
+        return self._scripts[purpose]
 
 
 def _ask(text: str, default: str | None = None) -> str:
@@ -54,6 +66,7 @@ def _ask(text: str, default: str | None = None) -> str:
 def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
     from followup_cli.calls import record_answers_file
     from followup_cli.errors import InvalidInput
+    from followup_cli.followups import get_followup
 
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -65,9 +78,11 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
         raise InvalidInput(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    with run.db.reading() as tx:
+        script = run.script_for(get_followup(tx, followup_id))
     with run.db.transaction() as tx:
         result = record_answers_file(
-            tx, followup_id, run.script, data, today=run.day, now=now(), rules=run.rules,
+            tx, followup_id, script, data, today=run.day, now=now(), rules=run.rules,
             settings=run.settings, vocabulary=run.vocabulary,
         )  # fmt: skip
     for recorded in result.recorded:
@@ -120,6 +135,7 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
 
     with run.db.reading() as tx:
         context = calls.prepare(tx, followup_id, currency=run.settings.currency, today=run.day)
+    script = run.script_for(context.followup)
     view.header(context)
     resume_id = None
     if context.resumable is not None:
@@ -134,14 +150,14 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
         resume_id = context.resumable.id if resume else None
     with run.db.transaction() as tx:
         started = calls.start_call(
-            tx, followup_id, today=run.day, now=now(), script_name=run.script.name,
+            tx, followup_id, today=run.day, now=now(), script_name=script.name,
             resume_call_id=resume_id,
         )  # fmt: skip
         call_id = started.id
         given = calls.answers_of(tx, call_id) if resume_id else {}
     values = calls.prompt_values(context, run.settings)
     try:
-        result = _walk(run, call_id, values, given)
+        result = _walk(run, script, call_id, values, given)
     except _STOP:
         with run.db.transaction() as tx:
             calls.interrupt_call(tx, call_id)
@@ -156,12 +172,13 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
 
 
 def _walk(
-    run: CallRun, call_id: int, values: dict[str, str], given: dict[str, Given]
+    run: CallRun, script: Script, call_id: int, values: dict[str, str], given: dict[str, Given]
 ) -> CallResult:
     from followup_cli import calls
     from followup_cli import script as sc
+    from followup_cli.errors import InvalidInput
 
-    while (step := sc.next_step(run.script, given)) is not None:
+    while (step := sc.next_step(script, given)) is not None:
         question = sc.fill(step.prompt, values)
         view.line(f"\n{step.heading}", "bold underline")
         if step.kind == "referrals":
@@ -172,13 +189,17 @@ def _walk(
                     rules=run.rules, settings=run.settings,
                 )  # fmt: skip
         else:
-            answer, label, suggested = _ask_step(run, step, question, values)
-            with run.db.transaction() as tx:
-                recorded = calls.record_answer(
-                    tx, call_id, step, answer, question=question, today=run.day, now=now(),
-                    rules=run.rules, label=label, suggested_label=suggested,
-                    settings=run.settings,
-                )  # fmt: skip
+            answer, label, suggested = _ask_step(run, step, question)
+            try:
+                with run.db.transaction() as tx:
+                    recorded = calls.record_answer(
+                        tx, call_id, step, answer, question=question, today=run.day,
+                        now=now(), rules=run.rules, label=label, suggested_label=suggested,
+                        settings=run.settings,
+                    )  # fmt: skip
+            except InvalidInput as exc:  # e.g. a promised day in the past: nothing saved
+                view.line(str(exc), "red")
+                continue
         view.recorded(recorded)
         if step.remind:
             view.box(sc.fill(step.remind, values), "Say")
@@ -187,9 +208,7 @@ def _walk(
         return calls.finish_call(tx, call_id, today=run.day, now=now(), rules=run.rules)
 
 
-def _ask_step(
-    run: CallRun, step: Step, question: str, values: dict[str, str]
-) -> tuple[str, str | None, str | None]:
+def _ask_step(run: CallRun, step: Step, question: str) -> tuple[str, str | None, str | None]:
     from followup_cli import script as sc
 
     if step.kind == "say":
