@@ -63,10 +63,12 @@ PURPOSES: dict[str, str] = dict(
     zip(
         SCRIPTS,  # thank-you, satisfaction, complaint, make-it-right, prospect, keep-in-touch
         (
-            "after a sale: thank them, what they liked, a review, referrals",
+            "after a sale: thank them, ask what they liked best, for a review and referrals",
             "after a complaint was resolved: is everything really right now?",
-            "the complaint: what happened, what would make it right, your promise and when",
-            "on the day promised: is it right now? a no escalates",
+            "the complaint itself: what happened, what would make it right, what you promise "
+            "and by when",
+            "checking a promise was kept, or after a call that went badly: is it right now? "
+            "A no escalates",
             "after a visit, an inquiry or a referral: what they need, the next step",
             "a regular check-in: how are we doing?",
         ),

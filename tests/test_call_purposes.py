@@ -331,6 +331,20 @@ def test_each_purpose_runs_its_own_script(
     assert query(f"SELECT status FROM followup WHERE id = {fid}") == [("done",)]
 
 
+def test_a_promised_day_that_cannot_be_is_asked_again(
+    tx: Tx, ann: None, today: dt.date, rules: RuleSet
+) -> None:
+    fid = logged(tx, "complaint", today, rules)
+    typed = "1\n\nBent wheel\n-\nA new one\n=\nA new wheel\nyesterday\nsoonish\nfriday\n"
+    result = run("call", str(fid), input=typed)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "2026-11-22 is in the past; promise a day from today on" in result.output
+    assert "Could not understand the date 'soonish'." in result.output
+    assert query("SELECT step, answer FROM call_answer WHERE step = 'promise_by'") == [
+        ("promise_by", "2026-11-27")
+    ]
+
+
 def test_complaint_from_an_answers_file(
     tx: Tx, ann: None, today: dt.date, rules: RuleSet, tmp_path: Path
 ) -> None:
