@@ -174,7 +174,7 @@ def test_make_it_right_no_escalates_instead_of_another_make_it_right(
     (promise,) = pending(tx, "make-it-right")
     data = {
         "reach": "reached", "now_right": "no", "still_wrong": "The new wheel is bent too",
-        "still_wrong_label": "negative",
+        "still_wrong_label": "negative", "make_right": "My money back",
     }  # fmt: skip
     result = record(tx, promise.id, data, NEXT_FRIDAY, rules).result
     assert result.outcome == "negative" and result.make_it_right is None
@@ -185,6 +185,8 @@ def test_make_it_right_no_escalates_instead_of_another_make_it_right(
     assert up.purpose == "Escalated {action}: still not right after making it right"
     assert up.note == 'They said: now right: "no"; still wrong: "The new wheel is bent too"'
     assert calls.script_purpose(up, rules) == "complaint"  # the owner hears it again
+    seen = [(p.question, p.answer) for p in calls.prepare(tx, up.id, today=NEXT_FRIDAY).previous]
+    assert ("What would make it right for you?", "My money back") in seen  # on its screen
 
 
 def test_make_it_right_yes_closes_it(tx: Tx, ann: None, today: dt.date, rules: RuleSet) -> None:
@@ -282,11 +284,12 @@ CALLS = {
     ),
     "make-it-right": (
         _make_it_right,
-        "1\n\nno\nThe new wheel is bent too\n-\n",
+        "1\n\nno\nThe new wheel is bent too\n-\nMy money back\n",
         [
-            "I'm calling to check that we put things right for you.",
+            "I'm calling about what went wrong for you: I want to be sure it has been",
             "Is everything right now? [1 yes / 2 no]",
             "What is still not right?",
+            "What would make it right for you?",
             "Escalated, not another make-it-right call: scheduled #2 Escalated call: still not "
             "right after making it right (high priority) for you to handle personally, on "
             "Tue 2026-11-24.",

@@ -274,7 +274,9 @@ def walk_script(purpose: str, answers: dict[str, Given]) -> list[str]:
 
 def test_make_it_right_asks_whether_it_is_right_now_and_what_is_left() -> None:
     no = {"reach": Given("reached"), "now_right": Given("no", "negative")}
-    assert walk_script("make-it-right", no) == ["reach", "hello", "now_right", "still_wrong"]
+    assert walk_script("make-it-right", no) == [
+        "reach", "hello", "now_right", "still_wrong", "make_right",
+    ]  # fmt: skip
     yes = {"reach": Given("reached"), "now_right": Given("yes", "positive")}
     assert walk_script("make-it-right", yes) == ["reach", "hello", "now_right", "anything_else"]
 
