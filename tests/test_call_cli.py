@@ -68,12 +68,11 @@ def test_happy_call_with_referral(ann: None) -> None:
 
 
 def test_neutral_answer_asks_do_better_and_reminds(ann: None) -> None:
-    # "Call before delivery" has no opinion words: no suggestion, the owner picks (= neutral).
+    # Whatever is suggested for "Call before delivery", = sets neutral.
     typed = REACHED + "It was okay\n\n" + "Call before delivery\n=\n" + "not sure\n" + "declined\n"
     result = run("call", "1", input=typed)
     assert result.exit_code == 0, result.output + result.stderr
     assert "Label: neutral (as suggested)" in result.output  # It was okay: Enter
-    assert "No suggestion: pick a label" in result.output
     assert "Label: neutral (set by hand)" in result.output
     assert "What could we do better?" in result.output
     assert "Thank them, and say their feedback will be used to improve." in result.output
@@ -137,16 +136,45 @@ def test_label_keys_and_words_are_shown_back_in_words(
     assert query("SELECT label FROM call_answer WHERE step = 'liked_best'") == [(label,)]
 
 
-def test_a_guess_is_no_suggestion_and_enter_does_not_accept_it(ann: None) -> None:
-    # No opinion words in "Call before delivery": nothing is suggested, Enter asks again.
-    typed = REACHED + "It was okay\n\n" + "Call before delivery\n\n-\n" + "not sure\nasked\n"
+def a_guess(monkeypatch: pytest.MonkeyPatch, module: object) -> None:
+    """Make every answer one no words decide, whatever the classifier learns next."""
+    from followup_cli.sentiment import Explanation
+
+    def guess(text: str, *args: object, **kwargs: object) -> Explanation:
+        return Explanation("neutral", ("no opinion words found (neutral)",), (), guessed=True)
+
+    monkeypatch.setattr(module, "explain", guess)
+
+
+def test_a_guess_is_no_suggestion_and_enter_does_not_accept_it(
+    ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from followup_cli import sentiment
+
+    a_guess(monkeypatch, sentiment)
+    typed = REACHED + "Lovely\n\n-\n" + "Call before delivery\n=\n" + "not sure\nasked\n"
     result = run("call", "1", input=typed)
     assert result.exit_code == 0, result.output + result.stderr
+    assert "Suggested label" not in result.output
     assert (
         "No suggestion: pick a label\n+ positive, = neutral, - negative, ? why: \n" in result.output
     )
     assert "Type + positive, = neutral or - negative (or the word), ? why.\n" in result.output
-    assert query("SELECT label, suggested_label, overridden FROM call_answer WHERE step = 'do_better'") == [("negative", None, 1)]  # fmt: skip
+    assert "Label: negative (set by hand)" in result.output
+    assert query("SELECT step, label, suggested_label, overridden FROM call_answer WHERE label IS NOT NULL AND step != 'recommend' ORDER BY id") == [("liked_best", "negative", None, 1), ("do_better", "neutral", None, 1)]  # fmt: skip
+
+
+def test_an_answers_file_saves_a_guess_as_the_suggestion(
+    ann: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from followup_cli import calls
+
+    a_guess(monkeypatch, calls)
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"reach": "reached", "liked_best": "Lovely", "do_better": "Call before delivery", "recommend": "no", "review": "asked"}))  # fmt: skip
+    result = run("call", "1", "--answers", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert query("SELECT step, label, suggested_label, overridden FROM call_answer WHERE step IN ('liked_best', 'do_better') ORDER BY id") == [("liked_best", "neutral", "neutral", 0), ("do_better", "neutral", "neutral", 0)]  # fmt: skip
 
 
 def test_each_answer_is_labelled_with_its_question_as_asked(
@@ -175,8 +203,6 @@ def test_each_answer_is_labelled_with_its_question_as_asked(
     result = run("call", str(fid), "--answers", str(path))
     assert result.exit_code == 0, result.stderr
     assert asked == expected
-    # From a file, a guess is saved as the suggestion, as it always was.
-    assert query("SELECT label, suggested_label, overridden FROM call_answer WHERE call_id = 2 AND step = 'do_better'") == [("neutral", "neutral", 0)]  # fmt: skip
 
 
 def test_no_answer_and_wrong_number(ann: None) -> None:

@@ -126,8 +126,7 @@ def test_complaint_call_in_a_terminal_promises_a_make_it_right_call(
         ("- negative, ? why", "n"),
         ("Type + positive, = neutral or - negative (or the word), ? why.", "-"),
         ("Label: negative (set by hand)", None),
-        ("What would make it right for you?", "A new wheel"),
-        ("- negative, ? why", "neutral"),
+        ("What would make it right for you?", "A new wheel"),  # a wish: not labelled
         ("What will you do?", "Send a new wheel by courier"),
         ("By when?", "friday"),
     ]:
@@ -142,7 +141,6 @@ def test_complaint_call_in_a_terminal_promises_a_make_it_right_call(
     assert query("SELECT script, outcome FROM call_log") == [("complaint", "negative")]
     assert query("SELECT step, label FROM call_answer WHERE label IS NOT NULL ORDER BY id") == [
         ("what_happened", "negative"),
-        ("make_right", "neutral"),
     ]
     assert query("SELECT rule, due_on FROM followup WHERE id = 2") == [
         ("make-it-right", "2026-11-27")

@@ -273,7 +273,7 @@ CALLS = {
     ),
     "complaint": (
         _complaint,
-        "1\n\nThe wheel was bent when it arrived\n-\nA new wheel\n=\n"
+        "1\n\nThe wheel was bent when it arrived\n-\nA new wheel\n"
         "Send a new wheel by courier\nfriday\n",
         [
             "I'm calling about the problem you told us about.",
@@ -338,7 +338,7 @@ def test_a_promised_day_that_cannot_be_is_asked_again(
     tx: Tx, ann: None, today: dt.date, rules: RuleSet
 ) -> None:
     fid = logged(tx, "complaint", today, rules)
-    typed = "1\n\nBent wheel\n-\nA new one\n=\nA new wheel\nyesterday\nsoonish\nfriday\n"
+    typed = "1\n\nBent wheel\n-\nA new one\nA new wheel\nyesterday\nsoonish\nfriday\n"
     result = run("call", str(fid), input=typed)
     assert result.exit_code == 0, result.output + result.stderr
     assert "2026-11-22 is in the past; promise a day from today on" in result.output
@@ -430,7 +430,7 @@ def test_edit_complaint_copies_it_beside_script_toml_and_the_call_uses_it(
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert not (isolated_home / "script.toml").exists()  # thank-you's is its own
     fid = logged(tx, "complaint", today, rules)
-    typed = "1\n\nBent wheel\n-\nA new one\n=\nA new wheel\ntomorrow\n"
+    typed = "1\n\nBent wheel\n-\nA new one\nA new wheel\ntomorrow\n"
     called = run("call", str(fid), input=typed)
     assert called.exit_code == 0, called.stderr
     assert "What went wrong?" in called.output

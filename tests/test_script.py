@@ -315,7 +315,9 @@ def test_complaint_promise_rules() -> None:
     assert "promise_by: it is always asked once they are reached; remove its ask_if." in checked(
         "complaint", gated
     )
-    labelled = complaint.replace('prompt = "What will you do?', 'classify = true\nprompt = "What will you do?', 1).replace("classify = false\n\n", "\n", 1)  # fmt: skip
+    promise = 'it becomes a follow-up."\nclassify = false'
+    assert promise in complaint
+    labelled = complaint.replace(promise, 'it becomes a follow-up."\nclassify = true')
     assert "promise must be a text step with classify = false" in checked("complaint", labelled)
 
 
