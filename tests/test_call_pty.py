@@ -125,7 +125,7 @@ def test_complaint_call_in_a_terminal_promises_a_make_it_right_call(
         ("Can you tell me what happened?", "The wheel was bent when it arrived"),
         ("- negative, ? why", "n"),
         ("Type + positive, = neutral or - negative (or the word), ? why.", "-"),
-        ("Label: negative (set by hand)", None),
+        ("Label: negative (", None),  # set by hand, or as suggested
         ("What would make it right for you?", "A new wheel"),  # a wish: not labelled
         ("What will you do?", "Send a new wheel by courier"),
         ("By when?", "friday"),
