@@ -9,8 +9,13 @@ Consequences (see docs/call.md):
 * review "agreed": a "Send the review link" follow-up today, by the channel they prefer.
 * each referral: a new contact linked to the referrer, an introduction follow-up the next
   working day, and (once per call) a thank-you note to the referrer.
+* promise_by (complaint calls): the promise becomes a make-it-right call on the day promised.
 * the end: the outcome (negative > neutral > positive over the labelled answers) completes
-  the follow-up; a negative one schedules a high-priority "make it right" call.
+  the follow-up; a negative one schedules a high-priority "make it right" call, unless the
+  call promised one already; after a make-it-right call it escalates instead
+  (``followups.complete``).
+
+Which script a call follows is its follow-up's rule's (``script_purpose``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from followup_cli.contacts import add_contact, describe, resolve
 from followup_cli.enums import Channel, Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
+    MAKE_IT_RIGHT_RULE,
     DoneResult,
     complete,
     get_contact,
@@ -34,9 +40,10 @@ from followup_cli.followups import (
     reachable,
     retry,
     schedule_consequence,
+    script_for,
     unreachable_reason,
 )
-from followup_cli.scheduling import PREFERRED, CadenceRule, Offset, RuleSet
+from followup_cli.scheduling import PREFERRED, CadenceRule, Offset, RuleSet, WorkCalendar
 from followup_cli.sentiment import DEFAULT_VOCABULARY, Vocabulary, explain
 from followup_cli.store import Tx
 from followup_cli.store.rows import (
@@ -68,12 +75,17 @@ REVIEW_LINK_RULE = CadenceRule(
 )
 REFERRAL_INTRO_RULE = CadenceRule(
     name=REFERRAL_INTRO, on=(), after=Offset(1, "wd"), channels=(PREFERRED,),
-    purpose="Introduction {action} (referred by {referrer})",
+    purpose="Introduction {action} (referred by {referrer})", script="prospect",
 )  # fmt: skip
 REFERRAL_THANKS_RULE = CadenceRule(
     name=REFERRAL_THANKS, on=(), after=Offset(0, "d"), channels=(Channel.MAIL, PREFERRED),
     purpose="Thank-you {action} for the referral",  # a note if they have an address
 )  # fmt: skip
+
+
+def script_purpose(followup: FollowUpRow, rules: RuleSet) -> str:
+    """The kind of call, so the script: the one the follow-up's rule names."""
+    return script_for(followup.rule, rules, also=(REFERRAL_INTRO_RULE,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,8 +345,13 @@ def record_answer(
                 raise InvalidInput(f"Unknown label {value!r}; use positive, neutral or negative.")
         if not step.classify:
             label = suggested_label = None
-    if step.key in answers_of(tx, call_id):
+        if step.key == sc.PROMISE_BY:
+            answer = promise_day(answer, today, rules.calendar).isoformat()
+    given = answers_of(tx, call_id)
+    if step.key in given:
         raise Conflict(f"Call #{call_id} already has an answer for {step.key}.")
+    if step.key == sc.PROMISE_BY and sc.PROMISE not in given:
+        raise Conflict(f"Call #{call_id} has no promise yet; record {sc.PROMISE} first.")
     row = _save_answer(
         tx, call_id, step.key, question, answer, now,
         label=label, suggested_label=suggested_label, overridden=label != suggested_label,
@@ -345,7 +362,48 @@ def record_answer(
         update(tx, CallRow.TABLE, call.id, {column[step.key]: answer})
     if step.key == sc.REVIEW and answer == sc.REVIEW_AGREED:
         _schedule_review_link(tx, call, today, rules, settings, result)
+    if step.key == sc.PROMISE_BY:
+        promise = given[sc.PROMISE].value
+        _schedule_promise(tx, call, promise, dt.date.fromisoformat(answer), today, rules, result)
     return result
+
+
+def promise_day(text: str, today: dt.date, calendar: WorkCalendar) -> dt.date:
+    """The day a complaint call promised, as the owner typed it; today or later."""
+    from followup_cli.when import WHEN_EXAMPLES, parse_when
+
+    day = parse_when(text, today, calendar=calendar)
+    if day < today:
+        raise InvalidInput(
+            f"{day.isoformat()} is in the past; promise a day from today on ({WHEN_EXAMPLES})."
+        )
+    return day
+
+
+def _schedule_promise(
+    tx: Tx,
+    call: CallRow,
+    promise: str,
+    day: dt.date,
+    today: dt.date,
+    rules: RuleSet,
+    result: Recorded,
+) -> None:
+    """What a complaint call promised, as a make-it-right call on the day promised: it asks
+    whether it is right now (and a no escalates)."""
+    contact = get_contact(tx, call.contact_id)
+    words = " ".join(promise.split())
+    short = words if len(words) <= 60 else words[:59].rstrip() + "…"  # the agenda's line
+    rule = dataclasses.replace(
+        MAKE_IT_RIGHT_RULE, after=Offset(0, "d"), purpose=f"Make it right {{action}}: {short}"
+    )
+    note = f"Promised on the call of {today.isoformat()}: {words}"
+    try:
+        result.scheduled.append(
+            schedule_consequence(tx, contact, rule, day, rules=rules, today=today, note=note)
+        )
+    except Conflict as exc:
+        result.notes.append(f"The promise is not scheduled: {exc}")
 
 
 def _schedule_review_link(
@@ -477,6 +535,7 @@ class CallResult:
     outcome: str | None = None
     phone_flagged: bool = False
     make_it_right: FollowUpRow | None = None
+    escalated: FollowUpRow | None = None
     words: list[str] = field(default_factory=list)  # what they said, when it went badly
     notes: list[str] = field(default_factory=list)
 
@@ -509,11 +568,14 @@ def finish_call(
     call = call.replace(status=COMPLETED, outcome=result_outcome)
     update(tx, CallRow.TABLE, call.id, {"status": COMPLETED, "outcome": result_outcome})
     words = [f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"]
+    promised = any(a.step == sc.PROMISE_BY for a in answers)  # its make-it-right is scheduled
     done = complete(
-        tx, followup.id, today=today, now=now, rules=rules, outcome=result_outcome, said=words
-    )
+        tx, followup.id, today=today, now=now, rules=rules, outcome=result_outcome, said=words,
+        promised=promised,
+    )  # fmt: skip
     result = CallResult(call, contact, done.followup, done, outcome=result_outcome)
-    result.make_it_right, result.notes = done.make_it_right, done.notes
+    result.make_it_right, result.escalated = done.make_it_right, done.escalated
+    result.notes = done.notes
     if result_outcome == "negative":
         result.words = words
     return result
@@ -537,10 +599,16 @@ def plan_answers(
     script: sc.Script,
     data: Any,
     *,
+    today: dt.date,
+    calendar: WorkCalendar,
+    values: Mapping[str, str],
     region: str = "US",
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> list[Planned]:
-    """Walk the script with the answers of a JSON file; every problem is listed at once."""
+    """Walk the script with the answers of a JSON file; every problem is listed at once.
+
+    Each text answer is labelled with its question as asked (``values`` fill the prompt);
+    a label that is only a guess is saved as the suggestion all the same."""
     if not isinstance(data, Mapping):
         raise InvalidInput(
             'The answers file must hold one JSON object, e.g. {"reach": "reached", ...}.'
@@ -582,7 +650,13 @@ def plan_answers(
             errors.append(f'"{key}" {what}; it is asked here: "{step.prompt}".')
             stopped = step
             break
-        suggested = explain(value, vocabulary).label if step.classify else None
+        if key == sc.PROMISE_BY:
+            try:
+                promise_day(value, today, calendar)
+            except InvalidInput as exc:
+                errors.append(f'"{key}": {exc}')
+        question = sc.fill(step.prompt, values)
+        suggested = explain(value, vocabulary, question).label if step.classify else None
         label: str | None = suggested
         label_key = f"{key}_label"
         if label_key in data:
@@ -692,9 +766,12 @@ def record_answers_file(
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> FileCall:
     """A whole call from a file, checked first, then recorded with the same consequences."""
-    planned = plan_answers(script, data, region=settings.phone_region, vocabulary=vocabulary)
     ctx = prepare(tx, followup_id, currency=settings.currency, today=today)
     values = prompt_values(ctx, settings)
+    planned = plan_answers(
+        script, data, today=today, calendar=rules.calendar, values=values,
+        region=settings.phone_region, vocabulary=vocabulary,
+    )  # fmt: skip
     call = start_call(tx, followup_id, today=today, now=now, script_name=script.name)
     recorded: list[Recorded] = []
     for item in planned:

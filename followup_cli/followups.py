@@ -93,12 +93,35 @@ KEEP_IN_TOUCH = "keep-in-touch"
 MANUAL = "manual"
 
 # A negative outcome, however it was recorded (a call's answers or `done --outcome negative`),
-# leads to a high-priority call the next working day to put it right.
+# leads to a high-priority call the next working day to put it right (a complaint call's
+# promise sets its own day). Its calls follow the make-it-right script.
 MAKE_IT_RIGHT = "make-it-right"
 MAKE_IT_RIGHT_RULE = CadenceRule(
     name=MAKE_IT_RIGHT, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
-    purpose="Make it right {action}", priority=Priority.HIGH,
+    purpose="Make it right {action}", priority=Priority.HIGH, script="make-it-right",
 )  # fmt: skip
+# A make-it-right call that did not make it right escalates: one high-priority follow-up for
+# the owner to handle personally (hear it again with the complaint script, promise again),
+# never another make-it-right call, which is how one customer got three in a row.
+ESCALATED = "escalated"
+ESCALATED_RULE = CadenceRule(
+    name=ESCALATED, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
+    purpose="Escalated {action}: still not right after making it right",
+    priority=Priority.HIGH, script="complaint",
+)  # fmt: skip
+# The scripts of follow-ups that no rules file makes.
+BUILT_IN_SCRIPTS = {MAKE_IT_RIGHT: "make-it-right", ESCALATED: "complaint"}
+
+
+def script_for(rule: str, rules: RuleSet, also: Sequence[CadenceRule] = ()) -> str:
+    """The script a call for a follow-up of ``rule`` (its name) follows: a built-in rule's,
+    else the rules file's (``also``: more built-in rules), else thank-you."""
+    if rule in BUILT_IN_SCRIPTS:
+        return BUILT_IN_SCRIPTS[rule]
+    if rule == KEEP_IN_TOUCH:
+        return "keep-in-touch"
+    named = next((r for r in (*also, *rules.rules) if r.name == rule), None)
+    return named.script if named is not None else "thank-you"
 
 
 def reach_of(contact: ContactRow) -> Reach:
@@ -421,11 +444,13 @@ def _drop_prospect_followups(
 
 
 def _close_complaint(tx: Tx, contact: ContactRow, on: dt.date) -> list[FollowUpRow]:
-    """The complaint is resolved: its pending follow-ups (and make-it-right calls) are done."""
+    """The complaint is resolved: its pending follow-ups (and make-it-right calls and
+    escalations) are done."""
     params = {
         "contact": contact.id, "on": on, "note": f"Complaint resolved on {on.isoformat()}",
         "done": Status.DONE.value, "pending": Status.PENDING.value,
-        "make_it_right": MAKE_IT_RIGHT, "complaint": InteractionKind.COMPLAINT.value,
+        "make_it_right": MAKE_IT_RIGHT, "escalated": ESCALATED,
+        "complaint": InteractionKind.COMPLAINT.value,
     }  # fmt: skip
     return _changed(tx, RESOLVE_COMPLAINT_SQL, params)
 
@@ -574,8 +599,9 @@ class DoneResult:
     gave_up: bool = False  # no answer and no other channel left
     keep_in_touch: FollowUpRow | None = None
     make_it_right: FollowUpRow | None = None  # a negative outcome: the call to put it right
+    escalated: FollowUpRow | None = None  # a make-it-right call that did not make it right
     wrong_number: bool = False  # the call found the number wrong, not unanswered
-    notes: list[str] = field(default_factory=list)  # why a make-it-right call was not scheduled
+    notes: list[str] = field(default_factory=list)  # why no make-it-right (or escalation)
     also_done: list[FollowUpRow] = field(default_factory=list)  # same events, other channels
 
 
@@ -598,9 +624,14 @@ def complete(
     outcome: str | None = None,
     note: str | None = None,
     said: Sequence[str] = (),
+    promised: bool = False,
 ) -> DoneResult:
     """Mark a follow-up done; ``no-answer`` applies the retry rule instead, and ``negative``
-    schedules a make-it-right call with what they said (``said``, else the note)."""
+    schedules a make-it-right call with what they said (``said``, else the note).
+
+    Never a make-it-right after a make-it-right: that escalates, and an escalation leads to
+    nothing more by itself. ``promised``: the call already scheduled its make-it-right (a
+    complaint call's promise, on the day promised)."""
     outcome = check_outcome(outcome)
     followup = get_pending(tx, followup_id)
     contact = get_contact(tx, followup.contact_id)
@@ -617,15 +648,34 @@ def complete(
     insert(tx, InteractionRow.TABLE, outreach)
     result = DoneResult(followup, contact, also_done=reached_elsewhere(tx, followup, today))
     result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
-    if outcome == Outcome.NEGATIVE:
-        words = "They said: " + "; ".join(said) if said else note
-        try:
-            result.make_it_right = schedule_consequence(
-                tx, contact, MAKE_IT_RIGHT_RULE, today, rules=rules, today=today, note=words
-            )
-        except Conflict as exc:
-            result.notes.append(f"No make-it-right follow-up scheduled: {exc}")
+    if outcome == Outcome.NEGATIVE and not promised:
+        _after_negative(tx, result, rules, today, "They said: " + "; ".join(said) if said else note)
     return result
+
+
+def _after_negative(
+    tx: Tx, result: DoneResult, rules: RuleSet, today: dt.date, words: str | None
+) -> None:
+    """A make-it-right call, or after one an escalation; after an escalation, a note."""
+    followup, contact = result.followup, result.contact
+    if followup.rule == ESCALATED:
+        result.notes.append(
+            "Already escalated: nothing more is scheduled by itself; schedule what you agreed "
+            f'with `followup schedule "{contact.name}" WHEN`.'
+        )
+        return
+    escalate = script_for(followup.rule, rules) == "make-it-right"  # whichever rule names it
+    rule = ESCALATED_RULE if escalate else MAKE_IT_RIGHT_RULE
+    try:
+        made = schedule_consequence(tx, contact, rule, today, rules=rules, today=today, note=words)
+    except Conflict as exc:
+        what = "escalation" if escalate else "make-it-right follow-up"
+        result.notes.append(f"No {what} scheduled: {exc}")
+        return
+    if escalate:
+        result.escalated = made
+    else:
+        result.make_it_right = made
 
 
 def retry(

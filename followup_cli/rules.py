@@ -16,6 +16,7 @@ from followup_cli.scheduling import (
     CHANNELS,
     CUSTOMERS,
     PREFERRED,
+    SCRIPTS,
     WEEKDAYS,
     CadenceRule,
     Offset,
@@ -114,6 +115,25 @@ def _tags(value: Any, label: str) -> frozenset[str]:
     return frozenset(split_csv_set(normalize_tags(items)))
 
 
+# The script a rule's calls follow when it names none, by what the rule is on: a rules file
+# copied before rules named scripts must not open a complaint call with a thank-you.
+SCRIPT_BY_KIND = {
+    InteractionKind.COMPLAINT: "complaint",
+    InteractionKind.RESOLVED: "satisfaction",
+    InteractionKind.VISIT: "prospect",
+    InteractionKind.INQUIRY: "prospect",
+}
+
+
+def _script(value: Any, on: list[str], label: str) -> str:
+    if value is None:
+        found = {SCRIPT_BY_KIND.get(InteractionKind(kind), "thank-you") for kind in on}
+        return found.pop() if len(found) == 1 else "thank-you"
+    if value not in SCRIPTS:
+        raise ConfigError(f"{label}: script must be one of {', '.join(SCRIPTS)}, not {value!r}.")
+    return str(value)
+
+
 def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     """Validate a parsed rules file; every error names the file, the rule and the fix."""
     known = {"calendar", "retry", "outreach", "keep_in_touch", "rule"}
@@ -172,7 +192,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     kinds = {k.value for k in InteractionKind}
     rule_keys = {
         "name", "on", "after", "channel", "purpose", "priority", "until_sale", "expires_after",
-        "min_amount", "tags", "customer", "once_per",
+        "min_amount", "tags", "customer", "once_per", "script",
     }  # fmt: skip
     for index, raw in enumerate(raw_rules, start=1):
         label = f"{where}: rule {index}"
@@ -226,6 +246,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
                 tags=_tags(raw.get("tags", []), label),
                 customer=customer,
                 once_per=None if cap is None else _offset(cap, f"{label}: once_per"),
+                script=_script(raw.get("script"), on, label),
             )
         )
     return RuleSet(

@@ -30,6 +30,8 @@ ACTION_WORD = {
     Channel.VISIT: "visit",
 }
 CHANNELS = tuple(c.value for c in Channel)
+# The call scripts a rule can name (``script.PURPOSES`` says what each is for).
+SCRIPTS = ("thank-you", "satisfaction", "complaint", "make-it-right", "prospect", "keep-in-touch")
 PREFERRED = "preferred"
 
 
@@ -176,6 +178,7 @@ class CadenceRule:
     # At most one per contact this often: while one is pending, later events join it ("for
     # sales on Nov 20 and Nov 24"); within this long after one was done, none is made.
     once_per: Offset | None = None
+    script: str = "thank-you"  # the script a call for it follows (one of SCRIPTS)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """The call script as data, and a pure state machine over it.
 
-A script is a list of steps (a TOML file: ``default_script.toml`` ships with followup, the
-owner's copy is ``script.toml`` in the app folder). Each step asks one thing; ``ask_if``
-says when it is asked, in a tiny condition language parsed here (never ``eval``)::
+There is a script for every kind of call (``PURPOSES``): a thank-you after a sale, a complaint,
+making it right, ... Each is a list of steps (a TOML file: ``scripts/PURPOSE.toml`` ships
+with followup, the owner's copy is ``script.toml`` for thank-you and ``script-PURPOSE.toml``
+for the others, in the app folder); the cadence rule of a follow-up names its script. Each
+step asks one thing; ``ask_if`` says when it is asked, in a tiny condition language parsed
+here (never ``eval``)::
 
     ask_if = "liked_best in [neutral, negative]"
     ask_if = "recommend == yes"
@@ -22,9 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from followup_cli.errors import ConfigError
+from followup_cli.errors import ConfigError, InvalidInput
+from followup_cli.scheduling import SCRIPTS
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
+# What the owner types to set a label. No key is the initial of another label, so typing the
+# "n" of negative cannot save neutral: unknown keys are asked again.
+LABEL_KEYS: dict[str, str] = {"+": "positive", "=": "neutral", "-": "negative"}
+LABEL_HINT = "Type + positive, = neutral or - negative (or the word), ? why."
 KINDS: tuple[str, ...] = ("choice", "text", "say", "referrals")
 
 # Step keys with built-in consequences (see docs/call.md).
@@ -37,10 +45,41 @@ REVIEW_AGREED = "agreed"
 REFERRALS = "referrals"
 REFERRAL = "referral"  # one row per person given; reserved
 SAID = "said"  # what a "say" step records
+PROMISE = "promise"  # complaint: what the owner promises to do ...
+PROMISE_BY = "promise_by"  # ... and by when: a make-it-right call that day checks it
+NOW_RIGHT = "now_right"  # make-it-right: is it right now? "no" escalates
 SPECIAL_VALUES: dict[str, tuple[str, ...]] = {
     REACH: (REACHED, "voicemail", "no-answer", WRONG_NUMBER),
     RECOMMEND: ("yes", "no", "not-sure"),
     REVIEW: ("asked", "agreed", "declined"),
+    NOW_RIGHT: ("yes", "no"),
+}
+
+# The kinds of call, each with its own script (the rule of a follow-up names it).
+THANK_YOU = "thank-you"
+COMPLAINT = "complaint"
+MAKE_IT_RIGHT = "make-it-right"
+PURPOSES: dict[str, str] = dict(
+    zip(
+        SCRIPTS,  # thank-you, satisfaction, complaint, make-it-right, prospect, keep-in-touch
+        (
+            "after a sale: thank them, ask what they liked best, for a review and referrals",
+            "after a complaint was resolved: is everything really right now?",
+            "the complaint itself: what happened, what would make it right, what you promise "
+            "and by when",
+            "checking a promise was kept, or after a call that went badly: is it right now? "
+            "A no escalates",
+            "after a visit, an inquiry or a referral: what they need, the next step",
+            "a regular check-in: how are we doing?",
+        ),
+        strict=True,
+    )
+)
+# Keys that only one kind of call has, because their consequence only makes sense there (a
+# promise checked by a make-it-right call; a "no" that escalates).
+PURPOSE_KEYS: dict[str, tuple[str, ...]] = {
+    COMPLAINT: (PROMISE, PROMISE_BY),
+    MAKE_IT_RIGHT: (NOW_RIGHT,),
 }
 PLACEHOLDERS: dict[str, str] = {
     "first_name": "the customer's first name",
@@ -132,8 +171,9 @@ class Step:
 @dataclass(frozen=True)
 class Script:
     steps: tuple[Step, ...]
-    name: str = "default"
-    source: str = "built-in default"
+    name: str = THANK_YOU
+    source: str = "built-in thank-you script"
+    purpose: str = THANK_YOU  # the kind of call it is for (PURPOSES)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def step(self, key: str) -> Step | None:
@@ -190,6 +230,27 @@ def parse_choice(step: Step, text: str, *, loose: bool = True) -> Choice | None:
         return step.choices[int(value) - 1]
     starting = [c for c in step.choices if c.value.startswith(value)]
     return starting[0] if len(starting) == 1 else None
+
+
+def parse_label(text: str) -> str | None:
+    """``+`` / ``=`` / ``-``, a label's name, or its first three letters or more ("neg").
+
+    None for anything else, the old one-letter keys included: ``n`` was neutral, and an
+    owner who meant negative saved the wrong label without noticing."""
+    typed = text.strip().lower()
+    if typed in LABEL_KEYS:
+        return LABEL_KEYS[typed]
+    if len(typed) < 3:
+        return None
+    return next((label for label in LABELS if label.startswith(typed)), None)
+
+
+def check_purpose(text: str) -> str:
+    """The kind of call named (``thank-you``, ``Make it right``), else what the kinds are."""
+    purpose = normalise_value(text)
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"Unknown purpose {text!r}; use one of {', '.join(PURPOSES)}.")
+    return purpose
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:
@@ -388,10 +449,22 @@ def _parse_step(raw: Any, number: int, errors: list[str]) -> Step | None:
     )
 
 
-def _special_errors(steps: list[Step]) -> list[str]:
+def _special_errors(steps: list[Step], purpose: str) -> list[str]:
     errors = []
+    owned = {key: owner for owner, keys in PURPOSE_KEYS.items() for key in keys}
     for index, step in enumerate(steps, 1):
         where = f"step {index} ({step.key})"
+        owner = owned.get(step.key)
+        if owner is not None and owner != purpose:
+            errors.append(
+                f"{where}: {step.key} belongs to the {owner} script only; in a {purpose} "
+                "script, give the step another key."
+            )
+        if step.key in (PROMISE, PROMISE_BY) and (step.kind != "text" or step.classify):
+            errors.append(
+                f"{where}: {step.key} must be a text step with classify = false (it is what "
+                "you promise, not their opinion)."
+            )
         if step.key == REFERRAL:
             errors.append(f"{where}: the key referral is reserved; call the step referrals.")
         if (step.key == REFERRALS) != (step.kind == "referrals"):
@@ -409,6 +482,25 @@ def _special_errors(steps: list[Step]) -> list[str]:
                     f"{where}: {', '.join(bad)} cannot be an answer of {step.key}; "
                     f"use {', '.join(allowed)}."
                 )
+        if step.key == NOW_RIGHT and step.kind == "choice":
+            labels = {c.value: c.label for c in step.choices}
+            if labels != {"yes": "positive", "no": "negative"}:
+                errors.append(
+                    f"{where}: now_right must have exactly the choices yes (label positive) "
+                    "and no (label negative): a no escalates."
+                )
+    for key in PURPOSE_KEYS.get(purpose, ()):
+        found = next((s for s in steps if s.key == key), None)
+        if found is None:
+            errors.append(
+                f"A {purpose} script needs a step with key = {key!r} "
+                f"(see `followup script show {purpose}`)."
+            )
+        elif found.ask_if is not None:
+            errors.append(f"{key}: it is always asked once they are reached; remove its ask_if.")
+    keys = [s.key for s in steps]
+    if PROMISE in keys and PROMISE_BY in keys and keys.index(PROMISE) > keys.index(PROMISE_BY):
+        errors.append("promise must come before promise_by (the promise, then by when).")
     reach = [i for i, s in enumerate(steps) if s.key == REACH]
     if not reach:
         errors.append(
@@ -519,8 +611,9 @@ def _condition_errors(steps: list[Step]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def parse_script(data: Mapping[str, Any], where: str) -> Script:
-    """Build and check a script; every problem found is listed in one ConfigError."""
+def parse_script(data: Mapping[str, Any], where: str, purpose: str = THANK_YOU) -> Script:
+    """Build and check a script for a kind of call (``purpose``); every problem found is
+    listed in one ConfigError."""
     errors: list[str] = []
     for unknown in sorted(set(data) - {"name", "step"}):
         errors.append(
@@ -532,7 +625,9 @@ def parse_script(data: Mapping[str, Any], where: str) -> Script:
         name = "custom"
     raw_steps = data.get("step")
     if not isinstance(raw_steps, list) or not raw_steps:
-        errors.append("The script has no steps; add [[step]] tables (see `followup script show`).")
+        errors.append(
+            f"The script has no steps; add [[step]] tables (see `followup script show {purpose}`)."
+        )
         raw_steps = []
     steps: list[Step] = []
     seen: set[str] = set()
@@ -549,37 +644,43 @@ def parse_script(data: Mapping[str, Any], where: str) -> Script:
         steps.append(step)
     warnings: list[str] = []
     if steps and not errors:
-        errors.extend(_special_errors(steps))
+        errors.extend(_special_errors(steps, purpose))
         cond_errors, warnings = _condition_errors(steps)
         errors.extend(cond_errors)
     if errors:
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         raise ConfigError(f"{where}: {count}:\n  " + "\n  ".join(errors))
-    return Script(tuple(steps), name=name.strip(), source=where, warnings=tuple(warnings))
+    return Script(
+        tuple(steps), name=name.strip(), source=where, purpose=purpose, warnings=tuple(warnings)
+    )
 
 
-def script_path() -> Path:
+def script_path(purpose: str = THANK_YOU) -> Path:
+    """The owner's copy: ``script.toml`` for thank-you (as it always was), else
+    ``script-PURPOSE.toml`` beside it."""
     from followup_cli.config import app_dir
 
-    return app_dir() / "script.toml"
+    return app_dir() / ("script.toml" if purpose == THANK_YOU else f"script-{purpose}.toml")
 
 
-def default_script_text() -> str:
+def default_script_text(purpose: str = THANK_YOU) -> str:
     # beside this module: importlib.resources would cost the commands that start fast 12 ms
-    return (Path(__file__).parent / "default_script.toml").read_text(encoding="utf-8")
+    return (Path(__file__).parent / "scripts" / f"{purpose}.toml").read_text(encoding="utf-8")
 
 
-def load_script(path: Path | None = None) -> Script:
-    """``path``, else the owner's ``script.toml`` if there is one, else the built-in script."""
+def load_script(path: Path | None = None, purpose: str = THANK_YOU) -> Script:
+    """``path``, else the owner's copy for ``purpose`` if there is one, else the built-in
+    script; checked as a script for that kind of call."""
     import tomllib
 
     from followup_cli.config import read_toml
 
     explicit = path is not None
-    path = path or script_path()
+    path = path or script_path(purpose)
     data = read_toml(path)
     if data is not None:
-        return parse_script(data, str(path))
+        return parse_script(data, str(path), purpose)
     if explicit:
         raise ConfigError(f"No script file at {path}.")
-    return parse_script(tomllib.loads(default_script_text()), "built-in default script")
+    text = default_script_text(purpose)
+    return parse_script(tomllib.loads(text), f"built-in {purpose} script", purpose)

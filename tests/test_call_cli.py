@@ -68,9 +68,12 @@ def test_happy_call_with_referral(ann: None) -> None:
 
 
 def test_neutral_answer_asks_do_better_and_reminds(ann: None) -> None:
-    typed = REACHED + "It was okay\n\n" + "Call before delivery\n\n" + "not sure\n" + "declined\n"
+    # Whatever is suggested for "Call before delivery", = sets neutral.
+    typed = REACHED + "It was okay\n\n" + "Call before delivery\n=\n" + "not sure\n" + "declined\n"
     result = run("call", "1", input=typed)
     assert result.exit_code == 0, result.output + result.stderr
+    assert "Label: neutral (as suggested)" in result.output  # It was okay: Enter
+    assert "Label: neutral (set by hand)" in result.output
     assert "What could we do better?" in result.output
     assert "Thank them, and say their feedback will be used to improve." in result.output
     assert "Who do you know" not in result.output  # not sure: no referrals asked
@@ -78,12 +81,13 @@ def test_neutral_answer_asks_do_better_and_reminds(ann: None) -> None:
 
 
 def test_negative_answer_override_and_why(ann: None) -> None:
-    # "?" shows the reasons, then x overrides the suggestion to negative.
-    typed = REACHED + "The seat is fine I guess\n?\nx\n" + "Better seats\n\n" + "no\n" + "asked\n"
+    # "?" shows the reasons, then - overrides the suggestion to negative.
+    typed = REACHED + "The seat is fine I guess\n?\n-\n" + "Better seats\n=\n" + "no\n" + "asked\n"
     result = run("call", "1", input=typed)
     assert result.exit_code == 0, result.output + result.stderr
     assert "Suggested label: neutral" in result.output
     assert "is lukewarm (neutral)" in result.output  # the explanation
+    assert "Label: negative (set by hand)" in result.output
     assert "Saved: liked_best negative (set by hand)" in result.output
     assert "Make it right: scheduled #3 Make it right call (high priority) on Tue 2026-11-24." in result.output  # fmt: skip
     assert 'liked best: "The seat is fine I guess"' in result.output
@@ -91,6 +95,114 @@ def test_negative_answer_override_and_why(ann: None) -> None:
         (1, "2026-11-24", 'They said: liked best: "The seat is fine I guess"; recommend: "no"')
     ]
     assert query("SELECT label, suggested_label, overridden FROM call_answer WHERE step = 'liked_best'") == [("negative", "neutral", 1)]  # fmt: skip
+
+
+# The label keys: + positive, = neutral, - negative, or the word; nothing else is a label.
+LABEL_HINT = "Enter to accept. Type + positive, = neutral or - negative (or the word), ? why."
+
+
+@pytest.mark.parametrize("old", ["n", "p", "x", "ne", "nope"])
+def test_old_or_unknown_label_keys_are_asked_again_not_saved(ann: None, old: str) -> None:
+    # The owner meant negative: the old "n" (neutral) must not be saved; the hint names the
+    # keys and the prompt asks again, where - is negative.
+    typed = REACHED + f"The seat is fine I guess\n{old}\n-\n" + "Softer seat\n=\n" + "no\nasked\n"
+    result = run("call", "1", input=typed)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert result.output.count(LABEL_HINT) == 1
+    assert "Label: negative (set by hand)" in result.output
+    assert query("SELECT label, suggested_label, overridden FROM call_answer WHERE step = 'liked_best'") == [("negative", "neutral", 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "typed, label, shown",
+    [
+        ("+", "positive", "Label: positive (set by hand)"),
+        ("=", "neutral", "Label: neutral (as suggested)"),
+        ("NEGATIVE", "negative", "Label: negative (set by hand)"),
+        ("pos", "positive", "Label: positive (set by hand)"),
+        ("neu", "neutral", "Label: neutral (as suggested)"),
+        ("neg", "negative", "Label: negative (set by hand)"),
+    ],
+)
+def test_label_keys_and_words_are_shown_back_in_words(
+    ann: None, typed: str, label: str, shown: str
+) -> None:
+    do_better = "" if label == "positive" else "Softer seat\n=\n"
+    lines = REACHED + f"The seat is fine I guess\n{typed}\n" + do_better + "not sure\nasked\n"
+    result = run("call", "1", input=lines)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Enter to accept, + positive, = neutral, - negative, ? why:" in result.output
+    assert shown in result.output
+    assert query("SELECT label FROM call_answer WHERE step = 'liked_best'") == [(label,)]
+
+
+def a_guess(monkeypatch: pytest.MonkeyPatch, module: object) -> None:
+    """Make every answer one no words decide, whatever the classifier learns next."""
+    from followup_cli.sentiment import Explanation
+
+    def guess(text: str, *args: object, **kwargs: object) -> Explanation:
+        return Explanation("neutral", ("no opinion words found (neutral)",), (), guessed=True)
+
+    monkeypatch.setattr(module, "explain", guess)
+
+
+def test_a_guess_is_no_suggestion_and_enter_does_not_accept_it(
+    ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from followup_cli import sentiment
+
+    a_guess(monkeypatch, sentiment)
+    typed = REACHED + "Lovely\n\n-\n" + "Call before delivery\n=\n" + "not sure\nasked\n"
+    result = run("call", "1", input=typed)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Suggested label" not in result.output
+    assert (
+        "No suggestion: pick a label\n+ positive, = neutral, - negative, ? why: \n" in result.output
+    )
+    assert "Type + positive, = neutral or - negative (or the word), ? why.\n" in result.output
+    assert "Label: negative (set by hand)" in result.output
+    assert query("SELECT step, label, suggested_label, overridden FROM call_answer WHERE label IS NOT NULL AND step != 'recommend' ORDER BY id") == [("liked_best", "negative", None, 1), ("do_better", "neutral", None, 1)]  # fmt: skip
+
+
+def test_an_answers_file_saves_a_guess_as_the_suggestion(
+    ann: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from followup_cli import calls
+
+    a_guess(monkeypatch, calls)
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"reach": "reached", "liked_best": "Lovely", "do_better": "Call before delivery", "recommend": "no", "review": "asked"}))  # fmt: skip
+    result = run("call", "1", "--answers", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert query("SELECT step, label, suggested_label, overridden FROM call_answer WHERE step IN ('liked_best', 'do_better') ORDER BY id") == [("liked_best", "neutral", "neutral", 0), ("do_better", "neutral", "neutral", 0)]  # fmt: skip
+
+
+def test_each_answer_is_labelled_with_its_question_as_asked(
+    ann: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from followup_cli import calls, sentiment
+
+    asked: list[str | None] = []
+    real = sentiment.explain
+
+    def spy(text: str, vocabulary: sentiment.Vocabulary, question: str | None = None) -> sentiment.Explanation:  # fmt: skip
+        asked.append(question)
+        return real(text, vocabulary, question)
+
+    monkeypatch.setattr(sentiment, "explain", spy)
+    monkeypatch.setattr(calls, "explain", spy)
+    typed = REACHED + "It was okay\n\n" + "Call before delivery\n=\n" + "not sure\nasked\n"
+    assert run("call", "1", input=typed).exit_code == 0
+    expected = ["What did you like best about working with us?", "What could we do better?"]
+    assert asked == expected
+    assert run("schedule", "Ann Lee", "today", "--channel", "phone").exit_code == 0
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"reach": "reached", "liked_best": "It was okay", "do_better": "Call before delivery", "recommend": "no", "review": "asked"}))  # fmt: skip
+    asked.clear()
+    [(fid,)] = query("SELECT max(id) FROM followup")
+    result = run("call", str(fid), "--answers", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert asked == expected
 
 
 def test_no_answer_and_wrong_number(ann: None) -> None:
@@ -293,7 +405,7 @@ def test_custom_script_runs_a_call(ann: None, isolated_home: Path) -> None:
 
 def test_script_check_ok_broken_and_gated(isolated_home: Path, tmp_path: Path) -> None:
     result = run("script", "check")
-    assert result.exit_code == 0 and "built-in default script: 7 steps, valid." in result.output
+    assert result.exit_code == 0 and "built-in thank-you script: 7 steps, valid." in result.output
     broken = tmp_path / "broken.toml"
     broken.write_text(CUSTOM + '\n[[step]]\nkey = "x"\nkind = "text"\nprompt = "?"\nask_if = "recommend == yes"\n')  # fmt: skip
     result = run("script", "check", str(broken))
@@ -314,7 +426,8 @@ def test_script_edit_copies_default_and_checks(isolated_home: Path, tmp_path: Pa
     )
     result = runner.invoke(app, ["script", "edit"], env={"EDITOR": f"{sys.executable} {editor}", "VISUAL": ""})  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr
-    assert "Copied the built-in script" in result.output and "7 steps, valid." in result.output
+    assert "Copied the built-in thank-you script" in result.output
+    assert "script.toml: 7 steps, valid." in result.output
     assert "Would you recommend us" in (isolated_home / "script.toml").read_text()
     assert oct((isolated_home / "script.toml").stat().st_mode & 0o777) == "0o600"
     editor.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('[[step]]\\nkey = 1\\n')\n")  # fmt: skip

@@ -106,3 +106,42 @@ def test_ctrl_c_at_a_step_keeps_answers_and_resume_finishes(followup_id: int, st
     assert child.exitstatus == 0, child.before
     assert query("SELECT id, status FROM call_log") == [(1, "completed")]
     assert query("SELECT status FROM followup WHERE id = 1") == [("done",)]
+
+
+def test_complaint_call_in_a_terminal_promises_a_make_it_right_call(
+    tx: Tx, today: dt.date, rules: RuleSet
+) -> None:
+    """A non-thank-you purpose in a real terminal: the complaint's own script, the new label
+    keys (the old "n" is asked again), and the promise as a follow-up on the day promised."""
+    make_contact(tx)
+    log_interaction(
+        tx, "Ann Lee", "complaint", on=dt.date(2026, 11, 20), today=today, now=NOW, rules=rules
+    )
+    child = spawn("call", "1")
+    child.expect_exact("Call about the complaint")
+    for prompt, typed in [
+        ("Did you reach Ann?", "1"),
+        ("Press Enter when said", ""),
+        ("Can you tell me what happened?", "The wheel was bent when it arrived"),
+        ("- negative, ? why", "n"),
+        ("Type + positive, = neutral or - negative (or the word), ? why.", "-"),
+        ("Label: negative (", None),  # set by hand, or as suggested
+        ("What would make it right for you?", "A new wheel"),  # a wish: not labelled
+        ("What will you do?", "Send a new wheel by courier"),
+        ("By when?", "friday"),
+    ]:
+        child.expect_exact(prompt)
+        if typed is not None:
+            child.sendline(typed)
+    child.expect_exact("Scheduled #2 Make it right call: Send a new wheel by courier on Fri")
+    child.expect_exact("Done: #1 Call about the complaint with Ann Lee (negative).")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert query("SELECT script, outcome FROM call_log") == [("complaint", "negative")]
+    assert query("SELECT step, label FROM call_answer WHERE label IS NOT NULL ORDER BY id") == [
+        ("what_happened", "negative"),
+    ]
+    assert query("SELECT rule, due_on FROM followup WHERE id = 2") == [
+        ("make-it-right", "2026-11-27")
+    ]

@@ -238,7 +238,7 @@ CALL_STEPS = [
     ("What did you like best about working with us?", "It was fine I guess"),
     ("Enter to accept", ""),
     ("What could we do better?", "Call back when you say you will"),
-    ("Enter to accept", ""),
+    ("- negative, ? why", "="),  # a guess or not, = sets neutral
     ("Are you willing to recommend us to others?", "not sure"),
 ]
 

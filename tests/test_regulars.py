@@ -450,7 +450,8 @@ def test_logging_an_email_completes_the_call_pending_for_the_same_sale(tx: Tx) -
 
 def test_rules_show_conditions_and_caps(isolated_home: Path) -> None:
     shown = runner.invoke(app, ["rules"]).stdout
-    assert "  useful for 14 days; at most one per 30 days" in shown
+    assert "  useful for 14 days; at most one per 30 days; calls: thank-you script" in shown
+    assert "  high priority; calls: complaint script" in shown
     (isolated_home / "rules.toml").write_text(CONDITIONS)
     shown = runner.invoke(app, ["rules"]).stdout
     assert "  sales from $20.00" in shown

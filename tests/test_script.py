@@ -6,14 +6,18 @@ import tomllib
 
 import pytest
 
-from followup_cli.errors import ConfigError
+from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.script import (
+    PURPOSES,
     Given,
+    check_purpose,
+    default_script_text,
     load_script,
     next_step,
     outcome,
     parse_choice,
     parse_condition,
+    parse_label,
     parse_script,
 )
 
@@ -211,3 +215,116 @@ ask_if = "liked_best == positive"
     assert len(script.warnings) == 1
     assert "review gating" in script.warnings[0]
     assert "remove its ask_if" in script.warnings[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Label keys
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, label",
+    [
+        ("+", "positive"), ("=", "neutral"), ("-", "negative"), (" - ", "negative"),
+        ("positive", "positive"), ("Neutral", "neutral"), ("NEGATIVE", "negative"),
+        ("pos", "positive"), ("neu", "neutral"), ("neg", "negative"), ("negat", "negative"),
+    ],
+)  # fmt: skip
+def test_label_keys_words_and_prefixes(typed: str, label: str) -> None:
+    assert parse_label(typed) == label
+
+
+@pytest.mark.parametrize("typed", ["n", "p", "x", "ne", "po", "", "?", "negatives", "good"])
+def test_old_keys_and_unknown_text_are_no_label(typed: str) -> None:
+    assert parse_label(typed) is None
+
+
+# --------------------------------------------------------------------------------------------
+# A script per purpose
+# --------------------------------------------------------------------------------------------
+
+
+def test_purposes_are_named_and_unknown_ones_listed() -> None:
+    assert check_purpose("Make it right") == "make-it-right"
+    assert check_purpose("keep_in_touch") == "keep-in-touch"
+    with pytest.raises(InvalidInput) as caught:
+        check_purpose("refund")
+    assert str(caught.value) == (
+        "Unknown purpose 'refund'; use one of thank-you, satisfaction, complaint, "
+        "make-it-right, prospect, keep-in-touch."
+    )
+
+
+@pytest.mark.parametrize("purpose", list(PURPOSES))
+def test_every_built_in_script_is_valid_and_named_for_its_purpose(purpose: str) -> None:
+    script = load_script(purpose=purpose)
+    assert (script.name, script.purpose, script.warnings) == (purpose, purpose, ())
+    assert script.source == f"built-in {purpose} script"
+    review = script.step("review")
+    assert review is None or review.ask_if is None  # asked of everyone, or of no one
+
+
+def walk_script(purpose: str, answers: dict[str, Given]) -> list[str]:
+    script, asked, given = load_script(purpose=purpose), [], {}  # type: ignore[var-annotated]
+    while (step := next_step(script, given)) is not None:
+        asked.append(step.key)
+        given[step.key] = answers.get(step.key, Given("said"))
+    return asked
+
+
+def test_make_it_right_asks_whether_it_is_right_now_and_what_is_left() -> None:
+    no = {"reach": Given("reached"), "now_right": Given("no", "negative")}
+    assert walk_script("make-it-right", no) == [
+        "reach", "hello", "now_right", "still_wrong", "make_right",
+    ]  # fmt: skip
+    yes = {"reach": Given("reached"), "now_right": Given("yes", "positive")}
+    assert walk_script("make-it-right", yes) == ["reach", "hello", "now_right", "anything_else"]
+
+
+def test_complaint_asks_what_happened_what_would_make_it_right_and_the_promise() -> None:
+    assert walk_script("complaint", {"reach": Given("reached")}) == [
+        "reach", "hello", "what_happened", "make_right", "promise", "promise_by",
+    ]  # fmt: skip
+
+
+def checked(purpose: str, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_script(tomllib.loads(text), "test.toml", purpose)
+    return str(caught.value)
+
+
+def test_purpose_keys_belong_to_their_purpose() -> None:
+    complaint = default_script_text("complaint")
+    assert "step 5 (promise): promise belongs to the complaint script only" in checked(
+        "make-it-right", complaint
+    )  # a make-it-right call cannot promise another make-it-right call
+    assert "A make-it-right script needs a step with key = 'now_right'" in checked(
+        "make-it-right", complaint
+    )
+    mir = default_script_text("make-it-right")
+    assert "now_right belongs to the make-it-right script only" in checked("thank-you", mir)
+
+
+def test_complaint_promise_rules() -> None:
+    complaint = default_script_text("complaint")
+    no_when = complaint.replace('key = "promise_by"', 'key = "when"')
+    assert "A complaint script needs a step with key = 'promise_by'" in checked(
+        "complaint", no_when
+    )
+    gated = complaint.replace("classify = false\nremind", 'classify = false\nask_if = "make_right == positive"\nremind')  # fmt: skip
+    assert "promise_by: it is always asked once they are reached; remove its ask_if." in checked(
+        "complaint", gated
+    )
+    promise = 'it becomes a follow-up."\nclassify = false'
+    assert promise in complaint
+    labelled = complaint.replace(promise, 'it becomes a follow-up."\nclassify = true')
+    assert "promise must be a text step with classify = false" in checked("complaint", labelled)
+
+
+def test_now_right_must_be_yes_positive_and_no_negative() -> None:
+    mir = default_script_text("make-it-right")
+    unlabelled = mir.replace('{ value = "no", label = "negative" }', '{ value = "no" }')
+    assert (
+        "now_right must have exactly the choices yes (label positive) and no (label negative)"
+        in checked("make-it-right", unlabelled)
+    )

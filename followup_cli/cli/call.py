@@ -1,5 +1,5 @@
 """`followup call` walks the owner through the follow-up call; `followup script` manages the
-script it follows.
+scripts it follows, one per kind of call (the follow-up's rule names it).
 
 Every answer is saved in its own short write transaction the moment it is given; no
 transaction is open while the owner types. Ctrl-C or end of input keeps what was said,
@@ -56,7 +56,9 @@ def call(
 ) -> None:
     """Walk through the follow-up call and record every answer.
 
-    Each answer is saved as it is given; Ctrl-C keeps them and `followup call ID` resumes.
+    The script is the one the follow-up's rule names (thank-you, complaint, make-it-right,
+    ...: see `followup script show PURPOSE`). Each answer is saved as it is given; Ctrl-C
+    keeps them and `followup call ID` resumes.
 
     Examples: followup call 12 | followup call "Ann Lee" | followup call (today's calls) |
     followup call 12 --answers call.json
@@ -64,11 +66,9 @@ def call(
     from followup_cli.calls import find_followup_id
     from followup_cli.cli.call_session import CallRun, call_from_file, call_one, power_hour
     from followup_cli.errors import InvalidInput
-    from followup_cli.script import load_script
 
-    script = load_script()
     db = database(ctx)
-    run = CallRun(db, script)
+    run = CallRun(db)
     if answers is not None:
         if target is None:
             raise InvalidInput("--answers records one call: give the follow-up id, e.g. call 12.")
@@ -89,10 +89,21 @@ def call(
 # --------------------------------------------------------------------------------------------
 
 script_app = typer.Typer(
-    help="The call script `followup call` follows. Example: followup script show",
+    help="The call scripts `followup call` follows, one per kind of call (PURPOSE: "
+    "thank-you, satisfaction, complaint, make-it-right, prospect, keep-in-touch). "
+    "Example: followup script show complaint",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+PurposeArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The kind of call: thank-you (after a sale), satisfaction (after a resolved "
+        "complaint), complaint, make-it-right, prospect, keep-in-touch.",
+        metavar="PURPOSE",
+    ),
+]
 
 
 def _warn(script: Script) -> None:
@@ -101,40 +112,51 @@ def _warn(script: Script) -> None:
 
 
 @script_app.command("show")
-def script_show() -> None:
-    """Print the active script: your script.toml if you have one, else the built-in one.
+def script_show(purpose: PurposeArgument = "thank-you") -> None:
+    """Print the script for a kind of call: your copy if you have one, else the built-in one.
 
-    Example: followup script show
+    Examples: followup script show | followup script show complaint
     """
     from followup_cli.render.call import script_table
-    from followup_cli.script import load_script, script_path
+    from followup_cli.script import PURPOSES, check_purpose, load_script, script_path
 
-    script = load_script()
+    purpose = check_purpose(purpose)
+    script = load_script(purpose=purpose)
     script_table(script)
-    if not script_path().exists():
-        plain.say(f"Customise it with `followup script edit` (creates {script_path()}).")
+    plain.say(f"For {purpose} calls: {PURPOSES[purpose]}.")
+    path = script_path(purpose)
+    if not path.exists():
+        plain.say(f"Customise it with `{_command('edit', purpose)}` (creates {path}).")
     _warn(script)
 
 
-@script_app.command("edit")
-def script_edit() -> None:
-    """Open your script.toml in $EDITOR (copying the built-in script first), then check it.
+def _command(verb: str, purpose: str) -> str:
+    """``followup script VERB [PURPOSE]``, as short as it can be typed."""
+    return f"followup script {verb}" + ("" if purpose == "thank-you" else f" {purpose}")
 
-    Example: EDITOR=nano followup script edit
+
+@script_app.command("edit")
+def script_edit(purpose: PurposeArgument = "thank-you") -> None:
+    """Open your copy of a script in $EDITOR (copying the built-in one first), then check it.
+
+    Thank-you is script.toml, the others script-PURPOSE.toml, in the app folder.
+
+    Examples: EDITOR=nano followup script edit | followup script edit make-it-right
     """
     from followup_cli.errors import InvalidInput
     from followup_cli.files import write_private_text
-    from followup_cli.script import default_script_text, load_script, script_path
+    from followup_cli.script import check_purpose, default_script_text, load_script, script_path
 
-    path = script_path()
+    purpose = check_purpose(purpose)
+    path = script_path(purpose)
     if not path.exists():
-        write_private_text(path, default_script_text())
-        plain.say(f"Copied the built-in script to {path}.")
+        write_private_text(path, default_script_text(purpose))
+        plain.say(f"Copied the built-in {purpose} script to {path}.")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise InvalidInput(
             f"Set $EDITOR (e.g. export EDITOR=nano), or edit {path} yourself and run "
-            "`followup script check`."
+            f"`{_command('check', purpose)}`."
         )
     try:
         status = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
@@ -142,24 +164,45 @@ def script_edit() -> None:
         raise InvalidInput(f"Cannot run the editor {editor!r}: {exc}. Check $EDITOR.") from None
     if status != 0:
         plain.warn(f"The editor exited with status {status}.")
-    script = load_script(path)
+    script = load_script(path, purpose)
     plain.say(f"{path}: {len(script.steps)} steps, valid.")
     _warn(script)
 
 
 @script_app.command("check")
 def script_check(
+    purpose: Annotated[
+        str,
+        typer.Argument(
+            help="The kind of call (thank-you, satisfaction, complaint, make-it-right, "
+            "prospect, keep-in-touch), or a script file to check as a thank-you script.",
+            metavar="PURPOSE",
+        ),
+    ] = "thank-you",
     path: Annotated[
         Path | None,
-        typer.Argument(help="A script file to check (default: the active script).", dir_okay=False),
+        typer.Argument(
+            help="A script file to check as a PURPOSE script (default: the active one).",
+            dir_okay=False,
+            metavar="FILE",
+        ),
     ] = None,
 ) -> None:
-    """Validate the script and say what to fix (exit 2 on errors; warnings exit 0).
+    """Validate a script and say what to fix (exit 2 on errors; warnings exit 0).
 
-    Example: followup script check ~/my-script.toml
+    Examples: followup script check | followup script check complaint |
+    followup script check complaint ~/complaint.toml | followup script check ~/my-script.toml
     """
-    from followup_cli.script import load_script
+    from followup_cli.script import PURPOSES, check_purpose, load_script
 
-    script = load_script(path)
+    if path is None and purpose not in PURPOSES and _is_file(purpose):
+        path, purpose = Path(purpose), "thank-you"  # `script check FILE`, as it always was
+    purpose = check_purpose(purpose)
+    script = load_script(path, purpose)
     plain.say(f"{script.source}: {len(script.steps)} steps, valid.")
     _warn(script)
+
+
+def _is_file(text: str) -> bool:
+    """A script file rather than a purpose: a .toml name, a path, or a file that exists."""
+    return text.endswith(".toml") or os.sep in text or Path(text).is_file()

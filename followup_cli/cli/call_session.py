@@ -25,24 +25,35 @@ if TYPE_CHECKING:
     from followup_cli.script import Given, Script, Step
     from followup_cli.sentiment import Vocabulary
     from followup_cli.store import Database
+    from followup_cli.store.rows import FollowUpRow
 
-LABEL_KEYS = {"p": "positive", "n": "neutral", "x": "negative"}
 _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
 
 class CallRun:
     """What every call of one run shares."""
 
-    def __init__(self, db: Database, script: Script) -> None:
+    def __init__(self, db: Database) -> None:
         from followup_cli.listening import owner_vocabulary
 
         self.db = db
-        self.script = script
         self.day: dt.date = today()
         self.rules: RuleSet = rules()
         self.settings: Settings = settings()
         with db.reading() as tx:
             self.vocabulary: Vocabulary = owner_vocabulary(tx, self.settings)
+        self._scripts: dict[str, Script] = {}
+
+    def script_for(self, followup: FollowUpRow) -> Script:
+        """The script its rule names (the owner's copy, else the built-in), read once a run;
+        a broken one stops the call before anything is saved (exit 2)."""
+        from followup_cli.calls import script_purpose
+        from followup_cli.script import load_script
+
+        purpose = script_purpose(followup, self.rules)
+        if purpose not in self._scripts:
+            self._scripts[purpose] = load_script(purpose=purpose)
+        return self._scripts[purpose]
 
 
 def _ask(text: str, default: str | None = None) -> str:
@@ -56,6 +67,7 @@ def _ask(text: str, default: str | None = None) -> str:
 def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
     from followup_cli.calls import record_answers_file
     from followup_cli.errors import InvalidInput
+    from followup_cli.followups import get_followup
 
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -67,9 +79,11 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
         raise InvalidInput(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    with run.db.reading() as tx:
+        script = run.script_for(get_followup(tx, followup_id))
     with run.db.transaction() as tx:
         result = record_answers_file(
-            tx, followup_id, run.script, data, today=run.day, now=now(), rules=run.rules,
+            tx, followup_id, script, data, today=run.day, now=now(), rules=run.rules,
             settings=run.settings, vocabulary=run.vocabulary,
         )  # fmt: skip
     for recorded in result.recorded:
@@ -122,6 +136,7 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
 
     with run.db.reading() as tx:
         context = calls.prepare(tx, followup_id, currency=run.settings.currency, today=run.day)
+    script = run.script_for(context.followup)
     view.header(context)
     resume_id = None
     if context.resumable is not None:
@@ -136,14 +151,14 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
         resume_id = context.resumable.id if resume else None
     with run.db.transaction() as tx:
         started = calls.start_call(
-            tx, followup_id, today=run.day, now=now(), script_name=run.script.name,
+            tx, followup_id, today=run.day, now=now(), script_name=script.name,
             resume_call_id=resume_id,
         )  # fmt: skip
         call_id = started.id
         given = calls.answers_of(tx, call_id) if resume_id else {}
     values = calls.prompt_values(context, run.settings)
     try:
-        result = _walk(run, call_id, values, given)
+        result = _walk(run, script, call_id, values, given)
     except _STOP:
         with run.db.transaction() as tx:
             calls.interrupt_call(tx, call_id)
@@ -158,12 +173,13 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
 
 
 def _walk(
-    run: CallRun, call_id: int, values: dict[str, str], given: dict[str, Given]
+    run: CallRun, script: Script, call_id: int, values: dict[str, str], given: dict[str, Given]
 ) -> CallResult:
     from followup_cli import calls
     from followup_cli import script as sc
+    from followup_cli.errors import InvalidInput
 
-    while (step := sc.next_step(run.script, given)) is not None:
+    while (step := sc.next_step(script, given)) is not None:
         question = sc.fill(step.prompt, values)
         view.line(f"\n{step.heading}", "bold underline")
         if step.kind == "referrals":
@@ -174,13 +190,17 @@ def _walk(
                     rules=run.rules, settings=run.settings,
                 )  # fmt: skip
         else:
-            answer, label, suggested = _ask_step(run, step, question, values)
-            with run.db.transaction() as tx:
-                recorded = calls.record_answer(
-                    tx, call_id, step, answer, question=question, today=run.day, now=now(),
-                    rules=run.rules, label=label, suggested_label=suggested,
-                    settings=run.settings,
-                )  # fmt: skip
+            answer, label, suggested = _ask_step(run, step, question)
+            try:
+                with run.db.transaction() as tx:
+                    recorded = calls.record_answer(
+                        tx, call_id, step, answer, question=question, today=run.day,
+                        now=now(), rules=run.rules, label=label, suggested_label=suggested,
+                        settings=run.settings,
+                    )  # fmt: skip
+            except InvalidInput as exc:  # e.g. a promised day in the past: nothing saved
+                view.line(str(exc), "red")
+                continue
         view.recorded(recorded)
         if step.remind:
             view.box(sc.fill(step.remind, values), "Say")
@@ -189,9 +209,7 @@ def _walk(
         return calls.finish_call(tx, call_id, today=run.day, now=now(), rules=run.rules)
 
 
-def _ask_step(
-    run: CallRun, step: Step, question: str, values: dict[str, str]
-) -> tuple[str, str | None, str | None]:
+def _ask_step(run: CallRun, step: Step, question: str) -> tuple[str, str | None, str | None]:
     from followup_cli import script as sc
 
     if step.kind == "say":
@@ -211,35 +229,41 @@ def _ask_step(
         text = _ask(question)
     if not step.classify:
         return text.strip(), None, None
-    return text.strip(), _ask_label(run, text), _suggest(run, text)
+    label, suggested = _ask_label(run, text, question)
+    return text.strip(), label, suggested
 
 
-def _suggest(run: CallRun, text: str) -> str:
-    from followup_cli.sentiment import classify
+def _ask_label(run: CallRun, text: str, question: str) -> tuple[str, str | None]:
+    """The label and the suggestion it was chosen over, read with the question as asked.
 
-    return classify(text, run.vocabulary)
-
-
-def _ask_label(run: CallRun, text: str) -> str:
-    """Enter accepts the suggestion; p / n / x set positive / neutral / negative; ? explains."""
+    Enter accepts the suggestion (when there is one: a guess is no suggestion); ``+`` / ``=``
+    / ``-`` or the word set it; ``?`` explains. Anything else, the old ``p`` / ``n`` / ``x``
+    included, is asked again: ``n`` once saved neutral from an owner who meant negative."""
+    from followup_cli.script import LABEL_HINT, parse_label
     from followup_cli.sentiment import explain
 
-    why = explain(text, run.vocabulary)
+    why = explain(text, run.vocabulary, question)
+    keys = "+ positive, = neutral, - negative, ? why"
     while True:
-        view.suggested(why.label)
-        key = _ask("Enter to accept, p positive, n neutral, x negative, ? why", default="")
-        key = key.strip().lower()
-        if not key:
-            return why.label
-        if key in LABEL_KEYS:
-            return LABEL_KEYS[key]
-        if key in ("positive", "neutral", "negative"):
-            return key
-        if key == "?":
+        if why.guessed:
+            view.line("No suggestion: pick a label")
+        else:
+            view.suggested(why.label)
+        typed = _ask(keys if why.guessed else f"Enter to accept, {keys}", default="")
+        if typed.strip() == "?":
             for reason in why.reasons:
                 view.line(f"  - {reason}")
             continue
-        view.line("Press Enter, p, n, x or ?.")
+        if not typed.strip() and not why.guessed:
+            view.label(why.label, "as suggested")
+            return why.label, why.label
+        label = parse_label(typed)
+        if label is None:
+            view.line(LABEL_HINT if why.guessed else f"Enter to accept. {LABEL_HINT}")
+            continue
+        suggested = None if why.guessed else why.label  # a guess was never suggested
+        view.label(label, "as suggested" if label == suggested else "set by hand")
+        return label, suggested
 
 
 def _ask_referrals(run: CallRun, call_id: int, step: Step, question: str) -> None:

@@ -35,12 +35,17 @@ def line(text: str, style: str = "") -> None:
 
 
 def box(text: str, title: str) -> None:
-    """What to say or ask, in a box."""
-    _print(screen.safe_panel(_text(text), title, expand=False))
+    """What to say or ask, in a box that wraps a long line (soft wrap would cut it off)."""
+    screen.console.print(screen.safe_panel(_text(text), title, expand=False))
 
 
 def suggested(label: str) -> None:
     _print(_text("Suggested label: ") + _text(label, style=LABEL_STYLE[label]))
+
+
+def label(chosen: str, how: str) -> None:
+    """The label chosen, in words: "Label: negative (set by hand)"."""
+    _print(_text("Label: ") + _text(chosen, style=LABEL_STYLE[chosen]) + _text(f" ({how})"))
 
 
 def header(context: CallContext) -> None:
@@ -89,7 +94,7 @@ def result(call: CallResult) -> None:
             _text("Call outcome: ") + _text(call.outcome, style=LABEL_STYLE.get(call.outcome, ""))
         )
     plain.done(call.done)  # the outcome, and the make-it-right call a negative one led to
-    if call.make_it_right is not None:
+    if call.make_it_right is not None or call.escalated is not None:
         for words in call.words:
             _print(_text(f"  They said {words}"))
 

@@ -241,5 +241,11 @@ def done(result: DoneResult) -> None:
     if result.make_it_right is not None:
         fix = result.make_it_right
         say(f"Make it right: scheduled {followup_line(fix)} (high priority) on {day(fix.due_on)}.")
+    if result.escalated is not None:
+        up = result.escalated
+        say(
+            f"Escalated, not another make-it-right call: scheduled {followup_line(up)} "
+            f"(high priority) for you to handle personally, on {day(up.due_on)}."
+        )
     for note in result.notes:
         say(note)

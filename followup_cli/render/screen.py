@@ -218,6 +218,8 @@ def rules(rule_set: RuleSet, currency: str = "$") -> None:
             )
         if rule.once_per is not None:
             notes.append(f"at most one per {rule.once_per.describe()}")
+        if {"phone", "preferred"} & set(rule.channels):  # it can be a call
+            notes.append(f"calls: {rule.script} script")
         if notes:
             console.print(visible(f"  {'; '.join(notes)}"))
     console.print()

@@ -59,10 +59,10 @@ DROP_PROSPECTS_SQL = (
 )
 
 # A resolved complaint closes what the complaint set going: the complaint's own follow-ups
-# and any make-it-right call. The rows it closed come back to be shown.
+# and any make-it-right call or escalation. The rows it closed come back to be shown.
 RESOLVE_COMPLAINT_SQL = (
     "UPDATE followup SET status = :done, completed_on = :on, note = :note"
-    " WHERE contact_id = :contact AND status = :pending AND (rule = :make_it_right"
+    " WHERE contact_id = :contact AND status = :pending AND (rule IN (:make_it_right, :escalated)"
     " OR interaction_id IN (SELECT i.id FROM interaction i"
     " WHERE i.contact_id = :contact AND i.kind = :complaint))"
     f" RETURNING {FollowUpRow.COLUMNS}"
