@@ -594,14 +594,19 @@ def _refusal(said: str, clause: int, question: QuestionKind | None) -> _Signal:
     return _Signal("neutral", f'"{said}" is a no without a yes/no question (neutral)', said, clause)
 
 
+@lru_cache(maxsize=1)
+def _question_keys() -> tuple[tuple[QuestionKind, tuple[str, ...]], ...]:
+    return tuple((kind, tuple(map(_phrase_key, phrases))) for kind, phrases in _QUESTION_PHRASES)
+
+
 def question_kind(question: str | None) -> QuestionKind | None:
     """What kind of question an answer replies to, from its words (None: no question)."""
     if not question or not question.strip():
         return None
     split = _split(question)
     joined = f" {' '.join(split.words)} "
-    for kind, phrases in _QUESTION_PHRASES:
-        if any(f" {_phrase_key(p)} " in joined for p in phrases):
+    for kind, keys in _question_keys():
+        if any(f" {key} " in joined for key in keys):
             return kind
     openers = {split.words[indices[0]] for indices in _clauses(split)}
     return "yes_no" if openers & _YES_NO_OPENERS else "open"
@@ -620,21 +625,26 @@ def _without_opinion_words(split: _Words, kind: QuestionKind | None) -> tuple[La
     return None
 
 
-def _conceded(signals: list[_Signal]) -> list[_Signal]:
-    """Time and price complaints conceded by praise in a later clause after a contrast word
-    ("took a while but worth it"); any other complaint stays a complaint."""
+def _conceded(signals: list[_Signal], contrasts: frozenset[int]) -> list[_Signal]:
+    """Time and price complaints conceded by praise after a contrast word ("took a while but
+    worth it"; ``contrasts``: the clauses a contrast word opens); any other complaint, or one
+    merely followed by praise ("took three weeks, and ..."), stays a complaint. A "though"
+    right after the praise counts too ("took a while. Worth it though")."""
     praise_clauses = [s.clause for s in signals if s.label == "positive"]
     return [
-        s for s in signals if s.concession and any(clause > s.clause for clause in praise_clauses)
+        s
+        for s in signals
+        if s.concession
+        and any(any(s.clause < c <= praise + 1 for c in contrasts) for praise in praise_clauses)
     ]
 
 
 def _decide(
-    signals: list[_Signal], question: QuestionKind | None
+    signals: list[_Signal], question: QuestionKind | None, contrasts: frozenset[int]
 ) -> tuple[Label, list[_Signal], str | None]:
     """The label, the signals that decided it and, when others were outranked, why."""
     excused = any(s.excuse for s in signals)
-    conceded = _conceded(signals)
+    conceded = _conceded(signals, contrasts)
     negative = [s for s in signals if s.label == "negative" and s not in conceded]
     neutral = [s for s in signals if s.label == "neutral"]
     positive = [s for s in signals if s.label == "positive"]
@@ -725,6 +735,16 @@ def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_
     return told
 
 
+@lru_cache(maxsize=64)
+def _learned_keys(
+    vocabulary: Vocabulary,
+) -> tuple[tuple[str, int, QuestionKind | None, Correction], ...]:
+    """Each correction's normalised words, their count and its kind of question, worked out
+    once per vocabulary rather than for every answer labelled."""
+    keyed = ((_phrase_key(c.answer), c) for c in vocabulary.learned)
+    return tuple((key, len(key.split()), question_kind(c.question), c) for key, c in keyed if key)
+
+
 def _said_again(
     split: _Words, vocabulary: Vocabulary, kind: QuestionKind | None
 ) -> Correction | None:
@@ -732,11 +752,9 @@ def _said_again(
     the whole answer, or a correction of three words or more inside it; the longest wins."""
     said = f" {' '.join(split.words)} "
     best: tuple[int, Correction] | None = None
-    for correction in vocabulary.learned:
-        key = _phrase_key(correction.answer)
-        if not key or question_kind(correction.question) != kind:
+    for key, size, asked, correction in _learned_keys(vocabulary):
+        if asked != kind:
             continue
-        size = len(key.split())
         repeated = said.strip() == key or (size >= 3 and f" {key} " in said)
         if repeated and (best is None or size >= best[0]):
             best = (size, correction)
@@ -781,7 +799,10 @@ def explain(
 
     reasons = tuple(notes) + tuple(s.reason for s in signals)
     if signals:
-        label, deciding, why = _decide(signals, kind)
+        contrasts = frozenset(
+            split.clauses[i] for i, word in enumerate(split.words) if word in _CONTRAST_WORDS
+        )
+        label, deciding, why = _decide(signals, kind, contrasts)
         if why:
             reasons += (f"{label}: {why}",)
         matched = tuple(dict.fromkeys(s.matched for s in deciding))

@@ -6,7 +6,7 @@ The labelled sets in tests/data, and what each score means:
 * answers_fresh_a.csv, answers_fresh_b.csv: written blind by two writers who never saw the
   rules; the rules scored 69.2% and 66.0% on them, and were then tuned on their errors;
 * answers_untuned_c.csv: written blind by a third writer after the tuning, never looked at
-  row by row: the honest score (60.8% before, 73.5% after).
+  row by row: the honest score (60.8% before, 74.7% after).
 """
 
 from __future__ import annotations
@@ -167,6 +167,8 @@ def test_word_forms_and_idioms(answer: str, expected: str) -> None:
         ("Took a while but worth it", "positive"),
         ("Bit pricey but worth every penny", "positive"),
         ("Lovely people but the boiler broke again", "negative"),  # a fault is never conceded
+        ("Took three weeks, and the staff were lovely", "negative"),  # no contrast word
+        ("Took a while. Worth it though", "positive"),
     ],
 )
 def test_contrast(answer: str, expected: str) -> None:
