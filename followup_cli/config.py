@@ -85,6 +85,7 @@ class Settings:
     review_link: str = ""
     phone_region: str = "US"
     currency: str = "$"
+    journal_days: int = 30
     sentiment_positive: tuple[str, ...] = ()
     sentiment_neutral: tuple[str, ...] = ()
     sentiment_negative: tuple[str, ...] = ()
@@ -97,6 +98,7 @@ SETTING_KEYS: dict[str, str] = {
     "review_link": "where customers leave a review (sent when they agree)",
     "phone_region": "two-letter country code for phone numbers without +country (e.g. US, GB)",
     "currency": "symbol shown before amounts",
+    "journal_days": "how many days `followup undo` can reach back (default 30)",
 }
 
 
@@ -121,6 +123,8 @@ def load_settings(path: Path | None = None) -> Settings:
             if not isinstance(data[key], str):
                 raise ConfigError(f'{path}: {key} must be text in quotes, e.g. {key} = "...".')
             values[key] = data[key]
+    if "journal_days" in values:
+        values["journal_days"] = _days(values["journal_days"], str(path))
     region = values.get("phone_region")
     if region is not None:
         values["phone_region"] = validate_region(region, str(path))
@@ -137,6 +141,14 @@ def load_settings(path: Path | None = None) -> Settings:
             )
         values[f"sentiment_{label}"] = tuple(w.strip().lower() for w in words)
     return Settings(path=path, **values)
+
+
+def _days(text: str, where: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 3650:
+        raise ConfigError(
+            f"{where}: journal_days must be a number of days from 1 to 3650, e.g. 30."
+        )
+    return int(text)
 
 
 def validate_region(region: str, where: str = "phone_region", *, known: bool = False) -> str:
@@ -194,6 +206,8 @@ def set_setting(key: str, value: str, path: Path | None = None) -> Path:
         value = validate_region(value, known=True)
     elif key == "review_link" and value.strip():
         value = validate_link(value)
+    elif key == "journal_days":
+        value = str(_days(value, key))
     path = path or settings_path()
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     doc[key] = value

@@ -257,3 +257,48 @@ class Suppression(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(unique=True)
     created_on: dt.date
+
+
+class Operation(SQLModel, table=True):
+    """One command that changed data: what ``followup history`` lists and ``undo`` takes back.
+
+    Its changes are written in the same transaction as the command's own, by triggers
+    (``store.journal``), so an operation and its journal are saved together or not at all.
+    """
+
+    __tablename__ = "journal_operation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    command: str  # "done", "import", ... never a customer's words
+    started_at: dt.datetime = Field(index=True)  # the bound (settings: journal_days)
+    undoes_id: int | None = None  # an undo: the operation it took back
+    undone_by_id: int | None = None
+
+
+class Change(SQLModel, table=True):
+    """One row an operation inserted, updated or deleted; updates and deletes keep the row as
+    it was before (JSON), so ``undo`` can put it back exactly."""
+
+    __tablename__ = "journal_change"
+    __table_args__ = (Index("ix_journal_change_table_name_row_key", "table_name", "row_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(
+        sa_column=_fk("journal_operation.id", ondelete="CASCADE", nullable=False, index=True)
+    )
+    table_name: str
+    row_key: str  # the id; "followup_id:interaction_id" for followup_event
+    action: str  # insert, update, delete
+    old_row: str | None = None  # JSON of the row before an update or a delete
+
+
+class JournalNow(SQLModel, table=True):
+    """SQLite only: the operation a write transaction records into, and each table's highest
+    id when it began (rows above it are new: their later updates need no copy). SQLite runs
+    one writer at a time; PostgreSQL keeps the same per transaction in session settings."""
+
+    __tablename__ = "journal_now"
+
+    table_name: str = Field(primary_key=True)
+    operation_id: int
+    mark: int

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from followup_cli.store import journal
 from followup_cli.store.rows import insert
 from followup_cli.store.sql.privacy import (
     CALLS_COUNT_SQL,
@@ -45,7 +46,8 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
     follow-ups, calls and answers. Their email and phone stay behind only as one-way hashes,
     so tomorrow's import reports them as suppressed instead of recreating them.
 
-    The caller compacts the file afterwards (``Database.compact``) so the freed pages are gone
+    Every change to their rows leaves the operation journal too: ``undo`` cannot bring them
+    back. The caller compacts the file afterwards (``Database.compact``) so the freed pages are gone
     from disk too (``secure_delete`` is on for every connection).
     """
     from followup_cli.contacts import resolve
@@ -70,5 +72,9 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
     for key in keys:
         if tx.one(SUPPRESSED_KEY_SQL, {"key": key}) is None:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})
+    rows = journal.contact_rows(tx, contact.id)
     tx.execute(DELETE_CONTACT_SQL, {"id": contact.id})
+    # Nothing of theirs stays in the journal either, so the erasure cannot be undone.
+    details = (contact.email, contact.phone, contact.phone_key)
+    journal.forget_rows(tx, rows, [value for value in details if value])
     return result

@@ -115,9 +115,12 @@ def test_kill_while_creating_the_database(
     report("db upgrade on a new file", outcomes, capsys)
 
 
+# The operation journal is counted too: a change and its journal entry are saved together or
+# not at all, so a kill never leaves one without the other.
 COUNTS = (
     "SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM interaction), "
-    "(SELECT count(*) FROM followup)"
+    "(SELECT count(*) FROM followup), (SELECT count(*) FROM journal_operation), "
+    "(SELECT count(*) FROM journal_change)"
 )
 
 

@@ -123,9 +123,10 @@ def main_callback(
 def _add_commands(root: typer.Typer) -> None:
     """Every command, in the order `followup --help` lists them. Each module owns its own
     ``typer.Typer()``; nothing registers itself by being imported."""
-    from followup_cli.cli import admin, call, contacts, core, exports, imports, listening
+    from followup_cli.cli import admin, call, contacts, core, exports, imports, journal, listening
 
     root.add_typer(core.app)
+    root.add_typer(journal.app)
     root.add_typer(call.app)
     root.add_typer(call.script_app, name="script")
     root.add_typer(listening.sentiment_app, name="sentiment")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,6 +15,7 @@ from followup_cli.values import ID_RE
 if TYPE_CHECKING:
     from followup_cli.scheduling import RuleSet
     from followup_cli.store import Database
+    from followup_cli.store.journal import Journal
 
 
 def database(ctx: typer.Context) -> Database:
@@ -34,9 +35,23 @@ def database(ctx: typer.Context) -> Database:
         )
     if db.tightened:
         plain.warn(f"Made {db.path} readable by you only: others could read it.")
+    db.journal = _journal(ctx)
     obj["database"] = db
     ctx.find_root().call_on_close(db.dispose)  # close pooled connections when the command ends
     return db
+
+
+def _journal(ctx: typer.Context) -> Journal:
+    """What this command's writes are recorded as: its name ("contact edit"), never its
+    arguments, which may hold a customer's details."""
+    from followup_cli.store.journal import Journal
+
+    names = []
+    step: Any = ctx  # the Click context chain up to the root
+    while step.parent is not None:
+        names.append(step.info_name or "")
+        step = step.parent
+    return Journal(" ".join(reversed(names)), now(), lambda: settings().journal_days)
 
 
 def today() -> dt.date:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
+    from followup_cli.store.journal import Operation
     from followup_cli.store.rows import FollowUpRow
 
 CHANNEL_HEADINGS = {
@@ -249,3 +250,43 @@ def done(result: DoneResult) -> None:
         )
     for note in result.notes:
         say(note)
+
+
+# How ``history`` names what an operation did, per journaled table: (one, many).
+_ROW_WORDS = {
+    "contact": ("contact", "contacts"),
+    "interaction": ("interaction", "interactions"),
+    "followup": ("follow-up", "follow-ups"),
+    "followup_event": ("sale joined to a follow-up", "sales joined to follow-ups"),
+    "call_log": ("call", "calls"),
+    "call_answer": ("answer", "answers"),
+}
+_ACTION_WORDS = {"insert": "added", "update": "changed", "delete": "removed"}
+
+
+def operation_changes(op: Operation) -> str:
+    """ "2 follow-ups changed, 1 interaction added"."""
+    parts = []
+    for (table, action), number in sorted(op.counts.items()):
+        one, many = _ROW_WORDS.get(table, (table, table))
+        parts.append(f"{number} {one if number == 1 else many} {_ACTION_WORDS[action]}")
+    return ", ".join(parts) or "nothing left to take back"
+
+
+def operation_line(op: Operation) -> str:
+    when = op.started_at.astimezone().strftime("%a %Y-%m-%d %H:%M")
+    return f"#{op.id} {op.command} ({when}: {operation_changes(op)})"
+
+
+def operations(ops: Sequence[Operation]) -> None:
+    """The journal, newest first."""
+    if not ops:
+        say("No changes recorded yet; every command that changes something appears here.")
+        return
+    for op in ops:
+        state = ""
+        if op.undoes_id is not None:
+            state = f"  [undid #{op.undoes_id}]"
+        elif op.undone_by_id is not None:
+            state = f"  [undone by #{op.undone_by_id}]"
+        say(f"{operation_line(op)}{state}")

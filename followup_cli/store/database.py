@@ -31,10 +31,12 @@ from followup_cli.store.tx import PostgresTx, SqliteTx, Tx
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from followup_cli.store.journal import Journal
+
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
 # import (tests check it equals Alembic's head).
-SCHEMA_REVISION = "0008"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+SCHEMA_REVISION = "0009"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 # A big import touches index pages all over a 1M-row database: a 64 MiB page cache (SQLite's
@@ -179,6 +181,9 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         self._engine: Engine | None = None
+        # What this command's writes are journaled as (None: not journaled, e.g. in tests
+        # of the store itself); set by the CLI once it knows the command.
+        self.journal: Journal | None = None
         self.tightened = False  # opening it made a file others could read private
 
     @property
@@ -282,7 +287,9 @@ class Database:
         if self.path is None:
             try:
                 with self.engine.connect() as conn:
-                    yield PostgresTx(conn)
+                    tx: Tx = PostgresTx(conn)
+                    tx.journal = self.journal
+                    yield tx
             except Exception as exc:
                 raise _translated(exc) from None
             return
@@ -297,7 +304,9 @@ class Database:
         except sqlite3.Error as exc:
             raise translate_operational_error(exc) from None
         try:
-            yield SqliteTx(con)
+            tx = SqliteTx(con)
+            tx.journal = self.journal
+            yield tx
         finally:
             con.close()
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, RootTransaction
 
+    from followup_cli.store.journal import Journal
+
 SORT_CACHE_KIB = 4096  # the page cache while an index is sorted: SQLite's sort takes as much
 
 
@@ -60,14 +62,49 @@ class Tx(ABC):
     # True when no other session can write while this transaction is open (SQLite's
     # BEGIN IMMEDIATE); PostgreSQL lets other sessions add rows meanwhile.
     sole_writer: bool
+    # The operation this command's writes are recorded as (``store.journal``); None for
+    # writes nobody can undo (migrations, the store's own tests).
+    journal: Journal | None = None
+    _writing = False
 
-    @abstractmethod
     def begin(self, *, write: bool, exclusive: bool = False) -> None:
         """Start a transaction; ``exclusive`` also takes the import lock where the write lock
-        is not already exclusive (PostgreSQL)."""
+        is not already exclusive (PostgreSQL). A write transaction joins the journal."""
+        self._begin(write=write, exclusive=exclusive)
+        self._writing = write
+        if write and self.journal is not None:
+            self.journal.start(self)
+
+    def commit(self) -> None:
+        if self._writing and self.journal is not None:
+            self.journal.finish(self)
+        self._commit()
 
     @abstractmethod
-    def commit(self) -> None: ...
+    def _begin(self, *, write: bool, exclusive: bool) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def journal_into(self, operation_id: int | None, marks: Mapping[str, int]) -> None:
+        """Point the journal's triggers at ``operation_id`` (None: stop recording)."""
+
+    @abstractmethod
+    def own_rows_sql(self) -> str:
+        """A condition (`` AND ...``) keeping only rows this transaction wrote, or ""."""
+
+    @abstractmethod
+    def defer_foreign_keys(self) -> None:
+        """Check foreign keys at commit, not per statement: ``undo`` puts rows back in an order
+        that may briefly point at a row not back yet."""
+
+    @abstractmethod
+    def restore_row(
+        self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
+    ) -> None:
+        """Write a row the journal kept (JSON-decoded): UPDATE the row ``where`` selects, or
+        INSERT it when ``where`` is empty."""
 
     @abstractmethod
     def rollback(self) -> None: ...
@@ -145,13 +182,42 @@ class SqliteTx(Tx):
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con  # isolation_level=None: transactions are begun here, explicitly
 
-    def begin(self, *, write: bool, exclusive: bool = False) -> None:
+    def _begin(self, *, write: bool, exclusive: bool) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock
         # upgrading a read lock; it excludes every other writer already.
         self._con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
         self._con.execute("COMMIT")
+
+    def journal_into(self, operation_id: int | None, marks: Mapping[str, int]) -> None:
+        self._con.execute("DELETE FROM journal_now")
+        if operation_id is not None:
+            self._con.executemany(
+                "INSERT INTO journal_now (table_name, operation_id, mark) VALUES (?, ?, ?)",
+                [(table, operation_id, mark) for table, mark in marks.items()],
+            )
+
+    def own_rows_sql(self) -> str:
+        return ""  # the only writer: every row above the mark is this transaction's
+
+    def defer_foreign_keys(self) -> None:
+        self._con.execute("PRAGMA defer_foreign_keys = ON")  # ends with the transaction
+
+    def restore_row(
+        self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
+    ) -> None:
+        from followup_cli.store.journal import check_names
+
+        names = check_names(dict(row))
+        values = {f"v_{name}": row[name] for name in names}
+        if where:
+            assignments = ", ".join(f"{name} = :v_{name}" for name in names)
+            sql = f"UPDATE {table} SET {assignments} WHERE {where}"
+        else:
+            marks = ", ".join(f":v_{name}" for name in names)
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+        self._con.execute(sql, {**values, **(params or {})})
 
     def rollback(self) -> None:
         if self._con.in_transaction:
@@ -219,14 +285,42 @@ class PostgresTx(Tx):
         self._conn = conn
         self._transaction: RootTransaction | None = None
 
-    def begin(self, *, write: bool, exclusive: bool = False) -> None:
+    def _begin(self, *, write: bool, exclusive: bool) -> None:
         self._transaction = self._conn.begin()
         if exclusive:
             self.execute(f"SELECT pg_advisory_xact_lock({self.IMPORT_LOCK})")
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
         if self._transaction is not None:
             self._transaction.commit()
+
+    def journal_into(self, operation_id: int | None, marks: Mapping[str, int]) -> None:
+        # Transaction-local: concurrent sessions each record into their own operation.
+        self.execute(
+            "SELECT set_config('followup.operation', :operation, true)",
+            {"operation": "" if operation_id is None else str(operation_id)},
+        )
+
+    def own_rows_sql(self) -> str:
+        return " AND xmin = pg_current_xact_id()::xid"  # not another session's rows
+
+    def defer_foreign_keys(self) -> None:
+        self.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def restore_row(
+        self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
+    ) -> None:
+        import json
+
+        from followup_cli.store.journal import check_names
+
+        names = ", ".join(check_names(dict(row)))
+        kept = f"jsonb_populate_record(NULL::{table}, CAST(:kept AS jsonb))"
+        if where:
+            sql = f"UPDATE {table} SET ({names}) = (SELECT {names} FROM {kept}) WHERE {where}"
+        else:
+            sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {kept}"
+        self.execute(sql, {**(params or {}), "kept": json.dumps(dict(row))})
 
     def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
