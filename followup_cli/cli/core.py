@@ -449,7 +449,7 @@ def skip(
     """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away"
 
     Several at once (shown first, and asked): followup skip 3 5 7, or a selection such as
-    followup skip --overdue-before "dec 1" --reason "backlog".
+    followup skip --overdue-before today --reason "backlog".
     """
     from followup_cli.fixing import skip_all
 
