@@ -355,6 +355,17 @@ def check_kind(kind: str) -> str:
     return value
 
 
+def check_amount(amount_cents: int | None, ref: str) -> None:
+    """An amount is what changed hands, never negative: money given back is a refund of
+    ``ref`` (the contact as typed), logged with what was given back."""
+    if amount_cents is not None and amount_cents < 0:
+        back = format_money(-amount_cents, currency="")
+        raise InvalidInput(
+            f"An amount is never negative; for money given back, log a refund of what was "
+            f"given back: `followup log refund {shlex.quote(ref)} --amount {back}`."
+        )
+
+
 def log_interaction(
     tx: Tx,
     ref: str,
@@ -372,12 +383,7 @@ def log_interaction(
     kind = check_kind(kind)
     if on > today:
         raise InvalidInput(f"{on.isoformat()} is in the future; log what has happened.")
-    if amount_cents is not None and amount_cents < 0:
-        back = format_money(-amount_cents, currency="")
-        raise InvalidInput(
-            f"An amount is never negative; for money given back, log a refund of what was "
-            f"given back: `followup log refund {shlex.quote(ref)} --amount {back}`."
-        )
+    check_amount(amount_cents, ref)
     if kind == InteractionKind.REFUND and amount_cents is None:
         raise InvalidInput(
             "A refund needs the amount given back, e.g. "
@@ -780,10 +786,18 @@ def snooze(
     calendar: WorkCalendar | None = None,
 ) -> FollowUpRow:
     """Move a follow-up to ``until``, or to the next working day of ``calendar`` after it."""
-    if until < today:
-        raise InvalidInput(f"{until.isoformat()} is in the past; snooze to today or later.")
-    due = calendar.roll_forward(until) if calendar else until
+    due = due_day(until, today=today, calendar=calendar)
     return _update(tx, get_pending(tx, followup_id), due_on=due)
+
+
+def due_day(
+    until: dt.date, *, today: dt.date, calendar: WorkCalendar | None = None, verb: str = "snooze"
+) -> dt.date:
+    """The day a follow-up moved to ``until`` falls due: ``until``, or the next working day of
+    ``calendar`` after it; never in the past (``verb`` says what to do instead)."""
+    if until < today:
+        raise InvalidInput(f"{until.isoformat()} is in the past; {verb} to today or later.")
+    return calendar.roll_forward(until) if calendar else until
 
 
 def skip(tx: Tx, followup_id: int, *, today: dt.date, reason: str | None = None) -> FollowUpRow:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from followup_cli.enums import InteractionKind, Priority
+from followup_cli.enums import InteractionKind
 from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.scheduling import (
     CHANNELS,
@@ -25,6 +25,7 @@ from followup_cli.scheduling import (
     WorkCalendar,
     parse_offset,
 )
+from followup_cli.values import PRIORITIES
 
 
 def rules_path() -> Path:
@@ -216,8 +217,9 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
         purpose = raw.get("purpose")
         if not isinstance(purpose, str) or not purpose.strip():
             raise ConfigError(f'{label} needs a purpose, e.g. purpose = "Thank-you {{action}}".')
-        priority = raw.get("priority", "normal")
-        if priority not in ("normal", "high"):
+        named = raw.get("priority", "normal")
+        priority = PRIORITIES.get(named) if isinstance(named, str) else None
+        if priority is None:
             raise ConfigError(f'{label}: priority must be "normal" or "high".')
         until_sale = raw.get("until_sale", False)
         if not isinstance(until_sale, bool):
@@ -239,7 +241,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
                 after=_offset(raw["after"], f"{label}: after"),
                 channels=_channels(raw.get("channel", PREFERRED), f"{label}: channel"),
                 purpose=purpose.strip(),
-                priority=Priority.HIGH if priority == "high" else Priority.NORMAL,
+                priority=priority,
                 until_sale=until_sale,
                 expires_after=expires,
                 min_amount_cents=_min_amount(raw.get("min_amount"), label),

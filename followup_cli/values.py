@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from followup_cli.enums import Channel
+from followup_cli.enums import Channel, Priority
 from followup_cli.errors import InvalidInput
 
 CHANNEL_NAMES = ", ".join(c.value for c in Channel)
@@ -32,6 +32,18 @@ def check_channel(value: str, what: str = "channel") -> str:
     if value not in {c.value for c in Channel}:
         raise InvalidInput(f"Unknown {what} {value!r}; use one of {CHANNEL_NAMES}.")
     return value
+
+
+PRIORITIES = {"normal": Priority.NORMAL, "high": Priority.HIGH}
+
+
+def check_priority(value: str) -> int:
+    """A priority as typed (normal or high, any case) -> its stored number; InvalidInput
+    otherwise."""
+    number = PRIORITIES.get(value.strip().lower())
+    if number is None:
+        raise InvalidInput(f"Unknown priority {value!r}; use normal or high.")
+    return number
 
 
 # A sanity check, not validation: one @, something on both sides, a dot in the domain.

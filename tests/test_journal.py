@@ -64,15 +64,21 @@ def pending_ids() -> list[int]:
         ["contact", "edit", "Ann", "--name", "Ann Lee-Smith", "--address", "2 Elm St"],
         ["contact", "opt-out", "Ann", "--channel", "phone"],
         ["schedule", "Ann", "friday", "--purpose", "Ask about the fitting"],
+        ["done", "FIRST", "SECOND", "--yes"],
+        ["skip", "--contact", "Ann", "--yes"],
+        ["edit", "FIRST", "--channel", "email", "--due", "2026-12-01"],
+        ["log", "edit", "1", "--on", "2026-11-18", "--amount", "99"],
+        ["log", "delete", "1", "--yes"],
     ],
-    ids=lambda argv: " ".join(argv[:2]),
+    ids=lambda argv: " ".join(argv[:3]),
 )
 def test_undo_puts_every_table_back_exactly(customer: None, command: list[str]) -> None:
-    argv = [str(pending_ids()[0]) if a == "FIRST" else a for a in command]
+    ids = {"FIRST": str(pending_ids()[0]), "SECOND": str(pending_ids()[1])}
+    argv = [ids.get(a, a) for a in command]
     before = dump()
     ok(*argv)
     assert dump() != before
-    name = " ".join(argv[:2]) if argv[0] == "contact" else argv[0]
+    name = " ".join(argv[:2]) if argv[1] in {"edit", "delete", "opt-out"} else argv[0]
     assert ok("undo", "--yes").startswith(f"Undid #3 {name} (")
     assert dump() == before
 
@@ -101,6 +107,15 @@ def test_undo_of_a_whole_import(customer: None, tmp_path: Path) -> None:
     assert {t: len(rows) for t, rows in dump().items()} == {
         t: len(rows) for t, rows in after.items()
     }
+
+
+def test_undo_of_a_reopen_leaves_it_done(customer: None) -> None:
+    first = pending_ids()[0]
+    ok("done", str(first), "--outcome", "positive")
+    done = dump()
+    ok("reopen", str(first))
+    assert ok("undo", "--yes").startswith("Undid #4 reopen (")
+    assert dump() == done
 
 
 def test_a_dry_run_or_a_read_leaves_no_operation(customer: None, tmp_path: Path) -> None:

@@ -126,6 +126,7 @@ def _add_commands(root: typer.Typer) -> None:
     from followup_cli.cli import admin, call, contacts, core, exports, imports, journal, listening
 
     root.add_typer(core.app)
+    root.add_typer(core.log_app, name="log")
     root.add_typer(journal.app)
     root.add_typer(call.app)
     root.add_typer(call.script_app, name="script")

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from followup_cli import config
 from followup_cli.errors import InvalidInput
@@ -13,6 +14,8 @@ from followup_cli.render import plain
 from followup_cli.values import ID_RE
 
 if TYPE_CHECKING:
+    from typer import _click
+
     from followup_cli.scheduling import RuleSet
     from followup_cli.store import Database
     from followup_cli.store.journal import Journal
@@ -49,7 +52,8 @@ def _journal(ctx: typer.Context) -> Journal:
     names = []
     step: Any = ctx  # the Click context chain up to the root
     while step.parent is not None:
-        names.append(step.info_name or "")
+        if not step.command.hidden:  # `log`'s default command is just `log`
+            names.append(step.info_name or "")
         step = step.parent
     return Journal(" ".join(reversed(names)), now(), lambda: settings().journal_days)
 
@@ -94,3 +98,39 @@ def when(value: str, *, future: bool = True) -> dt.date:
     from followup_cli.when import parse_when
 
     return parse_when(value, today(), future=future, calendar=rules().calendar)
+
+
+class DefaultContext(typer.Context):
+    """The context of a group's default command: it is named as the group, so usage errors
+    say ``followup log [OPTIONS] KIND REF``, as they did before ``log`` had subcommands."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class DefaultCommand(TyperCommand):
+    """A group's default command (``DefaultGroup``)."""
+
+    context_class = DefaultContext
+
+
+class DefaultGroup(TyperGroup):
+    """A group that is also a command: ``followup log sale Ann`` runs its default command
+    (registered as ``DEFAULT``, hidden, with ``cls=DefaultCommand``) and ``followup log edit
+    5`` the subcommand ``edit``. A first argument that names no subcommand (an interaction
+    kind, or an option such as ``--on``) belongs to the default command, so every form that
+    worked before the group existed still does. Its help is the default command's, with the
+    subcommands listed after it; with no arguments at all it says what the default command
+    is missing."""
+
+    DEFAULT = "record"
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = [self.DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        self.commands[self.DEFAULT].format_help(ctx, formatter)
+        self.format_commands(ctx, formatter)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from followup_cli.cli.common import database, now, parse_id, rules, settings, today, when
+from followup_cli.cli.common import (
+    DefaultCommand,
+    DefaultGroup,
+    confirm,
+    database,
+    now,
+    parse_id,
+    rules,
+    settings,
+    today,
+    when,
+)
 from followup_cli.render import plain
+
+if TYPE_CHECKING:
+    from followup_cli.fixing import Selection
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
 
@@ -75,7 +89,30 @@ def upcoming(
         screen.upcoming(items, days)
 
 
-@app.command()
+# `followup log KIND REF` records; `log edit` and `log delete` fix what was recorded. Any
+# first argument that is not a subcommand belongs to the recording command, so every `log`
+# typed before the subcommands existed works as it did.
+log_app = typer.Typer(
+    cls=DefaultGroup,
+    help="Record what happened with a contact; `log edit` and `log delete` fix what was logged.",
+    rich_markup_mode=None,
+)
+
+AmountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--amount",
+        "-a",
+        help="The sale's amount, or a refund's (given back), e.g. 129.00.",
+        metavar="N",
+    ),
+]
+DecimalCommaOption = Annotated[
+    bool, typer.Option("--decimal-comma", help="Read the amount as 12,50 or 1.299,50.")
+]
+
+
+@log_app.command(DefaultGroup.DEFAULT, hidden=True, cls=DefaultCommand)
 def log(
     ctx: typer.Context,
     kind: Annotated[
@@ -94,18 +131,8 @@ def log(
             metavar="WHEN",
         ),
     ] = None,
-    amount: Annotated[
-        str | None,
-        typer.Option(
-            "--amount",
-            "-a",
-            help="The sale's amount, or a refund's (given back), e.g. 129.00.",
-            metavar="N",
-        ),
-    ] = None,
-    decimal_comma: Annotated[
-        bool, typer.Option("--decimal-comma", help="Read the amount as 12,50 or 1.299,50.")
-    ] = False,
+    amount: AmountOption = None,
+    decimal_comma: DecimalCommaOption = False,
     note: Annotated[
         str | None, typer.Option("--note", "-n", help="A note to keep with it.")
     ] = None,
@@ -124,6 +151,9 @@ def log(
     follow-up in that channel due in the next few days.
 
     Example: followup log sale "Ann Lee" --amount 129 --on yesterday
+
+    Logged something wrong? `followup contact show REF` lists the interactions with their
+    ids; `followup log edit ID` corrects one and `followup log delete ID` deletes it.
     """
     from followup_cli.followups import log_interaction
     from followup_cli.values import parse_amount
@@ -140,15 +170,187 @@ def log(
     plain.log_result(result, settings().currency)
 
 
+InteractionIdArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The interaction id (`followup contact show REF` lists them).", metavar="ID"
+    ),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+@log_app.command("edit")
+def log_edit(
+    ctx: typer.Context,
+    interaction_id: InteractionIdArgument,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on", help="The day it really happened, e.g. tuesday, 2026-11-20.", metavar="WHEN"
+        ),
+    ] = None,
+    amount: AmountOption = None,
+    decimal_comma: DecimalCommaOption = False,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="A note to keep with it ('' clears it).")
+    ] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option("--contact", help="Whose it really is: id, email or name.", metavar="REF"),
+    ] = None,
+) -> None:
+    """Correct what was logged: its day, amount, note or contact.
+
+    The follow-ups still pending for it move with it: by as many days as it moved, or to the
+    new contact. Done and skipped ones stay in the history as they are.
+
+    Example: followup log edit 7 --amount 149 --on tuesday
+    """
+    from followup_cli.fixing import InteractionChanges, edit_interaction
+    from followup_cli.render import fixing as shown
+    from followup_cli.values import parse_amount
+
+    iid = parse_id(interaction_id, "interaction")
+    changes = InteractionChanges(
+        on=when(on, future=False) if on else None,
+        amount_cents=parse_amount(amount, decimal_comma=decimal_comma),
+        note=note,
+        contact=contact,
+    )
+    with database(ctx).transaction() as tx:
+        fix = edit_interaction(tx, iid, changes, today=today(), calendar=rules().calendar)
+    shown.log_fix(fix, settings().currency)
+
+
+@log_app.command("delete")
+def log_delete(
+    ctx: typer.Context, interaction_id: InteractionIdArgument, yes: YesOption = False
+) -> None:
+    """Delete what was logged by mistake, and the follow-ups still pending for it.
+
+    Done and skipped follow-ups stay in the history. Example: followup log delete 7
+    """
+    from followup_cli.fixing import delete_interaction, logged
+    from followup_cli.render import fixing as shown
+
+    iid = parse_id(interaction_id, "interaction")
+    db, currency = database(ctx), settings().currency
+    if not yes:
+        with db.reading() as tx:
+            asked = shown.delete_question(logged(tx, iid), currency)
+        if not confirm(asked):
+            plain.say("Nothing was deleted.")
+            return
+    with db.transaction() as tx:
+        fix = delete_interaction(tx, iid)
+    shown.log_fix(fix, currency, deleted=True)
+
+
 IdArgument = Annotated[
     str, typer.Argument(help="The follow-up id (from `followup today`).", metavar="ID")
 ]
+IdsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="The follow-up id (from `followup today`); several at once: 3 5 7.",
+        metavar="ID",
+        show_default=False,
+    ),
+]
+OverdueBeforeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--overdue-before",
+        help="Select the pending follow-ups due before this day: today (all overdue), "
+        "monday, 2026-11-16.",
+        metavar="WHEN",
+    ),
+]
+SelectChannelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        "-c",
+        help="Select those in this channel: phone, email, text, mail or visit.",
+        metavar="CH",
+    ),
+]
+RuleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help="Select those a cadence rule made, e.g. sale-thank-you (see `followup rules`).",
+        metavar="NAME",
+    ),
+]
+ContactOption = Annotated[
+    str | None,
+    typer.Option("--contact", help="Select one contact's: id, email or name.", metavar="REF"),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change, and change nothing.")
+]
+
+
+def _selection(
+    usage: str,
+    ids: list[str] | None,
+    overdue_before: str | None,
+    channel: str | None,
+    rule: str | None,
+    contact: str | None,
+) -> Selection:
+    """The follow-ups a bulk command was asked for; ``usage`` is how to ask (an example)."""
+    from followup_cli.fixing import Selection
+
+    selection = Selection(
+        ids=tuple(parse_id(value) for value in ids or ()),
+        overdue_before=when(overdue_before, future=False) if overdue_before else None,
+        channel=channel,
+        rule=rule,
+        contact=contact,
+    )
+    selection.require(usage)
+    return selection
+
+
+def _confirmed(
+    ctx: typer.Context,
+    selection: Selection,
+    verb: str,
+    *,
+    yes: bool,
+    dry_run: bool,
+    detail: str = "",
+) -> list[int]:
+    """The ids a bulk command acts on, once the owner has seen what will change and agreed;
+    empty when there is nothing to do (and it has been said why). One id alone is acted on
+    at once, as always. No write transaction is open while the owner reads and answers."""
+    if selection.one_id and not dry_run:
+        return list(selection.ids)
+    from followup_cli.fixing import select
+    from followup_cli.render import fixing as shown
+
+    with database(ctx).reading() as tx:
+        chosen = select(tx, selection, today=today(), rules=rules())
+    if not chosen:
+        shown.nothing_selected(selection)
+        return []
+    if dry_run or len(chosen) > 1:
+        shown.preview(verb, chosen, detail)
+    if dry_run:
+        plain.say("Dry run: nothing was changed.")
+        return []
+    if len(chosen) > 1 and not yes and not confirm(shown.question(verb, chosen, detail)):
+        plain.say("Nothing was changed.")
+        return []
+    return [s.followup.id for s in chosen]
 
 
 @app.command()
 def done(
     ctx: typer.Context,
-    followup_id: IdArgument,
+    followup_ids: IdsArgument = None,
     outcome: Annotated[
         str | None,
         typer.Option(
@@ -156,57 +358,171 @@ def done(
         ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help="What happened.")] = None,
+    overdue_before: OverdueBeforeOption = None,
+    channel: SelectChannelOption = None,
+    rule: RuleOption = None,
+    contact: ContactOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Mark a follow-up done. Example: followup done 12 --outcome positive
 
     --outcome no-answer keeps it open and applies the retry rule instead
-    (see `followup rules`).
+    (see `followup rules`). Several at once (shown first, and asked): followup done 3 5 7,
+    or a selection such as followup done --overdue-before today --channel email.
     """
-    from followup_cli.followups import complete
+    from followup_cli.fixing import complete_all
+    from followup_cli.followups import check_outcome
 
-    fid = parse_id(followup_id)
+    selection = _selection(
+        "followup done 3 5 7", followup_ids, overdue_before, channel, rule, contact
+    )
+    outcome = check_outcome(outcome)
+    detail = f" ({outcome})" if outcome else ""
+    ids = _confirmed(ctx, selection, "Complete", yes=yes, dry_run=dry_run, detail=detail)
+    if not ids:
+        return
     db, rule_set = database(ctx), rules()
     with db.transaction() as tx:
-        result = complete(
-            tx, fid, today=today(), now=now(), rules=rule_set, outcome=outcome, note=note
+        results = complete_all(
+            tx, ids, today=today(), now=now(), rules=rule_set, outcome=outcome, note=note
         )
-    plain.done(result)
+    for result in results:
+        plain.done(result)
 
 
 @app.command()
 def snooze(
     ctx: typer.Context,
-    followup_id: IdArgument,
+    followup_ids: IdsArgument = None,
+    *,
     until: Annotated[
         str,
         typer.Argument(
             help="New due date: tomorrow, monday, +2w, dec 1, 2026-12-01.", metavar="WHEN"
         ),
     ],
+    overdue_before: OverdueBeforeOption = None,
+    channel: SelectChannelOption = None,
+    rule: RuleOption = None,
+    contact: ContactOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
-    """Move a follow-up to a later day. Example: followup snooze 12 monday"""
-    from followup_cli.followups import snooze as snooze_followup
+    """Move a follow-up to a later day. Example: followup snooze 12 monday
 
-    fid, new_due = parse_id(followup_id), when(until)
+    Several at once (shown first, and asked): followup snooze 3 5 7 monday, or a selection
+    such as followup snooze --channel mail --overdue-before today friday.
+    """
+    from followup_cli.fixing import snooze_all
+    from followup_cli.followups import due_day
+
+    selection = _selection(
+        "followup snooze 3 5 7 monday", followup_ids, overdue_before, channel, rule, contact
+    )
+    day, calendar = today(), rules().calendar
+    new_due = when(until)
+    detail = f" to {plain.day(due_day(new_due, today=day, calendar=calendar))}"
+    ids = _confirmed(ctx, selection, "Snooze", yes=yes, dry_run=dry_run, detail=detail)
+    if not ids:
+        return
     with database(ctx).transaction() as tx:
-        followup = snooze_followup(tx, fid, new_due, today=today(), calendar=rules().calendar)
-    rolled = plain.not_a_working_day(new_due, followup.due_on)
-    plain.say(f"Snoozed {plain.followup_line(followup)} to {plain.day(followup.due_on)}{rolled}.")
+        followups = snooze_all(tx, ids, new_due, today=day, calendar=calendar)
+    for followup in followups:
+        rolled = plain.not_a_working_day(new_due, followup.due_on)
+        due = plain.day(followup.due_on)
+        plain.say(f"Snoozed {plain.followup_line(followup)} to {due}{rolled}.")
 
 
 @app.command()
 def skip(
     ctx: typer.Context,
-    followup_id: IdArgument,
+    followup_ids: IdsArgument = None,
     reason: Annotated[str | None, typer.Option("--reason", "-r", help="Why it is skipped.")] = None,
+    overdue_before: OverdueBeforeOption = None,
+    channel: SelectChannelOption = None,
+    rule: RuleOption = None,
+    contact: ContactOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
-    """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away" """
-    from followup_cli.followups import skip as skip_followup
+    """Drop a follow-up without doing it. Example: followup skip 12 --reason "moved away"
+
+    Several at once (shown first, and asked): followup skip 3 5 7, or a selection such as
+    followup skip --overdue-before today --reason "backlog".
+    """
+    from followup_cli.fixing import skip_all
+
+    selection = _selection(
+        "followup skip 3 5 7", followup_ids, overdue_before, channel, rule, contact
+    )
+    ids = _confirmed(ctx, selection, "Skip", yes=yes, dry_run=dry_run)
+    if not ids:
+        return
+    with database(ctx).transaction() as tx:
+        followups = skip_all(tx, ids, today=today(), reason=reason)
+    for followup in followups:
+        plain.say(f"Skipped {plain.followup_line(followup)}.")
+
+
+@app.command()
+def reopen(ctx: typer.Context, followup_id: IdArgument) -> None:
+    """Put a follow-up done or skipped by mistake back on the agenda, its outcome cleared.
+
+    Example: followup reopen 12
+    """
+    from followup_cli.fixing import reopen as reopen_followup
+    from followup_cli.render import fixing as shown
 
     fid = parse_id(followup_id)
     with database(ctx).transaction() as tx:
-        followup = skip_followup(tx, fid, today=today(), reason=reason)
-    plain.say(f"Skipped {plain.followup_line(followup)}.")
+        result = reopen_followup(tx, fid)
+    shown.reopened(result)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    followup_id: IdArgument,
+    purpose: Annotated[
+        str | None, typer.Option("--purpose", "-p", help='What for, e.g. "Ask about the repair".')
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel", "-c", help="How: phone, email, text, mail or visit.", metavar="CH"
+        ),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="A note to keep with it ('' clears it).")
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", help="When: tomorrow, friday, +2w, 2026-12-01.", metavar="WHEN"),
+    ] = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", help="normal or high.", metavar="P")
+    ] = None,
+) -> None:
+    """Change a pending follow-up: what for, how, when, how urgent.
+
+    A channel the contact opted out of, or cannot be reached by, is refused.
+    Example: followup edit 12 --channel email --due friday
+    """
+    from followup_cli.fixing import FollowUpChanges, edit_followup
+    from followup_cli.render import fixing as shown
+
+    fid = parse_id(followup_id)
+    changes = FollowUpChanges(
+        purpose=purpose,
+        channel=channel,
+        note=note,
+        due=when(due) if due else None,
+        priority=priority,
+    )
+    with database(ctx).transaction() as tx:
+        result = edit_followup(tx, fid, changes, today=today(), calendar=rules().calendar)
+    shown.edited(result, changes.due)
 
 
 @app.command()

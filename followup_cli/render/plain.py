@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.store.journal import Operation
-    from followup_cli.store.rows import FollowUpRow
+    from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow
 
 CHANNEL_HEADINGS = {
     "phone": "Calls",
@@ -177,20 +177,26 @@ def scheduling(result: Scheduling, indent: str = "  ") -> None:
         say(f"{indent}Not scheduled: {reason}")
 
 
-def log_result(result: LogResult, currency: str) -> None:
-    from followup_cli.enums import InteractionKind
+def interaction_words(interaction: InteractionRow, contact: ContactRow, currency: str) -> str:
+    """``sale ($129.00) for Ann Lee (#1) on Thu 2026-11-19``: what was logged, in words."""
     from followup_cli.values import format_money
 
-    interaction = result.interaction
     amount = (
         f" ({format_money(interaction.amount_cents, currency)})"
         if interaction.amount_cents is not None
         else ""
     )
-    say(
-        f"Logged {interaction.kind}{amount} for {result.contact.name} (#{result.contact.id}) "
-        f"on {day(interaction.occurred_on)}."
+    return (
+        f"{interaction.kind}{amount} for {contact.name} (#{contact.id}) "
+        f"on {day(interaction.occurred_on)}"
     )
+
+
+def log_result(result: LogResult, currency: str) -> None:
+    from followup_cli.enums import InteractionKind
+
+    interaction = result.interaction
+    say(f"Logged {interaction_words(interaction, result.contact, currency)}.")
     for followup in result.completed:
         say(f"  Completed {followup_line(followup)}")
     why = "the sale was refunded" if interaction.kind == InteractionKind.REFUND else "they bought"

@@ -150,10 +150,11 @@ def history(h: ContactHistory, currency: str) -> None:
     console.print(table if h.followups else "No follow-ups.")
 
     table = SafeTable(title="Interactions", title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("Date", "Kind", "Amount", "Items", "Note"):
+    for column in ("ID", "Date", "Kind", "Amount", "Items", "Note"):
         table.add_column(column)
-    for i in h.interactions:
+    for i in h.interactions:  # the ids `followup log edit` and `log delete` take
         table.add_row(
+            str(i.id),
             i.occurred_on.isoformat(),
             i.kind,
             format_money(i.amount_cents, currency),
