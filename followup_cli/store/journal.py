@@ -167,9 +167,8 @@ class Journal:
         self.operation_id = None
 
 
-_OPERATION_SQL = (
-    "SELECT id, command, started_at, undoes_id, undone_by_id FROM journal_operation WHERE id = :id"
-)
+_OPERATIONS_SQL = "SELECT id, command, started_at, undoes_id, undone_by_id FROM journal_operation"
+_OPERATION_SQL = f"{_OPERATIONS_SQL} WHERE id = :id"
 
 
 @dataclass(frozen=True)
@@ -204,9 +203,7 @@ def _counts(tx: Tx, where: str, params: dict[str, Any]) -> dict[int, dict[tuple[
 
 def operations(tx: Tx, limit: int) -> list[Operation]:
     """The latest operations, newest first."""
-    rows = tx.rows(
-        f"{_OPERATION_SQL.split(' WHERE ')[0]} ORDER BY id DESC LIMIT :limit", {"limit": limit}
-    )
+    rows = tx.rows(f"{_OPERATIONS_SQL} ORDER BY id DESC LIMIT :limit", {"limit": limit})
     if not rows:
         return []
     counts = _counts(tx, "operation_id >= :first", {"first": int(rows[-1][0])})
