@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from followup_cli.store import journal
@@ -14,7 +15,10 @@ from followup_cli.store.sql.privacy import (
     DELETE_CONTACT_SQL,
     FOLLOWUPS_COUNT_SQL,
     INTERACTIONS_COUNT_SQL,
+    MENTION_COLUMNS,
     SUPPRESSED_KEY_SQL,
+    mentions_sql,
+    rewrite_sql,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +43,7 @@ class Forgotten:
     interactions: int
     followups: int
     calls: int
+    mentions: int = 0  # other people's records that named them, now saying "[erased]"
 
 
 def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
@@ -74,7 +79,37 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})
     rows = journal.contact_rows(tx, contact.id)
     tx.execute(DELETE_CONTACT_SQL, {"id": contact.id})
+    words = [w for w in (contact.email, contact.phone, _erasable_name(contact.name)) if w]
+    mentions = _erase_mentions(tx, words)
     # Nothing of theirs stays in the journal either, so the erasure cannot be undone.
-    details = (contact.email, contact.phone, contact.phone_key)
-    journal.forget_rows(tx, rows, [value for value in details if value])
-    return result
+    journal.forget_rows(tx, rows, [*words, *([contact.phone_key] if contact.phone_key else [])])
+    return replace(result, mentions=mentions)
+
+
+ERASED = "[erased]"
+
+
+def _erasable_name(name: str) -> str | None:
+    """A name specific enough to erase wherever it appears as words: "Ann Lee", "Zelda"; not
+    "Al" or "Jo", which would take every "al" out of other people's notes."""
+    name = " ".join(name.split())
+    return name if len(name) >= 3 else None
+
+
+def _erase_mentions(tx: Tx, words: list[str]) -> int:
+    """Replace each of ``words`` (whole words, any case) in the free text of other people's
+    records; how many rows changed. (The SQL pre-filter folds ASCII case only, as SQLite's
+    LOWER does: a name typed in capitals with accents may be missed.)"""
+    changed = 0
+    for table, column in MENTION_COLUMNS:
+        found: dict[int, str] = {}
+        for word in words:
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+            like = "%" + re.sub(r"([\\%_])", r"\\\1", word.lower()) + "%"
+            for row_id, text in tx.rows(mentions_sql(table, column), {"pattern": like}):
+                found[row_id] = pattern.sub(ERASED, found.get(row_id, text))
+        for row_id, text in found.items():
+            if ERASED in text:
+                changed += 1
+                tx.execute(rewrite_sql(table, column), {"text": text, "id": row_id})
+    return changed

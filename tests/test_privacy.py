@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from followup_cli.privacy import forget, suppression_hash
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Tx
 from followup_cli.store.rows import update
-from tests.helpers import make_contact
+from tests.helpers import make_contact, query
 
 runner = CliRunner()
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -91,3 +92,89 @@ def test_cli_forget_confirms_and_leaves_no_trace_in_the_file(isolated_home: Path
         data = path.read_bytes()
         assert b"zelda" not in data.lower() and b"secret-order" not in data, path.name
     assert runner.invoke(app, ["contact", "show", "Zelda"]).exit_code == 3
+
+
+def _call_with_referral(tmp_path: Path) -> None:
+    """Ann buys; her thank-you call names a referral, Zed, who becomes a contact with the
+    note "Referred by Ann Lee" and an intro follow-up "(referred by Ann Lee)"."""
+    add = ["contact", "add", "Ann Lee", "--phone", "555-010-0101", "--email", "ann@example.com"]
+    assert runner.invoke(app, add).exit_code == 0
+    assert runner.invoke(app, ["log", "sale", "Ann", "--on", "2026-11-20"]).exit_code == 0
+    answers = tmp_path / "call.json"
+    answers.write_text(
+        json.dumps(
+            {
+                "reach": "reached",
+                "liked_best": "Great service",
+                "recommend": "yes",
+                "review": "agreed",
+                "referrals": [
+                    {
+                        "name": "Zed Quux",
+                        "phone": "+1 212 555 9876",
+                        "email": "zed.quux@example.com",
+                    }
+                ],
+            }
+        )
+    )
+    result = runner.invoke(app, ["call", "Ann", "--answers", str(answers)])
+    assert result.exit_code == 0, result.stderr
+    assert query("SELECT note FROM contact WHERE name = 'Zed Quux'") == [("Referred by Ann Lee",)]
+
+
+@pytest.mark.sqlite_only
+def test_forgetting_a_referral_erases_them_from_the_referrers_call(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    _call_with_referral(tmp_path)
+    assert query("SELECT answer FROM call_answer WHERE step = 'referral'") == [
+        ("Zed Quux, +1 212 555 9876, zed.quux@example.com",)
+    ]
+    result = runner.invoke(app, ["contact", "forget", "Zed", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == (
+        "Erased their name, email and phone where 1 other record named them."
+    )
+    assert query("SELECT answer FROM call_answer WHERE step = 'referral'") == [
+        ("[erased], [erased], [erased]",)
+    ]
+    for path in isolated_home.glob("followup.db*"):
+        data = path.read_bytes().lower()
+        for trace in (b"zed", b"quux", b"555 9876", b"2125559876"):
+            assert trace not in data, (path.name, trace)
+
+
+@pytest.mark.sqlite_only
+def test_forgetting_a_referrer_erases_them_from_the_referrals_records(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    _call_with_referral(tmp_path)
+    assert query("SELECT purpose FROM followup WHERE purpose LIKE '%referred by Ann Lee%'")
+    result = runner.invoke(app, ["contact", "forget", "Ann", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert query("SELECT note FROM contact WHERE name = 'Zed Quux'") == [("Referred by [erased]",)]
+    purposes = [row[0] for row in query("SELECT purpose FROM followup")]
+    assert purposes and all("Ann" not in str(p) for p in purposes), purposes
+    assert "Zed Quux" in runner.invoke(app, ["upcoming", "--days", "30"]).stdout
+    for path in isolated_home.glob("followup.db*"):
+        data = path.read_bytes().lower()
+        for trace in (b"ann lee", b"ann@example.com", b"555-010-0101"):
+            assert trace not in data, (path.name, trace)
+
+
+def test_forget_lists_the_automatic_backups_that_still_hold_them(isolated_home: Path) -> None:
+    assert (
+        runner.invoke(app, ["contact", "add", "Bo Bell", "--phone", "555-010-0150"]).exit_code == 0
+    )
+    db_path = Path(os.environ["FOLLOWUP_DB"])
+    if db_path.suffix != ".db":
+        pytest.skip("PostgreSQL keeps no copies beside a file")
+    copy = db_path.with_name(db_path.name + ".before-0009-20261201-101010")
+    copy.write_bytes(b"")
+    result = runner.invoke(app, ["contact", "forget", "Bo", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "These copies made earlier still hold them; delete them if they must go too:",
+        f"  {copy}",
+    ]

@@ -227,7 +227,9 @@ def forget(
     """Erase a person for good: contact, interactions, follow-ups, calls and answers.
 
     Only a one-way hash of their email and phone is kept, so an import does not recreate
-    them. Backups you made earlier still hold them. Example: followup contact forget "Ann Lee"
+    them; where other people's records name them (a referral's answer, "Referred by ..."),
+    that is erased too. Backups made earlier still hold them (the command lists the
+    automatic ones). Example: followup contact forget "Ann Lee"
     """
     from followup_cli.contacts import describe, resolve
     from followup_cli.privacy import forget as forget_contact
@@ -242,7 +244,4 @@ def forget(
     with db.transaction() as tx:
         gone = forget_contact(tx, contact_ref, today=today())
     db.compact()
-    plain.say(
-        f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "
-        f"{gone.followups} follow-ups, {gone.calls} calls."
-    )
+    plain.forgotten(gone, db.automatic_backups())

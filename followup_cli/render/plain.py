@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from followup_cli.agenda import AgendaItem
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
+    from followup_cli.privacy import Forgotten
     from followup_cli.store.journal import Operation
     from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow
 
@@ -296,3 +299,17 @@ def operations(ops: Sequence[Operation]) -> None:
         elif op.undone_by_id is not None:
             state = f"  [undone by #{op.undone_by_id}]"
         say(f"{operation_line(op)}{state}")
+
+
+def forgotten(gone: Forgotten, backups: Sequence[Path]) -> None:
+    say(
+        f"Erased {gone.name} (#{gone.contact_id}): {gone.interactions} interactions, "
+        f"{gone.followups} follow-ups, {gone.calls} calls."
+    )
+    if gone.mentions:
+        rows = "record" if gone.mentions == 1 else "records"
+        say(f"Erased their name, email and phone where {gone.mentions} other {rows} named them.")
+    if backups:
+        say("These copies made earlier still hold them; delete them if they must go too:")
+        for path in backups:
+            say(f"  {path}")

@@ -13,6 +13,7 @@ everyday path.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 import sqlite3
@@ -363,6 +364,12 @@ class Database:
         if self.path is not None:
             with self.transaction() as tx:
                 tx.execute(f"PRAGMA user_version = {int(value)}")
+
+    def automatic_backups(self) -> list[Path]:
+        """The copies followup itself made beside the file (before an upgrade or a restore)."""
+        if self.path is None:
+            return []
+        return sorted(self.path.parent.glob(f"{glob.escape(self.path.name)}.before-*"))
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -372,10 +372,10 @@ def forget_rows(tx: Tx, keys: dict[str, list[str]], values: Iterable[str]) -> No
             [{"table": table, "key": key} for key in table_keys],
         )
     for value in values:
-        as_kept = json.dumps(value, ensure_ascii=False)[1:-1]  # as it appears inside JSON
+        as_kept = json.dumps(value.lower(), ensure_ascii=False)[1:-1]  # as inside JSON
         escaped = re.sub(r"([\\%_])", r"\\\1", as_kept)
         tx.execute(
-            "DELETE FROM journal_change WHERE old_row LIKE :pattern ESCAPE '\\'",
+            "DELETE FROM journal_change WHERE LOWER(old_row) LIKE :pattern ESCAPE '\\'",
             {"pattern": f"%{escaped}%"},
         )
     # An operation with nothing left to take back leaves the history too.

@@ -16,3 +16,23 @@ CALLS_COUNT_SQL = _rows_of_contact("call_log")
 SUPPRESSED_KEY_SQL = "SELECT 1 FROM suppression WHERE key_hash = :key"
 
 DELETE_CONTACT_SQL = "DELETE FROM contact WHERE id = :id"
+
+# The free text where other people's records can name someone: a referral's answer in the
+# referrer's call, "Referred by Ann Lee" in a note, "(referred by Ann Lee)" in a purpose.
+MENTION_COLUMNS = (
+    ("contact", "note"),
+    ("interaction", "note"),
+    ("interaction", "items"),
+    ("followup", "purpose"),
+    ("followup", "note"),
+    ("call_answer", "answer"),
+)
+
+
+def mentions_sql(table: str, column: str) -> str:
+    """Rows whose ``column`` may mention a text (case-insensitive; the caller checks words)."""
+    return f"SELECT id, {column} FROM {table} WHERE LOWER({column}) LIKE :pattern ESCAPE '\\'"
+
+
+def rewrite_sql(table: str, column: str) -> str:
+    return f"UPDATE {table} SET {column} = :text WHERE id = :id"
