@@ -64,11 +64,15 @@ def today() -> dt.date:
     if not value:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 2199:  # the dates every command can reach
         raise InvalidInput(
-            f"{ENV_TODAY}={value!r} is not a date; use YYYY-MM-DD, e.g. {ENV_TODAY}=2026-11-23."
-        ) from None
+            f"{ENV_TODAY}={value!r} is not a date from 1900 to 2199; use YYYY-MM-DD, "
+            f"e.g. {ENV_TODAY}=2026-11-23."
+        )
+    return day
 
 
 def now() -> dt.datetime:
@@ -194,6 +198,8 @@ def read_toml(path: Path) -> dict[str, Any] | None:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a followup file.") from None
 
 
 def set_setting(key: str, value: str, path: Path | None = None) -> Path:

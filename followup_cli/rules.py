@@ -135,6 +135,21 @@ def _script(value: Any, on: list[str], label: str) -> str:
     return str(value)
 
 
+def _check_some_working_day(calendar: WorkCalendar, where: str) -> None:
+    """A year of holidays in a row leaves nowhere to put a follow-up: every `log` would fail."""
+    if len(calendar.holidays) < 52:  # a year without a working day takes a holiday a week
+        return
+    day, last, run = min(calendar.holidays), max(calendar.holidays), 0
+    while day <= last:
+        run = 0 if calendar.is_working_day(day) else run + 1
+        if run > 366:
+            raise ConfigError(
+                f"{where}: calendar.holidays leave no working day for a year from "
+                f"{day - dt.timedelta(days=run - 1)}; follow-ups would have nowhere to go."
+            )
+        day += dt.timedelta(days=1)
+
+
 def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     """Validate a parsed rules file; every error names the file, the rule and the fix."""
     known = {"calendar", "retry", "outreach", "keep_in_touch", "rule"}
@@ -158,6 +173,7 @@ def parse_rules(data: Mapping[str, Any], where: str) -> RuleSet:
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: holiday {value!r} is not a YYYY-MM-DD date.") from None
     calendar = WorkCalendar(frozenset(WEEKDAYS.index(d) for d in days), frozenset(holidays))
+    _check_some_working_day(calendar, where)
 
     retry_data = _table(data, "retry", where)
     attempts = retry_data.get("max_attempts", 3)

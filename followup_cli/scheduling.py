@@ -77,7 +77,16 @@ def parse_offset(text: str) -> Offset:
         raise InvalidInput(
             f"{text!r} is not a length of time; use e.g. 2d, 1w, 3m or 1wd (working days)."
         )
-    return Offset(int(match.group(1)), unit_of(match.group(2)))
+    offset = Offset(int(match.group(1)), unit_of(match.group(2)))
+    if offset.amount * _APPROX_DAYS[offset.unit] > MAX_OFFSET_DAYS:
+        raise InvalidInput(f"{text!r} is longer than 10 years; use at most e.g. 10y or 120m.")
+    return offset
+
+
+# The longest length of time a rule, a keep-in-touch interval or a typed date may span: ten
+# years keeps every date a rule computes inside the calendar (dates run from 1900 to 2199).
+MAX_OFFSET_DAYS = 3660
+_APPROX_DAYS = {"d": 1, "w": 7, "m": 30.5, "y": 366, "wd": 1.4}
 
 
 @dataclass(frozen=True)

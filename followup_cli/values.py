@@ -7,6 +7,7 @@ same phone in tonight's CSV always match.
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 from followup_cli.enums import Channel, Priority
@@ -212,3 +213,12 @@ def normalize_tags(text: str | list[str] | tuple[str, ...] | None) -> str:
 
 def split_csv_set(text: str | None) -> list[str]:
     return [part for part in (text or "").split(",") if part]
+
+
+def is_text(data: object) -> bool:
+    """Whether every string in decoded JSON can be written as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -208,7 +208,7 @@ def test_bad_followup_today_env() -> None:
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "Error: FOLLOWUP_TODAY='23/11/2026' is not a date; use YYYY-MM-DD, e.g. FOLLOWUP_TODAY=2026-11-23.\n"
+        == "Error: FOLLOWUP_TODAY='23/11/2026' is not a date from 1900 to 2199; use YYYY-MM-DD, e.g. FOLLOWUP_TODAY=2026-11-23.\n"
     )
 
 

@@ -60,6 +60,8 @@ ODD = [
     "review_link", "GB", "USA", "90d", "0", "2w", "1wd", "10", "$1,299.50", "12,50", "(5)",
     "date=Sold", "order_id=", "x", "out.csv", "sales.csv", "missing.csv", "backup.db",
     "not-a-db.txt", "folder", ".", "-h",
+    # bytes that are not UTF-8, as Python hands them over; lengths of time past the calendar
+    "caf\udce9", "\udcff\udcfe", "\ud800", "9999y", "+9999y", "dec 32", "32 dec",
 ]  # fmt: skip
 # Plausible values get commands past argument parsing into the domain code.
 PLAUSIBLE = [

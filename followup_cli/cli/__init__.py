@@ -24,6 +24,19 @@ if TYPE_CHECKING:  # TyperGroup.invoke takes the Context of the Click copy bundl
 class FollowupGroup(TyperGroup):
     """Maps every FollowupError (and any bug) to a message on stderr and an exit code."""
 
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        """An argument that is not valid UTF-8 (the shell passed raw bytes) is refused here:
+        Python keeps such bytes as lone surrogates, which no file or database can store."""
+        for number, arg in enumerate(args, 1):
+            shown = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in arg)
+            if shown != arg:
+                fail(
+                    f"Argument {number} ({shown!r}) is not valid UTF-8; "
+                    "type it again or set a UTF-8 locale (e.g. LANG=C.UTF-8).",
+                    ExitCode.USAGE,
+                )
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: _click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -39,6 +52,9 @@ class FollowupGroup(TyperGroup):
             raise typer.Exit(ExitCode.ERROR) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except OSError as exc:  # the app folder is read-only or a file, the disk is full...
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"{exc.strerror or exc}{where}; check the folder and the disk.", ExitCode.ERROR)
         except Exception as exc:
             if os.environ.get("FOLLOWUP_DEBUG"):
                 raise

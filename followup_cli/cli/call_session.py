@@ -64,13 +64,21 @@ def _ask(text: str, default: str | None = None) -> str:
     return str(typer.prompt(text, default=default, show_default=False, prompt_suffix=": "))
 
 
+MAX_ANSWERS_BYTES = 1_000_000
+
+
 def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
     from followup_cli.calls import record_answers_file
     from followup_cli.errors import InvalidInput
     from followup_cli.followups import get_followup
+    from followup_cli.values import is_text
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        with path.open("rb") as file:
+            raw = file.read(MAX_ANSWERS_BYTES + 1)
+        if len(raw) > MAX_ANSWERS_BYTES:
+            raise InvalidInput(f"{path} is over 1 MB; an answers file is a few lines of JSON.")
+        data = json.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise InvalidInput(f"No answers file at {path}.") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -79,6 +87,10 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
         raise InvalidInput(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    except (RecursionError, ValueError):  # nested thousands deep; a number thousands long
+        raise InvalidInput(f"{path} is not an answers file: see docs/call.md.") from None
+    if not is_text(data):
+        raise InvalidInput(f"{path} holds a lone \\u surrogate escape, which is not text.")
     with run.db.reading() as tx:
         script = run.script_for(get_followup(tx, followup_id))
     with run.db.transaction() as tx:

@@ -19,7 +19,6 @@ reported, not added again.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -92,8 +91,10 @@ def run_import(
             " (`followup log sale --ref`); choose another, e.g. --source till."
         )
     encodings = ["utf-8-sig", "cp1252"] if options.encoding == "auto" else [options.encoding]
-    try:
-        codecs.lookup(encodings[0])
+    try:  # a text encoding: not rot13 or zlib, which Python refuses only given some bytes
+        b"a".decode(encodings[0])
+    except UnicodeDecodeError:
+        pass  # UTF-16 and friends: a text encoding all the same
     except LookupError:
         raise InvalidInput(
             f"Unknown encoding {options.encoding!r}; try utf-8, cp1252 or latin-1."
@@ -129,7 +130,7 @@ def _stage_file(
         create_stage(tx)
         try:
             staged = stage(tx, source, encoding, options, today, progress)
-        except UnicodeDecodeError:
+        except UnicodeError:  # a byte that does not decode; UTF-16 without its BOM
             line = bad_line(source.binary, encoding)
             if attempt + 1 < len(encodings):
                 note = f"{source.label} is not UTF-8 (line {line}); read it as {encodings[attempt + 1]}"

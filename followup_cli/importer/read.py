@@ -7,6 +7,7 @@ import codecs
 import csv
 import itertools
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from followup_cli.errors import ImportFailed
+from followup_cli.values import is_text
 
 if TYPE_CHECKING:
     pass
@@ -69,6 +71,8 @@ def _open(file: str) -> Input:
     path = Path(file).expanduser()
     if path.is_dir():
         raise ImportFailed(f"{path} is a folder; give the CSV file to import.")
+    if path.exists() and not path.is_file():  # /dev/zero would be read for ever
+        raise ImportFailed(f"{path} is not a regular file; save the export as a file first.")
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -101,7 +105,7 @@ def bad_line(binary: IO[bytes], encoding: str) -> int:
     for number, raw in enumerate(binary, start=1):
         try:
             decoder.decode(raw)
-        except UnicodeDecodeError:
+        except UnicodeError:
             return number
     return 0
 
@@ -129,9 +133,17 @@ def _json_object(line: str) -> dict[str, object] | str:
         return f"not JSON ({exc.msg})"
     except RecursionError:
         return "not JSON (nested too deeply)"
+    except ValueError:  # an integer of thousands of digits
+        return "not JSON (a number too long)"
     if not isinstance(obj, dict):
         return "not a JSON object"
+    if _ESCAPED_SURROGATE.search(line) and not is_text(obj):
+        return "not text (a lone \\u surrogate escape)"
     return obj
+
+
+# "\ud800" alone decodes to a character no file or database can store.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _json_records(text: IO[str], label: str) -> Iterator[tuple[int, list[str] | Unreadable]]:
