@@ -135,3 +135,28 @@ def test_a_nul_character_is_a_rejected_row_on_every_database(
         encoding="utf-8-sig"
     )
     assert "a cell holds a NUL character" in rejects
+
+
+def test_each_json_line_is_read_by_its_own_keys_and_keys_no_field_reads_are_named(
+    tmp_path: Path,
+) -> None:
+    """An email that first appears on line 2 is read; "colour" and "shoe" are read by no field
+    and the summary says so, so an "E-mail Address" key the aliases miss is noticed."""
+    path = tmp_path / "sales.jsonl"
+    path.write_text(
+        '{"order_id": "1", "date": "2026-11-20", "name": "Al"}\n'
+        '{"order_id": "2", "date": "2026-11-20", "email": "bo@example.com", "colour": "red"}\n'
+        '{"order_id": "3", "date": "2026-11-20", "phone": "555-010-0109", "shoe": "42"}\n'
+    )
+    result = run(str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"Imported 2 sales from {path} (source import).",
+        "  Not read: 'colour', 'shoe' (--map FIELD=COLUMN reads one).",
+    ]
+    assert query("SELECT email, phone FROM contact ORDER BY id") == [
+        ("bo@example.com", None),
+        (None, "555-010-0109"),
+    ]
+    summary = json.loads(run(str(path), "--json", "--dry-run").stdout)
+    assert summary["unused_columns"] == ["colour", "shoe"]

@@ -153,6 +153,7 @@ def _stage_file(
         duplicate_rows=duplicates,
         rejected=len(staged.rejects),
         encoding_note=note,
+        unused_columns=staged.unused,
     )
     path = options.rejects or default_rejects(source)
     if staged.rejects:

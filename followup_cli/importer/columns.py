@@ -160,6 +160,13 @@ class Columns:
         # columns (presets) go through get().
         self.single = {n: ix[0] for n, ix in self.indices.items() if len(ix) == 1}
 
+    @property
+    def unused(self) -> list[str]:
+        """The columns (JSON keys) no field reads: an "E-mail Address" the aliases missed is
+        worth a word, as its sales would otherwise be skipped for want of an email."""
+        used = {i for ix in self.indices.values() for i in ix}
+        return [h for i, h in enumerate(self.header) if i not in used and h.strip()]
+
     def get(self, row: list[str], name: str) -> str | None:
         for i in self.indices.get(name, ()):
             if i < len(row):

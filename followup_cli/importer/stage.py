@@ -37,6 +37,7 @@ class Staged:
     header: list[str]
     rows: int
     rejects: list[Reject]
+    unused: list[str]  # columns no field reads
 
 
 def stage(
@@ -96,7 +97,7 @@ def _stage_rows(
     tx.insert_rows("import_row", ROW_COLUMNS, batch)
     if progress is not None:  # all read: what follows is the write
         progress(source.size, source.size)
-    return Staged(header, rows, rejects)
+    return Staged(header, rows, rejects, columns.unused)
 
 
 def _holds_nul(source: Input) -> bool:

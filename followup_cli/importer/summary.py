@@ -67,6 +67,7 @@ class ImportSummary:
     conflict_count: int = 0  # every difference found (name, email or phone)
     conflicts: list[Conflict] = field(default_factory=list)  # the first MAX_CONFLICTS_LISTED
     encoding_note: str | None = None
+    unused_columns: list[str] = field(default_factory=list)  # columns (JSON keys) not read
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -68,6 +68,9 @@ def _counted(count: int, why: str) -> str:
     return f"{count} ({why})" if count else "0"
 
 
+MAX_UNUSED_SHOWN = 8  # a shop's export may carry dozens of columns nobody needs
+
+
 def summary_text(s: ImportSummary) -> str:
     """The summary in words; every count is shown, so a zero is an answer too."""
     head = "Dry run, nothing was saved: would import" if s.dry_run else "Imported"
@@ -81,6 +84,11 @@ def summary_text(s: ImportSummary) -> str:
         )
     if s.encoding_note:
         lines.append(f"  Note: {s.encoding_note}.")
+    if s.unused_columns:
+        shown = ", ".join(repr(c) for c in s.unused_columns[:MAX_UNUSED_SHOWN])
+        more = len(s.unused_columns) - MAX_UNUSED_SHOWN
+        shown += f" and {more} more" if more > 0 else ""
+        lines.append(f"  Not read: {shown} (--map FIELD=COLUMN reads one).")
     late = f" ({s.followups_late} late, due today)" if s.followups_late else ""
     not_scheduled = (
         f"; {s.followups_not_scheduled} not scheduled (no way to reach the contact)"
