@@ -85,10 +85,10 @@ def summary_text(s: ImportSummary) -> str:
     if s.encoding_note:
         lines.append(f"  Note: {s.encoding_note}.")
     if s.unused_columns:
-        shown = ", ".join(repr(c) for c in s.unused_columns[:MAX_UNUSED_SHOWN])
+        unread = ", ".join(repr(c) for c in s.unused_columns[:MAX_UNUSED_SHOWN])
         more = len(s.unused_columns) - MAX_UNUSED_SHOWN
-        shown += f" and {more} more" if more > 0 else ""
-        lines.append(f"  Not read: {shown} (--map FIELD=COLUMN reads one).")
+        unread += f" and {more} more" if more > 0 else ""
+        lines.append(f"  Not read: {unread} (--map FIELD=COLUMN reads one).")
     late = f" ({s.followups_late} late, due today)" if s.followups_late else ""
     not_scheduled = (
         f"; {s.followups_not_scheduled} not scheduled (no way to reach the contact)"
