@@ -153,7 +153,8 @@ def _stage_file(
         duplicate_rows=duplicates,
         rejected=len(staged.rejects),
         encoding_note=note,
-        unused_columns=staged.unused,
+        # a preset reads the columns it knows; the rest of a shop's export is expected
+        unused_columns=[] if options.preset else staged.unused,
     )
     path = options.rejects or default_rejects(source)
     if staged.rejects:
