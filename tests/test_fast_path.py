@@ -305,3 +305,61 @@ def test_tx_errors_keep_the_messages(db: Database) -> None:
             get_pending(tx, 99)
         with pytest.raises(NotFound, match=r"^No contact #99\. See `followup contact list`\.$"):
             get_contact(tx, 99)
+
+
+@pytest.mark.sqlite_only
+def test_a_write_waits_for_an_import_past_the_busy_timeout_saying_so(db: Database) -> None:
+    """A real `followup done` process, while another process holds the write lock for 4 s
+    (as an import's write does, for as long as it takes): it waits, says so, then succeeds."""
+    from followup_cli.cli.common import WRITER_PATIENCE_S
+    from followup_cli.followups import log_interaction
+    from followup_cli.rules import load_rules
+
+    assert WRITER_PATIENCE_S >= 600  # an import of a million rows writes for minutes
+    assert db.path is not None
+    with db.transaction() as tx:
+        make_contact(tx)
+        log_interaction(tx, "Ann Lee", "sale", on=MON, today=MON, now=NOW, rules=load_rules())
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(db.path)!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline()\n"
+         "c.execute('COMMIT')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    done = None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        done = subprocess.Popen(
+            [sys.executable, "-m", "followup_cli", "--db", str(db.path), "done", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "FOLLOWUP_TODAY": MON.isoformat()},
+        )  # fmt: skip
+        assert done.stderr is not None
+        said = done.stderr.readline()  # it waits, and says so, until the lock is released
+        assert (
+            said == "Waiting for another followup command to finish writing (an import?)... 3 s\n"
+        )
+    finally:
+        holder.communicate("release\n", timeout=30)
+    out, err = done.communicate(timeout=60)
+    assert (done.returncode, err) == (0, "")
+    assert out.startswith("Done: #1 ")
+
+
+@pytest.mark.sqlite_only
+def test_a_write_gives_up_after_its_patience(db: Database) -> None:
+    from followup_cli.store.tx import WriterWait
+
+    assert db.path is not None
+    waited: list[float] = []
+    db.writer_wait = WriterWait(patience_s=2.0, report=waited.append, step_s=0.5)
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseError, match="The database is busy"), db.transaction():
+            pass
+    finally:
+        holder.close()
+    assert waited == [0.5, 1.0, 1.5]

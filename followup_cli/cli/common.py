@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 def database(ctx: typer.Context) -> Database:
     """Open (create, or upgrade after a backup) the database this command works on."""
     from followup_cli.store import Database
+    from followup_cli.store.tx import WriterWait
 
     obj = ctx.find_root().obj or {}
     cached = obj.get("database")
@@ -39,9 +40,15 @@ def database(ctx: typer.Context) -> Database:
     if db.tightened:
         plain.warn(f"Made {db.path} readable by you only: others could read it.")
     db.journal = _journal(ctx)
+    db.writer_wait = WriterWait(WRITER_PATIENCE_S, plain.waiting)
     obj["database"] = db
     ctx.find_root().call_on_close(db.dispose)  # close pooled connections when the command ends
     return db
+
+
+# A command waits for another's write lock as long as a big import can take to write, saying
+# so on stderr, instead of failing after the 30 s busy timeout.
+WRITER_PATIENCE_S = 3600
 
 
 def _journal(ctx: typer.Context) -> Journal:

@@ -313,3 +313,11 @@ def forgotten(gone: Forgotten, backups: Sequence[Path]) -> None:
         say("These copies made earlier still hold them; delete them if they must go too:")
         for path in backups:
             say(f"  {path}")
+
+
+def waiting(seconds: float) -> None:
+    """A write waiting for another command's (an import's) write lock: said on stderr after a
+    few seconds, then every ten, so the owner knows why nothing happens."""
+    shown = int(seconds)
+    if shown == 3 or (shown > 3 and shown % 10 == 0):
+        warn(f"Waiting for another followup command to finish writing (an import?)... {shown} s")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from followup_cli.config import sqlite_path
 from followup_cli.errors import DatabaseError, InvalidInput
 from followup_cli.files import PRIVATE_MODE, create_private
-from followup_cli.store.tx import PostgresTx, SqliteTx, Tx
+from followup_cli.store.tx import PostgresTx, SqliteTx, Tx, WriterWait
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -185,6 +185,8 @@ class Database:
         # What this command's writes are journaled as (None: not journaled, e.g. in tests
         # of the store itself); set by the CLI once it knows the command.
         self.journal: Journal | None = None
+        # How a write waits for another command's write lock; None: the busy timeout only.
+        self.writer_wait: WriterWait | None = None
         self.tightened = False  # opening it made a file others could read private
 
     @property
@@ -305,7 +307,7 @@ class Database:
         except sqlite3.Error as exc:
             raise translate_operational_error(exc) from None
         try:
-            tx = SqliteTx(con)
+            tx = SqliteTx(con, self.writer_wait)
             tx.journal = self.journal
             yield tx
         finally:

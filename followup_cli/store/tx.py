@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -174,18 +175,55 @@ class Tx(ABC):
         """Stream a large query in lists of at most ``batch_size`` rows."""
 
 
+@dataclass(frozen=True)
+class WriterWait:
+    """How a command waits for the write lock another command holds (an import holds it for
+    as long as its write takes): in steps, reporting each, up to ``patience_s`` in all."""
+
+    patience_s: float
+    report: Callable[[float], None]  # seconds waited so far
+    step_s: float = 1.0
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class SqliteTx(Tx):
     """``Tx`` on a standard-library sqlite3 connection (no SQLAlchemy on the everyday path)."""
 
     sole_writer = True
 
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection, wait: WriterWait | None = None) -> None:
         self._con = con  # isolation_level=None: transactions are begun here, explicitly
+        self._wait = wait
 
     def _begin(self, *, write: bool, exclusive: bool) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock
         # upgrading a read lock; it excludes every other writer already.
-        self._con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not write:
+            self._con.execute("BEGIN")
+        elif self._wait is None:
+            self._con.execute("BEGIN IMMEDIATE")
+        else:
+            self._begin_waiting(self._wait)
+
+    def _begin_waiting(self, wait: WriterWait) -> None:
+        (timeout,) = self._con.execute("PRAGMA busy_timeout").fetchone()
+        self._con.execute(f"PRAGMA busy_timeout = {int(wait.step_s * 1000)}")
+        waited = 0.0
+        try:
+            while True:
+                try:
+                    self._con.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    waited += wait.step_s
+                    if not _busy(exc) or waited >= wait.patience_s:
+                        raise
+                    wait.report(waited)
+        finally:
+            self._con.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
     def _commit(self) -> None:
         self._con.execute("COMMIT")
