@@ -80,6 +80,38 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+ENV_SECRET = "FOLLOWUP_SECRET_KEY"
+
+
+def suppression_key() -> bytes:
+    """This installation's secret for the hashes a forgotten person leaves behind.
+
+    ``FOLLOWUP_SECRET_KEY`` (hex; a team sharing one PostgreSQL database sets the same on
+    every machine), else ``secret.key`` in the app folder, created readable by the owner only
+    on first use. It is kept outside the database, so a stolen database alone cannot be
+    searched for a forgotten phone number or email.
+    """
+    text = os.environ.get(ENV_SECRET, "").strip()
+    if text:
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise ConfigError(f"{ENV_SECRET} must be at least 32 hex digits (16 bytes).")
+        return key
+    path = app_dir() / "secret.key"
+    if path.is_file():
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    import secrets
+
+    from followup_cli.files import write_private_text
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_private_text(path, secrets.token_hex(32) + "\n")
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """The owner's settings (``settings.toml`` in the app folder)."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from followup_cli.config import ENV_SECRET
+from followup_cli.errors import ConfigError
 from followup_cli.store import journal
 from followup_cli.store.rows import insert
 from followup_cli.store.sql.privacy import (
@@ -16,7 +19,9 @@ from followup_cli.store.sql.privacy import (
     FOLLOWUPS_COUNT_SQL,
     INTERACTIONS_COUNT_SQL,
     MENTION_COLUMNS,
+    REKEY_SQL,
     SUPPRESSED_KEY_SQL,
+    UNKEYED_SQL,
     mentions_sql,
     rewrite_sql,
 )
@@ -24,14 +29,46 @@ from followup_cli.store.sql.privacy import (
 if TYPE_CHECKING:
     from followup_cli.store import Tx
 
-# Not a secret: the hash only has to stop a re-import from recreating the person, without
-# keeping their email or phone in readable form.
+# The hash only has to stop a re-import from recreating the person. A plain hash of a phone
+# number is reversed by trying every number of an area code (10 million tries: seconds), so
+# it is keyed with the installation's secret (``config.suppression_key``), kept outside the
+# database: the file alone cannot be searched.
 _SALT = b"followup-suppression-v1:"
+KEYED = "k1:"  # a hash keyed with the secret; older followups stored bare sha256 hex
+_FINGERPRINT = "key:"  # the row naming the secret every keyed hash was made with
 
 
-def suppression_hash(kind: str, value: str) -> str:
-    """``kind`` is "email" (lower-cased address) or "phone" (E.164 key)."""
+def _bare(kind: str, value: str) -> str:
     return hashlib.sha256(_SALT + f"{kind}:{value}".encode()).hexdigest()
+
+
+def _keyed(secret: bytes, bare: str) -> str:
+    return KEYED + hmac.new(secret, bare.encode(), hashlib.sha256).hexdigest()
+
+
+def suppression_hash(kind: str, value: str, secret: bytes) -> str:
+    """``kind`` is "email" (lower-cased address) or "phone" (E.164 key)."""
+    return _keyed(secret, _bare(kind, value))
+
+
+def ready_suppression(tx: Tx, secret: bytes, today: dt.date) -> None:
+    """Check ``secret`` is the one this database's hashes were made with, and key the bare
+    hashes an older followup left (so the file alone no longer gives them away)."""
+    fingerprint = _FINGERPRINT + hmac.new(secret, b"fingerprint", hashlib.sha256).hexdigest()[:16]
+    rows = tx.rows(UNKEYED_SQL)
+    prints = {value for _, value in rows if value.startswith(_FINGERPRINT)}
+    if prints and fingerprint not in prints:
+        raise ConfigError(
+            "The secret key on this machine is not the one this database's forgotten people "
+            "were recorded with, so they cannot be recognised: copy secret.key from the app "
+            "folder of the machine that forgot them (`followup config` shows the folder), or "
+            f"set {ENV_SECRET}."
+        )
+    for row_id, value in rows:
+        if not value.startswith(_FINGERPRINT):
+            tx.execute(REKEY_SQL, {"id": row_id, "key": _keyed(secret, value)})
+    if not prints:
+        insert(tx, "suppression", {"key_hash": fingerprint, "created_on": today})
 
 
 @dataclass(frozen=True)
@@ -46,7 +83,7 @@ class Forgotten:
     mentions: int = 0  # other people's records that named them, now saying "[erased]"
 
 
-def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
+def forget(tx: Tx, ref: str, *, today: dt.date, secret: bytes) -> Forgotten:
     """Erase a person: their contact row and, through ON DELETE CASCADE, their interactions,
     follow-ups, calls and answers. Their email and phone stay behind only as one-way hashes,
     so tomorrow's import reports them as suppressed instead of recreating them.
@@ -69,11 +106,12 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
         followups=count(FOLLOWUPS_COUNT_SQL),
         calls=count(CALLS_COUNT_SQL),
     )
+    ready_suppression(tx, secret, today)
     keys = []
     if contact.email:
-        keys.append(suppression_hash("email", contact.email))
+        keys.append(suppression_hash("email", contact.email, secret))
     if contact.phone_key:
-        keys.append(suppression_hash("phone", contact.phone_key))
+        keys.append(suppression_hash("phone", contact.phone_key, secret))
     for key in keys:
         if tx.one(SUPPRESSED_KEY_SQL, {"key": key}) is None:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from followup_cli import importer, values
 from followup_cli.cli import app
+from followup_cli.config import suppression_key
 from followup_cli.contacts import set_opt_out
 from followup_cli.followups import log_interaction, reach_of, save_plan
 from followup_cli.importer import resolve
@@ -372,8 +373,10 @@ def test_opted_out_contact_gets_the_sale_but_no_followups(
 
 
 def test_skipped_sales_and_suppressed_people(db: Database, tx: Tx, tmp_path: Path) -> None:
+    secret = suppression_key()  # this installation's, as `contact forget` makes it
     for kind, value in (("email", "gone@example.com"), ("phone", "+15550100177")):
-        insert(tx, "suppression", {"key_hash": suppression_hash(kind, value), "created_on": TODAY})
+        hashed = suppression_hash(kind, value, secret)
+        insert(tx, "suppression", {"key_hash": hashed, "created_on": TODAY})
     path = tmp_path / "s.csv"
     path.write_text(
         "order,date,email,phone\n1,2026-11-20,GONE@example.com,\n2,2026-11-20,,555 010 0177\n"

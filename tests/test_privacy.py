@@ -6,16 +6,18 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from followup_cli.cli import app
+from followup_cli.config import suppression_key
 from followup_cli.followups import log_interaction
 from followup_cli.privacy import forget, suppression_hash
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Tx
-from followup_cli.store.rows import update
+from followup_cli.store.rows import insert, update
 from tests.helpers import make_contact, query
 
 runner = CliRunner()
@@ -23,6 +25,7 @@ NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
 def test_forget_erases_rows_and_keeps_only_hashes(tx: Tx, rules: RuleSet, tmp_path: Path) -> None:
+    secret = suppression_key()
     ann = make_contact(tx, "Ann Lee", email="ann.unique@example.com")
     bob = make_contact(tx, "Bob", phone="555-010-0102")
     update(tx, "contact", bob.id, {"referred_by_id": ann.id})
@@ -35,15 +38,17 @@ def test_forget_erases_rows_and_keeps_only_hashes(tx: Tx, rules: RuleSet, tmp_pa
         now=NOW,
         rules=rules,
     )
-    gone = forget(tx, "Ann", today=dt.date(2026, 11, 23))
+    gone = forget(tx, "Ann", today=dt.date(2026, 11, 23), secret=secret)
     assert (gone.name, gone.interactions, gone.followups) == ("Ann Lee", 1, 2)
     assert tx.value("SELECT COUNT(*) FROM interaction") == 0
     assert tx.value("SELECT COUNT(*) FROM followup") == 0
     assert tx.rows("SELECT name, referred_by_id FROM contact") == [("Bob", None)]
-    assert sorted(r[0] for r in tx.rows("SELECT key_hash FROM suppression")) == sorted(
+    kept = sorted(r[0] for r in tx.rows("SELECT key_hash FROM suppression"))
+    assert kept[-1].startswith("key:")  # which secret made the others
+    assert kept[:-1] == sorted(
         [
-            suppression_hash("email", "ann.unique@example.com"),
-            suppression_hash("phone", "+15550100101"),
+            suppression_hash("email", "ann.unique@example.com", secret),
+            suppression_hash("phone", "+15550100101", secret),
         ]
     )
     # Tomorrow's import skips Ann (by email or by phone) and still imports somebody else.
@@ -178,3 +183,70 @@ def test_forget_lists_the_automatic_backups_that_still_hold_them(isolated_home: 
         "These copies made earlier still hold them; delete them if they must go too:",
         f"  {copy}",
     ]
+
+
+def _forget_ann_with_phone() -> None:
+    add = ["contact", "add", "Ann Lee", "--phone", "+1 212 555 0142", "--email", "ann@example.com"]
+    assert runner.invoke(app, add).exit_code == 0
+    assert runner.invoke(app, ["contact", "forget", "Ann", "--yes"]).exit_code == 0
+
+
+def test_a_stolen_database_cannot_be_searched_for_a_forgotten_phone(isolated_home: Path) -> None:
+    """Trying every number of the area code against the file's hashes finds nothing: they are
+    keyed with secret.key, which lives in the app folder (0600), not in the database."""
+    import hashlib
+    import stat
+
+    _forget_ann_with_phone()
+    kept = {row[0] for row in query("SELECT key_hash FROM suppression")}
+    assert kept and all(k.startswith(("k1:", "key:")) for k in kept)
+    salt = b"followup-suppression-v1:"
+    tried = {
+        hashlib.sha256(salt + f"phone:+1212555{n:04d}".encode()).hexdigest() for n in range(10_000)
+    }
+    assert not tried & kept and not {f"k1:{t}" for t in tried} & kept
+    key = isolated_home / "secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) == 64
+
+
+def _import_ann(tmp_path: Path) -> Any:
+    path = tmp_path / "sales.csv"
+    path.write_text("order,date,email\n1,2026-11-22,ann@example.com\n")
+    return runner.invoke(app, ["import", str(path), "--json"])
+
+
+def test_an_import_needs_the_secret_the_forgotten_were_hashed_with(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _forget_ann_with_phone()
+    key = isolated_home / "secret.key"
+    saved = key.read_text()
+    key.unlink()
+    result = _import_ann(tmp_path)  # a new machine: a secret of its own, not theirs
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: The secret key on this machine is not the one this database's forgotten "
+        "people were recorded with, so they cannot be recognised: copy secret.key from the "
+        "app folder of the machine that forgot them (`followup config` shows the folder), or "
+        "set FOLLOWUP_SECRET_KEY.\n",
+    )
+    assert query("SELECT COUNT(*) FROM contact") == [(0,)]  # Ann was not recreated
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY", "ab" * 32)  # yet another machine's
+    assert _import_ann(tmp_path).exit_code == 2
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY", saved.strip())  # a team shares the same
+    result = _import_ann(tmp_path)
+    assert result.exit_code == 0 and json.loads(result.stdout)["suppressed"] == 1
+    assert query("SELECT COUNT(*) FROM contact") == [(0,)]
+
+
+def test_hashes_an_older_followup_left_bare_are_keyed_on_first_use(
+    tx: Tx, isolated_home: Path, tmp_path: Path
+) -> None:
+    import hashlib
+
+    bare = hashlib.sha256(b"followup-suppression-v1:email:ann@example.com").hexdigest()
+    insert(tx, "suppression", {"key_hash": bare, "created_on": dt.date(2026, 1, 5)})
+    result = _import_ann(tmp_path)
+    assert result.exit_code == 0 and json.loads(result.stdout)["suppressed"] == 1
+    kept = [row[0] for row in query("SELECT key_hash FROM suppression ORDER BY id")]
+    assert kept[0] != bare and kept[0].startswith("k1:") and kept[1].startswith("key:")

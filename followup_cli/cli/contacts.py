@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from followup_cli import config
 from followup_cli.cli.common import confirm, database, rules, settings, today
 from followup_cli.render import plain
 
@@ -242,6 +243,6 @@ def forget(
         plain.say(f"Kept {who}; nothing was erased.")
         return
     with db.transaction() as tx:
-        gone = forget_contact(tx, contact_ref, today=today())
+        gone = forget_contact(tx, contact_ref, today=today(), secret=config.suppression_key())
     db.compact()
     plain.forgotten(gone, db.automatic_backups())

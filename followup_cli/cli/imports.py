@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from followup_cli import config
 from followup_cli.cli.common import database, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
 from followup_cli.render import plain
@@ -143,6 +144,7 @@ def import_command(
         decimal_comma=decimal_comma,
         source=source,
         region=settings().phone_region,
+        secret=config.suppression_key,
     )
     if history and catch_up:
         raise InvalidInput("--history schedules nothing and --catch-up everything: choose one.")

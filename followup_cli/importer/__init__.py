@@ -189,7 +189,7 @@ def _write(
     """The write transaction: a handful of set-based statements."""
     tx.execute(OTHER_SOURCES_SQL, {"source": summary.source})
     tx.execute(sales_sql(tx.date_of("x.occurred_on")), {"source": summary.source})
-    summary.suppressed = suppress(tx)
+    summary.suppressed = suppress(tx, options.secret, today)
     counts = tx.one(STATE_COUNTS_SQL)
     assert counts is not None
     old, elsewhere, same, no_contact = counts

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from followup_cli.errors import ImportFailed
+from followup_cli.errors import ConfigError, ImportFailed
 from followup_cli.values import is_text
 
 if TYPE_CHECKING:
@@ -37,6 +37,13 @@ class ImportOptions:
     region: str = "US"
     history: bool = False  # record the sales as history: no follow-ups at all
     catch_up: bool = False  # schedule follow-ups past their useful life too (due today)
+    # The installation's secret, asked for only when somebody has been forgotten (their
+    # hashed email or phone skips their sales).
+    secret: Callable[[], bytes] = field(default=lambda: _no_secret())
+
+
+def _no_secret() -> bytes:
+    raise ConfigError("This import was given no secret key to recognise forgotten people.")
 
 
 # (bytes read, total bytes); called with (total, total) once the file is read, before the write.

@@ -4,12 +4,13 @@ at a time in file order; forgotten people suppressed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from followup_cli.importer.stage import BATCH
 from followup_cli.importer.summary import MAX_CONFLICTS_LISTED, Conflict, ImportSummary
-from followup_cli.privacy import suppression_hash
+from followup_cli.privacy import ready_suppression, suppression_hash
 from followup_cli.store.sql.importer import (
     ANY_SUPPRESSED_SQL,
     GAINED_EMAIL_SQL,
@@ -30,13 +31,15 @@ if TYPE_CHECKING:
     from followup_cli.store import Tx
 
 
-def suppress(tx: Tx) -> int:
+def suppress(tx: Tx, secret_of: Callable[[], bytes], today: dt.date) -> int:
     """Sales of forgotten people (their email or phone hash is in `suppression`) are skipped.
 
     The hashes cost more than the rest of a row, so they are computed only when somebody has
     been forgotten, and only for the sales that would otherwise be imported."""
     if tx.one(ANY_SUPPRESSED_SQL) is None:
         return 0
+    secret = secret_of()
+    ready_suppression(tx, secret, today)  # refuses another machine's secret
     tx.execute(HASH_DDL)
     after = 0
     while True:
@@ -50,8 +53,8 @@ def suppress(tx: Tx) -> int:
             [
                 (
                     line,
-                    suppression_hash("email", email) if email else None,
-                    suppression_hash("phone", key) if key else None,
+                    suppression_hash("email", email, secret) if email else None,
+                    suppression_hash("phone", key, secret) if key else None,
                 )
                 for line, email, key in rows
             ],

@@ -17,6 +17,11 @@ SUPPRESSED_KEY_SQL = "SELECT 1 FROM suppression WHERE key_hash = :key"
 
 DELETE_CONTACT_SQL = "DELETE FROM contact WHERE id = :id"
 
+# Hashes not yet keyed with the installation's secret (an older followup's), and the
+# fingerprint row of the secret ("key:..."): see ``privacy.ready_suppression``.
+UNKEYED_SQL = "SELECT id, key_hash FROM suppression WHERE key_hash NOT LIKE 'k1:%'"
+REKEY_SQL = "UPDATE suppression SET key_hash = :key WHERE id = :id"
+
 # The free text where other people's records can name someone: a referral's answer in the
 # referrer's call, "Referred by Ann Lee" in a note, "(referred by Ann Lee)" in a purpose.
 MENTION_COLUMNS = (
