@@ -98,6 +98,9 @@ def add(
         plain.say(f"  Next keep-in-touch {plain.day(kit.due_on)}")
 
 
+SCREEN_LIMIT = 100  # a screenful or two; --json lists everyone unless told otherwise
+
+
 @contact_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -106,23 +109,33 @@ def list_(
         typer.Option(
             "--search",
             "-s",
-            help="Only contacts whose name, email, phone, address, tags or note contain this.",
+            help="Only contacts with a name, email, phone, tag, address or note word starting "
+            "with this (accents and case aside; a phone by its digits).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=0,
+            help=f"At most N contacts (default {SCREEN_LIMIT}; all with --json); 0 for all.",
+            metavar="N",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """List contacts, by name. Example: followup contact list --search lee"""
+    """List contacts, by name. Example: followup contact list --search zoe --limit 20"""
     from followup_cli.contacts import list_contacts
-    from followup_cli.render import screen
 
+    if limit is None:
+        limit = 0 if as_json else SCREEN_LIMIT
     with database(ctx).reading() as tx:
-        rows = list_contacts(tx, search)
+        page = list_contacts(tx, search, limit)
     if as_json:
-        plain.print_json([screen.contact_json(c) for c in rows])
-    elif not rows and search:
-        plain.say(f"No contact matches {search!r}.")
+        plain.print_json([plain.contact_json(c) for c in page.contacts])
     else:
-        screen.contacts(rows)
+        plain.contacts(page, search)
 
 
 @contact_app.command("show")
