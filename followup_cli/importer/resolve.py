@@ -223,4 +223,6 @@ def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
 
 
 def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    """Accents, case and punctuation aside (a till that drops the accents of "Zoë Øberg"
+    names the same person)."""
+    return fold_text(a) == fold_text(b)

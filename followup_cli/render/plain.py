@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.contacts import ContactList
+    from followup_cli.duplicates import DuplicatePair, MergePlan
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.store.rows import ContactRow, FollowUpRow
 
@@ -76,7 +77,12 @@ def visible(text: str) -> str:
 
 
 # A contact's fields as the owner knows them (contact edit says what it changed).
-FIELD_WORDS = {"every_days": "keep-in-touch interval", "prefers": "preferred channel"}
+FIELD_WORDS = {
+    "every_days": "keep-in-touch interval",
+    "prefers": "preferred channel",
+    "referred_by_id": "referred by",
+    "created_on": "contact since",
+}
 
 
 def say(text: str) -> None:
@@ -205,6 +211,52 @@ def contacts(page: ContactList, searched: str | None, out: TextIO | None = None)
         out.write(
             f"{len(page.contacts):,} of {page.total:,} contacts shown; --limit 0 shows them all, "
             "--search narrows them down.\n"
+        )
+
+
+def duplicates(pairs: Sequence[DuplicatePair]) -> None:
+    """Each likely pair: both contacts, why, and the command that merges them."""
+    from followup_cli.contacts import describe_fully
+
+    if not pairs:
+        say("No likely duplicates.")
+        return
+    say(f"{len(pairs)} likely duplicate{'s' if len(pairs) != 1 else ''} (keep the first, or swap):")
+    for pair in pairs:
+        say("")
+        say(f"  {describe_fully(pair.keep)}")
+        say(f"  {describe_fully(pair.other)}")
+        say(f"    {', '.join(pair.reasons)}: followup contact merge {pair.keep.id} {pair.other.id}")
+
+
+def merge_plan(plan: MergePlan, *, done: bool = False) -> None:
+    """What a merge does (the preview), or did."""
+    from followup_cli.contacts import consent_summary, describe, describe_fully
+
+    keep, other = plan.keep, plan.other
+    moved = (
+        f"{plan.interactions} interactions, {plan.followups} follow-ups, {plan.calls} calls, "
+        f"{plan.referrals} referrals"
+    )
+    if done:
+        say(f"Merged {describe(other)} into {describe(keep)}: moved {moved}.")
+    else:
+        say(f"Merge {describe_fully(other)}")
+        say(f" into {describe_fully(keep)}:")
+        say(f"  Moves {moved}; then #{other.id} is deleted.")
+    words = [FIELD_WORDS.get(name, name) for name in plan.filled]
+    if words:
+        say(f"  {'Filled in' if done else 'Fills in'}: {', '.join(words)}")
+    consent = consent_summary(plan.merged)
+    if consent != consent_summary(keep):
+        say(f"  Consent: {consent} (the stricter of the two)")
+    if plan.aliases:
+        shown = ", ".join(value for _, value in plan.aliases)
+        say(f"  Known by: {shown} (an import matches them to #{keep.id})")
+    for dropped, kept in plan.collapsed:
+        say(
+            f"  {'Skipped' if done else 'Skips'} {followup_line(dropped)} "
+            f"(due {day(dropped.due_on)}): a duplicate of #{kept.id}, due {day(kept.due_on)}"
         )
 
 
