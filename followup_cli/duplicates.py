@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from followup_cli.contacts import describe, resolve
 from followup_cli.enums import Status
 from followup_cli.errors import InvalidInput
-from followup_cli.store.rows import ContactRow, FollowUpRow, fetch, update
+from followup_cli.store.rows import ContactRow, FollowUpRow, fetch, insert, update
 from followup_cli.store.sql.contacts import (
-    ADD_ALIAS_SQL,
+    ALIAS_TAKEN_SQL,
     ALIASES_OF_SQL,
     ALIASES_SQL,
     DETAILS_SQL,
@@ -302,6 +302,7 @@ def merge(tx: Tx, keep_ref: str, other_ref: str, *, today: dt.date) -> MergePlan
         k: getattr(plan.merged, k) for k in columns if getattr(plan.merged, k) != getattr(keep, k)
     }
     update(tx, ContactRow.TABLE, keep.id, changes)
-    for kind, value in plan.aliases:
-        tx.execute(ADD_ALIAS_SQL, {"contact": keep.id, "kind": kind, "value": value})
+    for kind, value in plan.aliases:  # OTHER's own ones were moved above
+        if tx.one(ALIAS_TAKEN_SQL, {"kind": kind, "value": value}) is None:
+            insert(tx, "contact_alias", {"contact_id": keep.id, "kind": kind, "value": value})
     return plan

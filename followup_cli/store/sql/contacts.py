@@ -72,10 +72,7 @@ MOVE_REFERRALS_SQL = (
 )
 ALIASES_OF_SQL = "SELECT kind, value FROM contact_alias WHERE contact_id = :contact ORDER BY id"
 MOVE_ALIASES_SQL = "UPDATE contact_alias SET contact_id = :keep WHERE contact_id = :other"
-ADD_ALIAS_SQL = (
-    "INSERT INTO contact_alias (contact_id, kind, value) SELECT :contact, :kind, :value"
-    " WHERE NOT EXISTS (SELECT 1 FROM contact_alias WHERE kind = :kind AND value = :value)"
-)
+ALIAS_TAKEN_SQL = "SELECT 1 FROM contact_alias WHERE kind = :kind AND value = :value"
 
 # A pending follow-up collapsed into the one kept: the events it was about (its own sale and
 # those it covered) are covered by the kept one from now on, as a rule's ``once_per`` joins them.
