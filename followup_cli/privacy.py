@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from followup_cli.store.rows import insert
+from followup_cli.store.sql.contacts import ALIASES_OF_SQL
 from followup_cli.store.sql.privacy import (
     CALLS_COUNT_SQL,
     DELETE_CONTACT_SQL,
@@ -42,8 +43,9 @@ class Forgotten:
 
 def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
     """Erase a person: their contact row and, through ON DELETE CASCADE, their interactions,
-    follow-ups, calls and answers. Their email and phone stay behind only as one-way hashes,
-    so tomorrow's import reports them as suppressed instead of recreating them.
+    follow-ups, calls, answers and aliases. Their email and phone (and those they were known
+    by after a merge) stay behind only as one-way hashes, so tomorrow's import reports them
+    as suppressed instead of recreating them.
 
     The caller compacts the file afterwards (``Database.compact``) so the freed pages are gone
     from disk too (``secure_delete`` is on for every connection).
@@ -62,11 +64,9 @@ def forget(tx: Tx, ref: str, *, today: dt.date) -> Forgotten:
         followups=count(FOLLOWUPS_COUNT_SQL),
         calls=count(CALLS_COUNT_SQL),
     )
-    keys = []
-    if contact.email:
-        keys.append(suppression_hash("email", contact.email))
-    if contact.phone_key:
-        keys.append(suppression_hash("phone", contact.phone_key))
+    known = [("email", contact.email), ("phone", contact.phone_key)]
+    known += tx.rows(ALIASES_OF_SQL, {"contact": contact.id})  # a merged contact's, too
+    keys = [suppression_hash(kind, value) for kind, value in known if value]
     for key in keys:
         if tx.one(SUPPRESSED_KEY_SQL, {"key": key}) is None:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})

@@ -19,7 +19,7 @@ from followup_cli.duplicates import find_duplicates, merge
 from followup_cli.errors import AmbiguousReference, InvalidInput, NotFound
 from followup_cli.followups import log_interaction, new_followup
 from followup_cli.models import ContactUpdate
-from followup_cli.privacy import forget
+from followup_cli.privacy import forget, suppression_hash
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import (
@@ -475,6 +475,14 @@ def test_forget_erases_the_aliases_too(tx: Tx) -> None:
     assert tx.value("SELECT COUNT(*) FROM contact_alias") == 2
     forget(tx, f"#{keep.id}", today=TODAY)
     assert tx.value("SELECT COUNT(*) FROM contact_alias") == 0
+    # ... and an import does not bring them back under the email or phone they were known by
+    hashes = {row[0] for row in tx.rows("SELECT key_hash FROM suppression")}
+    assert hashes == {
+        suppression_hash("email", "zoe@example.com"),
+        suppression_hash("phone", "+15550100101"),
+        suppression_hash("email", "zoe.o@gmail.com"),
+        suppression_hash("phone", "+15550100102"),
+    }
 
 
 def test_cli_merge_previews_asks_and_merges() -> None:
