@@ -234,10 +234,13 @@ def merge_plan(plan: MergePlan, *, done: bool = False) -> None:
     from followup_cli.contacts import consent_summary, describe, describe_fully
 
     keep, other = plan.keep, plan.other
-    moved = (
-        f"{plan.interactions} interactions, {plan.followups} follow-ups, {plan.calls} calls, "
-        f"{plan.referrals} referrals"
-    )
+    moved = ", ".join(
+        f"{count} {word}{'' if count == 1 else 's'}"
+        for count, word in (
+            (plan.interactions, "interaction"), (plan.followups, "follow-up"),
+            (plan.calls, "call"), (plan.referrals, "referral"),
+        )
+    )  # fmt: skip
     if done:
         say(f"Merged {describe(other)} into {describe(keep)}: moved {moved}.")
     else:
