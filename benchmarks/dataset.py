@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DATA_VERSION = 1
+from followup_cli.values import fold_text
+
+DATA_VERSION = 2  # 2: contact.name_key (migration 0010)
 TODAY = dt.date(2026, 11, 23)  # a Monday; every command runs with FOLLOWUP_TODAY pinned to it
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 
@@ -142,10 +144,12 @@ def _contacts(con: sqlite3.Connection, size: Size, rng: _Fast) -> None:
         dnc = 1 if rng.random() < 0.01 else 0
         opted = "email" if rng.random() < 0.02 else ""
         tags = "vip" if rng.random() < 0.05 else ""
+        name = name_of(rng)
         rows.append(
             (
                 i,
-                name_of(rng),
+                name,
+                fold_text(name),
                 email,
                 phone,
                 key,
@@ -157,9 +161,9 @@ def _contacts(con: sqlite3.Connection, size: Size, rng: _Fast) -> None:
             )
         )
     con.executemany(
-        "INSERT INTO contact (id, name, email, phone, phone_key, prefers, tags, every_days, "
-        "phone_invalid, do_not_contact, opted_out_channels, created_on) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?)",
+        "INSERT INTO contact (id, name, name_key, email, phone, phone_key, prefers, tags, "
+        "every_days, phone_invalid, do_not_contact, opted_out_channels, created_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?)",
         rows,
     )
 

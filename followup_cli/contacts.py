@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,14 +17,26 @@ from followup_cli.store.rows import (
     insert_row,
     update,
 )
+from followup_cli.store.sql.contacts import (
+    BY_EMAIL,
+    BY_PHONE,
+    COUNT_CONTACTS_SQL,
+    EMAIL_SEPARATORS,
+    LIST_ORDER,
+    NAME_IS,
+    NAME_WORDS,
+    search_sql,
+)
 from followup_cli.values import (
     ID_RE,
     check_channel,
+    fold_text,
     normalize_address,
     normalize_email,
     normalize_phone,
     normalize_tags,
     split_csv_set,
+    typed_phone,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +46,7 @@ if TYPE_CHECKING:
     from followup_cli.store import Tx
 
 MAX_CANDIDATES = 20
+MIN_SEARCH_DIGITS = 3  # "0101" finds the phones with those digits; "12" is too many
 
 
 def describe(contact: ContactRow) -> str:
@@ -45,61 +57,74 @@ def describe(contact: ContactRow) -> str:
 def like_pattern(text: str) -> str:
     """``text`` as a LIKE pattern matching it anywhere (``%`` and ``_`` taken literally,
     with ``ESCAPE '\\'``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_like_escaped(text)}%"
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def describe_fully(contact: ContactRow) -> str:
+    """``Ann Lee (#12, ann@example.com, 555-010-0101)``: enough to tell two Ann Lees apart."""
+    details = ", ".join(d for d in (f"#{contact.id}", contact.email, contact.phone) if d)
+    return f"{contact.name} ({details})"
 
 
 def resolve(tx: Tx, ref: str) -> ContactRow:
     """Find a contact by ``12``/``#12``, an email, a phone, or a name matching exactly one contact.
 
-    A name matches case-insensitively, whole name first, then as a part of names; several
-    matches are an error that lists them, so the owner never acts on the wrong person.
+    A bare number is an id, or else a phone typed with any punctuation (``5550100202``). An
+    email or phone a merged contact was known by finds the contact kept. A name matches
+    without accents or case, the whole name first, then at the start of its words (``Ann``
+    finds "Mary Ann Smith", not "Hannah"); several matches are an error that lists them with
+    their email and phone, so the owner never acts on the wrong person.
     """
     ref = ref.strip()
     if not ref or "\x00" in ref:
         raise InvalidInput("Give a contact: an id like 12, an email, or a name.")
+    key = typed_phone(ref)
     match = ID_RE.match(ref)
     if match:
         contact = get(tx, ContactRow, int(match.group(1)))
-        if contact is None:
+        if contact is not None:
+            return contact
+        if ref.startswith("#") or key is None:
             raise NotFound(f"No contact #{match.group(1)}. See `followup contact list`.")
-        return contact
     if "@" in ref:
         email = ref.lower()
-        found = fetch(tx, ContactRow, "email = :email", {"email": email})
+        found = fetch(tx, ContactRow, BY_EMAIL, {"email": email}, limit=1)
         if not found:
             raise NotFound(f"No contact with email {email}. See `followup contact list`.")
         return found[0]
-    if re.fullmatch(r"[+\d\s().\-]{7,}", ref):
-        from followup_cli.values import phone_key
-
-        try:
-            key = phone_key(ref)
-        except InvalidInput:
-            key = None
-        by_phone = fetch(tx, ContactRow, "phone_key = :key", {"key": key}) if key else []
+    if key is not None:
+        by_phone = fetch(tx, ContactRow, BY_PHONE, {"key": key}, limit=1)
         if by_phone:
             return by_phone[0]
-    limit = MAX_CANDIDATES + 1
-    candidates = fetch(
-        tx, ContactRow, "lower(name) = :name", {"name": ref.lower()}, limit=limit
-    ) or fetch(
-        tx,
-        ContactRow,
-        "lower(name) LIKE :pattern ESCAPE '\\'",
-        {"pattern": like_pattern(ref.lower())},
-        order="name, id",
-        limit=limit,
-    )
+        if match:
+            raise NotFound(
+                f"No contact #{match.group(1)}, and nobody has the phone number {ref}. "
+                "See `followup contact list`."
+            )
+    candidates = _by_name(tx, fold_text(ref))
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         raise NotFound(f"No contact matches {ref!r}. Try `followup contact list --search {ref}`.")
-    shown = ", ".join(describe(c) for c in candidates[:MAX_CANDIDATES])
+    shown = ", ".join(describe_fully(c) for c in candidates[:MAX_CANDIDATES])
     more = " and more" if len(candidates) > MAX_CANDIDATES else ""
     raise AmbiguousReference(
         f"{ref!r} matches {len(candidates)} contacts: {shown}{more}. "
         f"Use the id, e.g. #{candidates[0].id}."
+    )
+
+
+def _by_name(tx: Tx, name: str) -> list[ContactRow]:
+    """Contacts with this folded name, else those with it at the start of a word."""
+    if not name:
+        return []
+    limit = MAX_CANDIDATES + 1
+    return fetch(tx, ContactRow, NAME_IS, {"name": name}, limit=limit) or fetch(
+        tx, ContactRow, NAME_WORDS, {"words": f"% {name}%"}, order=LIST_ORDER, limit=limit
     )
 
 
@@ -148,7 +173,7 @@ def add_contact(
     _check_unique(tx, email, key)
     _check_interval(data.every_days)
     values = {
-        "name": name, "email": email, "phone": phone, "phone_key": key,
+        "name": name, "name_key": fold_text(name), "email": email, "phone": phone, "phone_key": key,
         "address": normalize_address(data.address), "prefers": check_channel(data.prefers, "preferred channel"), "note": data.note,
         "tags": normalize_tags(data.tags), "every_days": data.every_days,
         "referred_by_id": referred_by_id, "created_on": today,
@@ -156,17 +181,47 @@ def add_contact(
     return insert_row(tx, ContactRow, values)
 
 
-def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -> list[ContactRow]:
-    """Contacts by name; ``search`` matches a part of the name, email, phone, address, tags or
-    note."""
+@dataclass(frozen=True)
+class ContactList:
+    """A page of the contact list, and how many contacts there are in all."""
+
+    contacts: list[ContactRow]
+    total: int
+
+
+def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -> ContactList:
+    """Contacts by name (accents and case aside), at most ``limit`` of them.
+
+    ``search`` finds a name at the start of any of its words, without accents or case; an
+    email at the start of any part (``lee`` finds ann.lee@..., ``example.com`` everyone
+    there); a phone typed with any punctuation, or a run of its digits; a tag by its start;
+    the address or note at the start of any word.
+    """
     where, params = "", {}
-    if search:
-        where = " OR ".join(
-            f"lower({column}) LIKE :pattern ESCAPE '\\'"
-            for column in ("name", "email", "phone", "address", "tags", "note")
+    text = (search or "").strip().lower()
+    if text:
+        name = fold_text(text)
+        key = typed_phone(text)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        by_digits = len(digits) >= MIN_SEARCH_DIGITS and not any(ch.isalpha() for ch in text)
+        email_words = text
+        for separator in EMAIL_SEPARATORS:
+            email_words = email_words.replace(separator, " ")
+        email_words = " ".join(email_words.split())
+        where = search_sql(
+            name=bool(name), email=bool(email_words), phone_key=key is not None, digits=by_digits
         )
-        params = {"pattern": like_pattern(search.strip().lower())}
-    return fetch(tx, ContactRow, where, params, order="lower(name), id", limit=limit or None)
+        escaped = _like_escaped(text)
+        params = {
+            "words": f"% {name}%", "email_words": f"% {_like_escaped(email_words)}%",
+            "key": key, "digits": f"%{digits}%", "tag": f"%,{escaped}%",
+            "text": f"% {escaped}%", "line": f"%\n{escaped}%",
+        }  # fmt: skip
+    rows = fetch(tx, ContactRow, where, params, order=LIST_ORDER, limit=limit or None)
+    if not limit or len(rows) < limit:
+        return ContactList(rows, len(rows))
+    count = f"{COUNT_CONTACTS_SQL} WHERE {where}" if where else COUNT_CONTACTS_SQL
+    return ContactList(rows, int(tx.value(count, params)))
 
 
 def edit_contact(
@@ -177,6 +232,7 @@ def edit_contact(
     changes = changes_given.model_dump(exclude_unset=True)
     if "name" in changes:
         changes["name"] = _clean_name(changes["name"])
+        changes["name_key"] = fold_text(changes["name"])
     if "email" in changes:
         changes["email"] = normalize_email(changes["email"])
         _check_unique(tx, changes["email"], None, exclude_id=contact.id)
@@ -194,7 +250,7 @@ def edit_contact(
         _check_interval(changes["every_days"])
     changes = {k: v for k, v in changes.items() if getattr(contact, k) != v}
     update(tx, ContactRow.TABLE, contact.id, changes)
-    changed = [k for k in changes if k != "phone_key" and k != "phone_invalid"]
+    changed = [k for k in changes if k not in ("phone_key", "phone_invalid", "name_key")]
     return contact.replace(**changes), changed
 
 

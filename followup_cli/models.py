@@ -40,6 +40,7 @@ __all__ = [
     "Call",
     "Channel",
     "Contact",
+    "ContactAlias",
     "ContactCreate",
     "ContactUpdate",
     "FollowUp",
@@ -94,9 +95,13 @@ class Contact(ContactBase, table=True):
     __table_args__ = (
         UniqueConstraint("email"),
         UniqueConstraint("phone_key"),
+        # A name found without accents or case, at word starts; and the list's order.
+        Index("ix_contact_name_key", "name_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # ``values.fold_text(name)``: "zoe oberg" for "Zoë Øberg" (migration 0010)
+    name_key: str = Field(default="", sa_column_kwargs=_server(""))
     prefers: str = Field(default=Channel.PHONE, sa_column_kwargs=_server(Channel.PHONE.value))
     tags: str = Field(default="", sa_column_kwargs=_server(""))
     phone_key: str | None = None  # E.164 form of ``phone``, for matching
@@ -109,6 +114,19 @@ class Contact(ContactBase, table=True):
         default=None, sa_column=_fk("contact.id", ondelete="SET NULL")
     )
     created_on: dt.date
+
+
+class ContactAlias(SQLModel, table=True):
+    """Another email or phone a contact is known by (the other one's, after a merge), so an
+    import matches a sale under it to this contact."""
+
+    __tablename__ = "contact_alias"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False))
+    kind: str  # "email" or "phone"
+    value: str  # as matched: a lower-cased email, a phone's E.164 key
 
 
 class ContactCreate(ContactBase):

@@ -13,6 +13,7 @@ from followup_cli.config import ENV_SECRET
 from followup_cli.errors import ConfigError
 from followup_cli.store import journal
 from followup_cli.store.rows import insert
+from followup_cli.store.sql.contacts import ALIASES_OF_SQL
 from followup_cli.store.sql.privacy import (
     CALLS_COUNT_SQL,
     DELETE_CONTACT_SQL,
@@ -85,8 +86,9 @@ class Forgotten:
 
 def forget(tx: Tx, ref: str, *, today: dt.date, secret: bytes) -> Forgotten:
     """Erase a person: their contact row and, through ON DELETE CASCADE, their interactions,
-    follow-ups, calls and answers. Their email and phone stay behind only as one-way hashes,
-    so tomorrow's import reports them as suppressed instead of recreating them.
+    follow-ups, calls, answers and aliases. Their email and phone (and those they were known
+    by after a merge) stay behind only as one-way hashes, so tomorrow's import reports them
+    as suppressed instead of recreating them.
 
     Every change to their rows leaves the operation journal too: ``undo`` cannot bring them
     back. The caller compacts the file afterwards (``Database.compact``) so the freed pages are gone
@@ -107,11 +109,9 @@ def forget(tx: Tx, ref: str, *, today: dt.date, secret: bytes) -> Forgotten:
         calls=count(CALLS_COUNT_SQL),
     )
     ready_suppression(tx, secret, today)
-    keys = []
-    if contact.email:
-        keys.append(suppression_hash("email", contact.email, secret))
-    if contact.phone_key:
-        keys.append(suppression_hash("phone", contact.phone_key, secret))
+    known = [("email", contact.email), ("phone", contact.phone_key)]
+    known += tx.rows(ALIASES_OF_SQL, {"contact": contact.id})  # a merged contact's, too
+    keys = [suppression_hash(kind, value, secret) for kind, value in known if value]
     for key in keys:
         if tx.one(SUPPRESSED_KEY_SQL, {"key": key}) is None:
             insert(tx, "suppression", {"key_hash": key, "created_on": today})
@@ -120,7 +120,7 @@ def forget(tx: Tx, ref: str, *, today: dt.date, secret: bytes) -> Forgotten:
     words = [w for w in (contact.email, contact.phone, _erasable_name(contact.name)) if w]
     mentions = _erase_mentions(tx, words)
     # Nothing of theirs stays in the journal either, so the erasure cannot be undone.
-    journal.forget_rows(tx, rows, [*words, *([contact.phone_key] if contact.phone_key else [])])
+    journal.forget_rows(tx, rows, [*words, *(value for _, value in known if value)])
     return replace(result, mentions=mentions)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import InvalidInput
@@ -64,6 +65,30 @@ def normalize_email(text: str | None) -> str | None:
     return value
 
 
+# Plus-addressing: ``ann+shop@fastmail.com`` reaches ``ann@fastmail.com``. Only the providers
+# documented to deliver it that way; Yahoo's "-" aliases are separate addresses, so not listed.
+PLUS_TAG_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+        "icloud.com", "me.com", "mac.com", "fastmail.com", "fastmail.fm", "proton.me",
+        "protonmail.com", "pm.me", "hey.com",
+    }
+)  # fmt: skip
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})  # dots in the name are ignored
+
+
+def email_key(email: str) -> str:
+    """An email's delivery address, for spotting one person under two spellings: lower-case,
+    ``+tag`` dropped where the provider ignores it (``PLUS_TAG_DOMAINS``), and for Gmail also
+    the dots of the name (``ann.lee@googlemail.com`` is ``annlee@gmail.com``)."""
+    name, _, domain = email.strip().lower().rpartition("@")
+    if domain in PLUS_TAG_DOMAINS:
+        name = name.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        name, domain = name.replace(".", ""), "gmail.com"
+    return f"{name}@{domain}"
+
+
 _PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-]+")
 _NOT_DIGITS = str.maketrans("", "", " ().-+")
 _NANP_AREA = frozenset("23456789")
@@ -113,6 +138,23 @@ def _library_key(value: str, region: str) -> str:
             "add the country code, e.g. +44 20 7946 0958."
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+MIN_PHONE_DIGITS = 7
+
+
+def typed_phone(text: str) -> str | None:
+    """The matching key of a phone typed to find someone, with any punctuation
+    (``555/010/0101``, ``5550100101``); None if it has letters, too few digits, or is no phone.
+    Only the digits (and a leading ``+``) go to ``phone_key``."""
+    value = text.strip()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) < MIN_PHONE_DIGITS or any(ch.isalpha() for ch in value):
+        return None
+    try:
+        return phone_key(("+" if value.startswith("+") else "") + digits)
+    except InvalidInput:
+        return None
 
 
 def normalize_phone(text: str | None, region: str = "US") -> tuple[str | None, str | None]:
@@ -209,6 +251,31 @@ def normalize_tags(text: str | list[str] | tuple[str, ...] | None) -> str:
     parts = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
     tags = sorted({p.strip().lower() for p in parts if p.strip()})
     return ",".join(tags)
+
+
+# Letters NFKD leaves whole, folded to the base letter a reader would search with: Øberg is
+# found as "oberg", Łukasz as "lukasz". (Spellings such as "oe" for ø or "ue" for ü are not
+# equated: "mueller" does not find Müller.)
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "\u0131": "i", "ŧ": "t", "ŀ": "l",
+     "þ": "th", "æ": "ae", "œ": "oe", "ĸ": "k", "ŋ": "n"}
+)  # fmt: skip
+_APOSTROPHES = str.maketrans("", "", "'`\u2019\u02bc")  # ' ` and the typographic ones
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def fold_text(text: str) -> str:
+    """A name (or an address) as search and duplicate checks compare it: without accents or
+    case, its words split at any punctuation and joined by single spaces
+    (``"Zoë Łukasz-Øberg"`` -> ``"zoe lukasz oberg"``; apostrophes join: ``O'Brien`` is
+    ``obrien``)."""
+    if text.isascii():  # most names: nothing to decompose (twice as fast for an import)
+        plain = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        plain = letters.translate(_UNDECOMPOSED)
+    return " ".join(_NOT_ALNUM.sub(" ", plain.translate(_APOSTROPHES)).split())
 
 
 def split_csv_set(text: str | None) -> list[str]:

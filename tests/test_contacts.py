@@ -70,7 +70,8 @@ def test_references(tx: Tx) -> None:
     assert resolve(tx, "555 010 0102").name == "Anna Berg"
     with pytest.raises(
         AmbiguousReference,
-        match=r"^'Lee' matches 2 contacts: Ann Lee \(#1\), Bob Lee \(#3\)\. Use the id",
+        match=r"^'Lee' matches 2 contacts: Ann Lee \(#1, ann@example\.com, 555-010-0101\), "
+        r"Bob Lee \(#3, 555-010-0103\)\. Use the id",
     ):
         resolve(tx, "Lee")
     with pytest.raises(NotFound, match=r"^No contact #9\. See `followup contact list`\.$"):
@@ -119,8 +120,8 @@ def test_edit_refuses_someone_elses_email(tx: Tx) -> None:
 def test_search_and_opt_out(tx: Tx) -> None:
     make_contact(tx, "Ann Lee", tags="vip")
     make_contact(tx, "Bob Marsh", phone="555-010-0102")
-    assert [c.name for c in list_contacts(tx, "vip")] == ["Ann Lee"]
-    assert [c.name for c in list_contacts(tx)] == ["Ann Lee", "Bob Marsh"]
+    assert [c.name for c in list_contacts(tx, "vip").contacts] == ["Ann Lee"]
+    assert [c.name for c in list_contacts(tx).contacts] == ["Ann Lee", "Bob Marsh"]
     contact = set_opt_out(tx, "Bob", "phone")
     assert contact.opted_out_channels == "phone"
     assert get(tx, ContactRow, contact.id) == contact

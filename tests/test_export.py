@@ -22,6 +22,7 @@ from followup_cli.cli import app
 from followup_cli.files import formula_safe
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import insert
+from followup_cli.values import fold_text
 
 D = dt.date
 T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.UTC)
@@ -39,6 +40,8 @@ DEFAULTS: dict[str, dict[str, object]] = {
 
 
 def _add(tx: Tx, table: str, **values: object) -> int:
+    if table == "contact":  # as contact add writes it, so a name finds the contact
+        values["name_key"] = fold_text(str(values["name"]))
     return insert(tx, table, {**DEFAULTS[table], **values})
 
 

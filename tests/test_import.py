@@ -498,6 +498,7 @@ def test_lookups_use_indexes(db: Database) -> None:
               "skipped": "", "true": 1, "rules": 2, "rank": 1}  # fmt: skip
     for statement in (
         import_sql.sales_sql("x.occurred_on"),
+        *import_sql.ALIASES_SQL,
         import_sql.SUPPRESSED_SQL,
         import_sql.interactions_sql("s.occurred_on"),  # SQLite's Tx.date_of is the text itself
         import_sql.WALK_SQL,

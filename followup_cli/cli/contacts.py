@@ -99,6 +99,9 @@ def add(
         plain.say(f"  Next keep-in-touch {plain.day(kit.due_on)}")
 
 
+SCREEN_LIMIT = 100  # a screenful or two; --json lists everyone unless told otherwise
+
+
 @contact_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -107,23 +110,33 @@ def list_(
         typer.Option(
             "--search",
             "-s",
-            help="Only contacts whose name, email, phone, address, tags or note contain this.",
+            help="Only contacts with a name, email, phone, tag, address or note word starting "
+            "with this (accents and case aside; a phone by its digits).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=0,
+            help=f"At most N contacts (default {SCREEN_LIMIT}; all with --json); 0 for all.",
+            metavar="N",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """List contacts, by name. Example: followup contact list --search lee"""
+    """List contacts, by name. Example: followup contact list --search zoe --limit 20"""
     from followup_cli.contacts import list_contacts
-    from followup_cli.render import screen
 
+    if limit is None:
+        limit = 0 if as_json else SCREEN_LIMIT
     with database(ctx).reading() as tx:
-        rows = list_contacts(tx, search)
+        page = list_contacts(tx, search, limit)
     if as_json:
-        plain.print_json([screen.contact_json(c) for c in rows])
-    elif not rows and search:
-        plain.say(f"No contact matches {search!r}.")
+        plain.print_json([plain.contact_json(c) for c in page.contacts])
     else:
-        screen.contacts(rows)
+        plain.contacts(page, search)
 
 
 @contact_app.command("show")
@@ -246,3 +259,67 @@ def forget(
         gone = forget_contact(tx, contact_ref, today=today(), secret=config.suppression_key())
     db.compact()
     plain.forgotten(gone, db.automatic_backups())
+
+
+@contact_app.command("dupes")
+def dupes(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List contacts that are likely one person, with why, and the command to merge them.
+
+    A pair shares a phone, an email (ignoring case; Gmail dots and +tags), or the same name
+    with the same address or email name. Example: followup contact dupes
+    """
+    from followup_cli.duplicates import find_duplicates
+
+    with database(ctx).reading() as tx:
+        pairs = find_duplicates(tx)
+    if as_json:
+        plain.print_json(
+            [
+                {
+                    "keep": plain.contact_json(p.keep),
+                    "other": plain.contact_json(p.other),
+                    "reasons": p.reasons,
+                }
+                for p in pairs
+            ]
+        )
+    else:
+        plain.duplicates(pairs)
+
+
+@contact_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[
+        str, typer.Argument(help="The contact to keep: id, email, phone or name.", metavar="KEEP")
+    ],
+    other: Annotated[
+        str,
+        typer.Argument(help="The duplicate, merged into KEEP and then deleted.", metavar="OTHER"),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Merge two contacts of one person: OTHER's sales, follow-ups, calls, referrals and
+    consent move onto KEEP, KEEP gains the details it lacks, and OTHER's email and phone stay
+    known, so an import matches them to KEEP. Example: followup contact merge 3 9
+    """
+    from followup_cli.contacts import describe
+    from followup_cli.duplicates import merge as merge_contacts
+    from followup_cli.duplicates import plan_merge
+
+    db = database(ctx)
+    if not yes:
+        with db.reading() as tx:
+            plan = plan_merge(tx, keep, other)
+        plain.merge_plan(plan)
+        question = f"Merge {describe(plan.other)} into {describe(plan.keep)}?"
+        if not confirm(question):
+            plain.say("Nothing was merged.")
+            return
+        keep, other = f"#{plan.keep.id}", f"#{plan.other.id}"
+    with db.transaction() as tx:
+        done = merge_contacts(tx, keep, other, today=today())
+    plain.merge_plan(done, done=True)

@@ -12,6 +12,7 @@ from followup_cli.importer.stage import BATCH
 from followup_cli.importer.summary import MAX_CONFLICTS_LISTED, Conflict, ImportSummary
 from followup_cli.privacy import ready_suppression, suppression_hash
 from followup_cli.store.sql.importer import (
+    ALIASES_SQL,
     ANY_SUPPRESSED_SQL,
     GAINED_EMAIL_SQL,
     GAINED_PHONE_SQL,
@@ -21,11 +22,14 @@ from followup_cli.store.sql.importer import (
     LONE_PEOPLE_SQL,
     NEW_CONTACTS_SQL,
     PERSON_CONTACTS_SQL,
+    PERSON_NAME_KEY_SQL,
+    PERSON_NAMES_SQL,
     SALE_OWNER_SQL,
     SUPPRESSED_SQL,
     TO_HASH_SQL,
     WALK_SQL,
 )
+from followup_cli.values import fold_text
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
@@ -134,7 +138,7 @@ class _Contacts:
 
 def resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
     """Every new sale's contact (see ``_Contacts``); creates the new ones, fills gaps."""
-    for statement in LINKED_DDL:
+    for statement in (*ALIASES_SQL, *LINKED_DDL):
         tx.execute(statement)
     contacts = _Contacts(summary)
     # A row on its own with no contact is a new person of its own.
@@ -159,8 +163,19 @@ def resolve_contacts(tx: Tx, summary: ImportSummary, today: dt.date) -> None:
         GAINED_PHONE_SQL,
         [{"p": p, "k": k, "id": cid} for cid, (p, k) in contacts.phones.items()],
     )
+    _fold_names(tx)
     summary.new_contacts = tx.execute(NEW_CONTACTS_SQL, {"today": today})
     tx.execute(PERSON_CONTACTS_SQL)
+
+
+def _fold_names(tx: Tx) -> None:
+    """Each new person's name as search finds it (``fold_text``), a page at a time."""
+    after = 0
+    while names := tx.rows(PERSON_NAMES_SQL, {"after": after, "limit": BATCH}):
+        after = names[-1][0]
+        tx.executemany(
+            PERSON_NAME_KEY_SQL, [{"key": fold_text(name), "line": line} for line, name in names]
+        )
 
 
 def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
@@ -211,4 +226,6 @@ def _walk_linked(tx: Tx, contacts: _Contacts) -> None:
 
 
 def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    """Accents, case and punctuation aside (a till that drops the accents of "Zoë Øberg"
+    names the same person)."""
+    return fold_text(a) == fold_text(b)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from followup_cli.agenda import AgendaItem
+    from followup_cli.contacts import ContactList
+    from followup_cli.duplicates import DuplicatePair, MergePlan
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.privacy import Forgotten
     from followup_cli.store.journal import Operation
@@ -40,6 +42,27 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def contact_json(c: ContactRow) -> dict[str, object]:
+    from followup_cli.values import split_csv_set
+
+    return {
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone": c.phone,
+        "address": c.address,
+        "prefers": c.prefers,
+        "note": c.note,
+        "tags": split_csv_set(c.tags),
+        "every_days": c.every_days,
+        "do_not_contact": c.do_not_contact,
+        "opted_out_channels": split_csv_set(c.opted_out_channels),
+        "phone_invalid": c.phone_invalid,
+        "referred_by": c.referred_by_id,
+        "created_on": c.created_on.isoformat(),
+    }
+
+
 # What stored text must never send to a terminal raw: C0 and C1 control characters (escape
 # sequences that clear the screen, set the title, write the clipboard or make links; BEL, BS,
 # CR) and the bidirectional overrides that make text read differently from what it is.
@@ -58,7 +81,12 @@ def visible(text: str) -> str:
 
 
 # A contact's fields as the owner knows them (contact edit says what it changed).
-FIELD_WORDS = {"every_days": "keep-in-touch interval", "prefers": "preferred channel"}
+FIELD_WORDS = {
+    "every_days": "keep-in-touch interval",
+    "prefers": "preferred channel",
+    "referred_by_id": "referred by",
+    "created_on": "contact since",
+}
 
 
 def say(text: str) -> None:
@@ -127,8 +155,20 @@ def agenda(
     out.write("\n".join(lines) + "\n")
 
 
+def aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Aligned columns, the first (an id) to the right; nothing is cut short (a long line
+    wraps in the terminal). The cells are shown as they are: escape them first (``visible``)."""
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [cells[0].rjust(widths[0])]
+        padded += [cell.ljust(width) for cell, width in zip(cells[1:-1], widths[1:-1], strict=True)]
+        return "  " + "  ".join([*padded, cells[-1]]).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
+
+
 def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
-    """Aligned columns; nothing is cut short (a long line wraps in the terminal)."""
     rows = [
         (
             str(item.id),
@@ -139,23 +179,92 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
         )
         for item in items
     ]
-    header = ("ID", "Contact", "Reach at", "Why", "When")
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(5)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  " + "  ".join(
-            [cells[0].rjust(widths[0]), cells[1].ljust(widths[1]), cells[2].ljust(widths[2]),
-             cells[3].ljust(widths[3]), cells[4]]
-        ).rstrip()  # fmt: skip
-
-    out = [style(line(header), "2")]
-    for row, item in zip(rows, items, strict=True):
-        text = line(row)
+    header, *lines = aligned(("ID", "Contact", "Reach at", "Why", "When"), rows)
+    out = [style(header, "2")]
+    for text, row, item in zip(lines, rows, items, strict=True):
         if item.days_overdue > 0:  # overdue: the "When" cell in red
             when = row[4]
             text = text[: len(text) - len(when)] + style(when, "31")
         out.append(text)
     return out
+
+
+def contacts(page: ContactList, searched: str | None, out: TextIO | None = None) -> None:
+    """The contact list as plain columns: a rich table took minutes for 100k contacts."""
+    from followup_cli.contacts import consent_summary
+
+    out = out or sys.stdout
+    if not page.contacts:
+        if searched:
+            out.write(visible(f"No contact matches {searched!r}.") + "\n")
+        else:
+            out.write("No contacts yet. Add one with `followup contact add NAME --phone ...`.\n")
+        return
+    rows = [
+        [
+            str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
+            c.tags.replace(",", ", "), consent_summary(c),
+        ]
+        for c in page.contacts
+    ]  # fmt: skip
+    header = ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent")
+    lines = aligned(header, [[visible(cell) for cell in row] for row in rows])
+    style = _Style(out)
+    out.write("\n".join([style(lines[0], "2"), *lines[1:]]) + "\n")
+    if page.total > len(page.contacts):
+        out.write(
+            f"{len(page.contacts):,} of {page.total:,} contacts shown; --limit 0 shows them all, "
+            "--search narrows them down.\n"
+        )
+
+
+def duplicates(pairs: Sequence[DuplicatePair]) -> None:
+    """Each likely pair: both contacts, why, and the command that merges them."""
+    from followup_cli.contacts import describe_fully
+
+    if not pairs:
+        say("No likely duplicates.")
+        return
+    say(f"{len(pairs)} likely duplicate{'s' if len(pairs) != 1 else ''} (keep the first, or swap):")
+    for pair in pairs:
+        say("")
+        say(f"  {describe_fully(pair.keep)}")
+        say(f"  {describe_fully(pair.other)}")
+        say(f"    {', '.join(pair.reasons)}: followup contact merge {pair.keep.id} {pair.other.id}")
+
+
+def merge_plan(plan: MergePlan, *, done: bool = False) -> None:
+    """What a merge does (the preview), or did."""
+    from followup_cli.contacts import consent_summary, describe, describe_fully
+
+    keep, other = plan.keep, plan.other
+    moved = ", ".join(
+        f"{count} {word}{'' if count == 1 else 's'}"
+        for count, word in (
+            (plan.interactions, "interaction"), (plan.followups, "follow-up"),
+            (plan.calls, "call"), (plan.referrals, "referral"),
+        )
+    )  # fmt: skip
+    if done:
+        say(f"Merged {describe(other)} into {describe(keep)}: moved {moved}.")
+    else:
+        say(f"Merge {describe_fully(other)}")
+        say(f" into {describe_fully(keep)}:")
+        say(f"  Moves {moved}; then #{other.id} is deleted.")
+    words = [FIELD_WORDS.get(name, name) for name in plan.filled]
+    if words:
+        say(f"  {'Filled in' if done else 'Fills in'}: {', '.join(words)}")
+    consent = consent_summary(plan.merged)
+    if consent != consent_summary(keep):
+        say(f"  Consent: {consent} (the stricter of the two)")
+    if plan.aliases:
+        shown = ", ".join(value for _, value in plan.aliases)
+        say(f"  Known by: {shown} (an import matches them to #{keep.id})")
+    for dropped, kept in plan.collapsed:
+        say(
+            f"  {'Skipped' if done else 'Skips'} {followup_line(dropped)} "
+            f"(due {day(dropped.due_on)}): a duplicate of #{kept.id}, due {day(kept.due_on)}"
+        )
 
 
 def followup_line(followup: FollowUpRow, contact_name: str | None = None) -> str:

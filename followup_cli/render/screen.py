@@ -11,13 +11,12 @@ from rich.panel import Panel
 from rich.table import Table
 
 from followup_cli.render.plain import day, followup_line, print_json, visible
-from followup_cli.values import address_line, format_money, split_csv_set
+from followup_cli.values import address_line, format_money
 
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
     from followup_cli.contacts import ContactHistory
     from followup_cli.scheduling import RuleSet
-    from followup_cli.store.rows import ContactRow
 
 # Customer, owner and settings text is data, never rich markup: "[/]" in a name is printed,
 # not parsed (and cannot crash a command); cells and titles go through ``visible``.
@@ -58,54 +57,6 @@ def upcoming(items: Sequence[AgendaItem], days: int) -> None:
     for item in items:
         table.add_row(str(item.id), day(item.due), item.channel, item.contact, item.purpose)
     console.print(table)
-
-
-def contacts(rows: Sequence[ContactRow]) -> None:
-    if not rows:
-        console.print("No contacts yet. Add one with `followup contact add NAME --phone ...`.")
-        return
-    table = SafeTable(box=box.SIMPLE_HEAD)
-    for column in ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"):
-        # a name, email or phone cut short ("alexandra.pa…") is of no use: on a narrow
-        # terminal they fold onto the next line, whole
-        whole = column in ("Name", "Email", "Phone")
-        table.add_column(
-            column,
-            justify="right" if column == "ID" else "left",
-            overflow="fold" if whole else "ellipsis",
-        )
-    from followup_cli.contacts import consent_summary
-
-    for c in rows:
-        table.add_row(
-            str(c.id),
-            c.name,
-            c.email or "",
-            c.phone or "",
-            c.prefers,
-            c.tags.replace(",", ", "),
-            consent_summary(c),
-        )
-    console.print(table)
-
-
-def contact_json(c: ContactRow) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "email": c.email,
-        "phone": c.phone,
-        "address": c.address,
-        "prefers": c.prefers,
-        "note": c.note,
-        "tags": split_csv_set(c.tags),
-        "every_days": c.every_days,
-        "do_not_contact": c.do_not_contact,
-        "opted_out_channels": split_csv_set(c.opted_out_channels),
-        "phone_invalid": c.phone_invalid,
-        "referred_by": c.referred_by_id,
-        "created_on": c.created_on.isoformat(),
-    }
 
 
 def history(h: ContactHistory, currency: str) -> None:

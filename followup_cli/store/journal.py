@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # order and removed in the reverse one.
 JOURNALED: dict[str, tuple[str, ...]] = {
     "contact": ("id",),
+    "contact_alias": ("id",),
     "interaction": ("id",),
     "followup": ("id",),
     "followup_event": ("followup_id", "interaction_id"),
@@ -100,8 +101,8 @@ def _postgres_triggers(table: str) -> list[str]:
 def trigger_statements(dialect: str, columns: dict[str, list[str]]) -> list[str]:
     """The DDL that journals every table of ``columns`` (table -> its columns now)."""
     if dialect == "sqlite":
-        return [s for table in JOURNALED for s in _sqlite_triggers(table, columns[table])]
-    return [_PG_FUNCTION] + [s for table in JOURNALED for s in _postgres_triggers(table)]
+        return [s for table in columns for s in _sqlite_triggers(table, columns[table])]
+    return [_PG_FUNCTION] + [s for table in columns for s in _postgres_triggers(table)]
 
 
 def install_triggers(bind: Any) -> None:
@@ -109,7 +110,11 @@ def install_triggers(bind: Any) -> None:
     from sqlalchemy import inspect, text
 
     inspector = inspect(bind)
-    columns = {t: [c["name"] for c in inspector.get_columns(t)] for t in JOURNALED}
+    columns = {
+        t: [c["name"] for c in inspector.get_columns(t)]
+        for t in JOURNALED
+        if inspector.has_table(t)
+    }
     for statement in trigger_statements(bind.dialect.name, columns):
         bind.execute(text(statement))
 
@@ -345,7 +350,7 @@ _CONTACT_ROWS_SQL = " UNION ALL ".join(
         "SELECT 'contact', CAST(id AS TEXT) FROM contact WHERE id = :contact",
         *(
             f"SELECT '{table}', CAST(id AS TEXT) FROM {table} WHERE contact_id = :contact"
-            for table in ("interaction", "followup", "call_log")
+            for table in ("contact_alias", "interaction", "followup", "call_log")
         ),
         "SELECT 'call_answer', CAST(a.id AS TEXT) FROM call_answer a"
         " JOIN call_log c ON c.id = a.call_id WHERE c.contact_id = :contact",

@@ -95,6 +95,7 @@ class ContactRow(Row, table="contact"):
     opted_out_channels: str
     referred_by_id: int | None
     created_on: dt.date
+    name_key: str  # values.fold_text(name), for search
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from followup_cli.store.journal import JOURNALED, install_triggers
+from followup_cli.store.journal import install_triggers
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -73,7 +73,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    for table in JOURNALED:
+    # the tables journaled at this revision (later ones drop their own)
+    for table in (
+        "contact",
+        "interaction",
+        "followup",
+        "followup_event",
+        "call_log",
+        "call_answer",
+    ):
         if bind.dialect.name == "sqlite":
             for action in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS journal_{table}_{action}")

@@ -69,7 +69,7 @@ RESOLVE_COMPLAINT_SQL = (
 )
 
 # The events :followup is about: its own and the later ones it covers (``followup_event``).
-_EVENTS_OF = (
+EVENTS_OF = (
     "SELECT interaction_id FROM followup WHERE id = :followup AND interaction_id IS NOT NULL"
     " UNION SELECT interaction_id FROM followup_event WHERE followup_id = :followup"
 )
@@ -81,7 +81,7 @@ REACHED_SQL = (
     "UPDATE followup SET status = :done, completed_on = :on, note = COALESCE(note, :note)"
     " WHERE contact_id = :contact AND status = :pending AND id <> :followup"
     " AND channel <> :channel AND channel <> :mail"
-    f" AND (interaction_id IN ({_EVENTS_OF}) OR id IN (SELECT followup_id FROM followup_event"
-    f" WHERE interaction_id IN ({_EVENTS_OF})))"
+    f" AND (interaction_id IN ({EVENTS_OF}) OR id IN (SELECT followup_id FROM followup_event"
+    f" WHERE interaction_id IN ({EVENTS_OF})))"
     f" RETURNING {FollowUpRow.COLUMNS}"
 )

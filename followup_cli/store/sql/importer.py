@@ -77,6 +77,12 @@ MULTI_PAGE_SQL = (
 )
 
 
+# The contact known by an email or phone ``contact_alias`` holds (after a merge).
+_ALIAS_HOLDER = (
+    "(SELECT a.contact_id FROM contact_alias a WHERE a.kind = '{kind}' AND a.value = {value})"
+)
+
+
 # Each sale: already imported ('old', with the fingerprint it was imported with), already
 # recorded under another source with the same order id, date and amount ('elsewhere': the
 # same sale, from a renamed --source or logged by hand with --ref; two tills that number
@@ -103,7 +109,9 @@ def sales_sql(occurred_on: str) -> str:
         " y.old_fingerprint, y.other_source,"
         " CASE WHEN y.old_id IS NULL AND y.other_source IS NULL THEN COALESCE("
         "(SELECT c.id FROM contact c WHERE c.email = y.email),"
-        " (SELECT c.id FROM contact c WHERE c.phone_key = y.phone_key)) END"
+        f" {_ALIAS_HOLDER.format(kind='email', value='y.email')},"
+        " (SELECT c.id FROM contact c WHERE c.phone_key = y.phone_key),"
+        f" {_ALIAS_HOLDER.format(kind='phone', value='y.phone_key')}) END"
         f" FROM (SELECT {', '.join('x.' + c for c in ROW_COLUMNS)}, i.id AS old_id,"
         f" i.fingerprint AS old_fingerprint, CASE WHEN i.id IS NULL THEN {other} END"
         f" AS other_source FROM (SELECT {COPIED} FROM import_row"
@@ -235,9 +243,35 @@ BOUGHT_SQL = (
 PROSPECTS_SQL = drop_prospects_sql("SELECT contact_id, occurred_on FROM import_bought")
 
 
+# A sale under an alias is read as if it gave the email or phone of the contact known by it
+# (unless another contact holds it as their own), so that contact's details are not reported
+# as different and the rows of one person link up as one.
+def _as_alias_holders(kind: str, columns: tuple[str, ...]) -> str:
+    value = columns[-1]
+    holder = (
+        "(SELECT c.{column} FROM contact_alias a JOIN contact c ON c.id = a.contact_id"
+        f" WHERE a.kind = '{kind}' AND a.value = import_sale.{value})"
+    )
+    assignments = ", ".join(
+        f"{column} = COALESCE({holder.format(column=column)}, {column})" for column in columns
+    )
+    primary = "email" if kind == "email" else "phone_key"
+    return (
+        f"UPDATE import_sale SET {assignments} WHERE state = 'new'"
+        f" AND {value} IN (SELECT a.value FROM contact_alias a WHERE a.kind = '{kind}')"
+        f" AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.{primary} = import_sale.{value})"
+    )
+
+
+ALIASES_SQL = (
+    _as_alias_holders("email", ("email",)),
+    _as_alias_holders("phone", ("phone", "phone_key")),
+)
+
+
 LINKED_DDL = (
     "CREATE TEMP TABLE import_person (line INTEGER PRIMARY KEY, name TEXT, email TEXT,"
-    " phone TEXT, phone_key TEXT, prefers TEXT, contact_id INTEGER)",
+    " phone TEXT, phone_key TEXT, prefers TEXT, contact_id INTEGER, name_key TEXT)",
     "CREATE TEMP TABLE import_dup_email (email TEXT PRIMARY KEY)",
     "CREATE TEMP TABLE import_dup_key (phone_key TEXT PRIMARY KEY)",
     "CREATE TEMP TABLE import_dup_contact (contact_id INTEGER PRIMARY KEY)",
@@ -305,9 +339,16 @@ GAINED_PHONE_SQL = "UPDATE contact SET phone = :p, phone_key = :k WHERE id = :id
 
 # A new person prefers what their first row says, else email if that row gave only an email,
 # else the phone (the one place this default is decided, for lone and linked rows alike).
+# One page of the new people, after line :after, whose names are folded for search.
+PERSON_NAMES_SQL = (
+    "SELECT line, name FROM import_person WHERE line > :after ORDER BY line LIMIT :limit"
+)
+PERSON_NAME_KEY_SQL = "UPDATE import_person SET name_key = :key WHERE line = :line"
+
+
 NEW_CONTACTS_SQL = (
-    "INSERT INTO contact (name, email, phone, phone_key, prefers, created_on)"
-    " SELECT p.name, p.email, p.phone, p.phone_key, COALESCE(p.prefers, CASE"
+    "INSERT INTO contact (name, name_key, email, phone, phone_key, prefers, created_on)"
+    " SELECT p.name, p.name_key, p.email, p.phone, p.phone_key, COALESCE(p.prefers, CASE"
     " WHEN s.email IS NOT NULL AND s.phone_key IS NULL THEN 'email' ELSE 'phone' END), :today"
     " FROM import_person p JOIN import_sale s ON s.line = p.line ORDER BY p.line"
 )
