@@ -279,3 +279,16 @@ def test_the_triggers_keep_every_column(db: Database) -> None:
                 )
                 assert sql is not None, (table, action)
                 assert [c for c in columns if f"'{c}', OLD.{c}" not in sql] == [], table
+
+
+def test_undo_of_a_merge_brings_both_people_back(customer: None) -> None:
+    """Interactions, follow-ups, details filled in, aliases and the deleted contact all come
+    back as they were; the undone merge's aliases no longer route an import."""
+    ok("contact", "add", "Ann Lee", "--email", "ann.lee@work.example", "--address", "1 Elm St")
+    ok("log", "sale", "#2", "--amount", "15", "--on", "2026-11-21")
+    before = dump()
+    ok("contact", "merge", "#1", "#2", "--yes")
+    assert query("SELECT COUNT(*) FROM contact") == [(1,)]
+    assert query("SELECT COUNT(*) FROM contact_alias") == [(1,)]
+    assert ok("undo", "--yes").startswith("Undid #5 contact merge (")
+    assert dump() == before

@@ -8,7 +8,7 @@ How the changes are caught, in the same transaction as the change itself:
 - **inserts** in one set-based statement per table when the transaction commits: the rows
   above the table's highest id when it began (on PostgreSQL also written by this very
   transaction, as other sessions may insert meanwhile). A per-row insert trigger would
-  double the cost of a large import.
+  double the cost of a large import; only ``followup_event`` (no id, few rows) has one.
 
 Migrations that add or rebuild a journaled table call ``install_triggers`` again, so the
 triggers copy every column (a test checks it).
@@ -37,7 +37,9 @@ JOURNALED: dict[str, tuple[str, ...]] = {
     "call_log": ("id",),
     "call_answer": ("id",),
 }
-# followup_event has no id of its own: it is new when its follow-up or its sale is new.
+# followup_event has no id to compare with a mark, and a merge joins existing follow-ups to
+# existing sales: its few inserts are recorded by a trigger too. It is never updated by a row
+# it inserted, so its update trigger needs only its parents' marks.
 _EVENT_MARKS = {"followup_id": "followup", "interaction_id": "interaction"}
 _ID_TABLES = [table for table, key in JOURNALED.items() if key == ("id",)]
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -61,6 +63,17 @@ def _sqlite_triggers(table: str, columns: Iterable[str]) -> list[str]:
         fresh = f"OLD.id <= (SELECT mark FROM journal_now WHERE table_name = '{table}')"
         state = table
     statements = []
+    if table == "followup_event":
+        name = "journal_followup_event_insert"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}",
+            f"CREATE TRIGGER {name} AFTER INSERT ON {table}"
+            " WHEN (SELECT operation_id FROM journal_now WHERE table_name = 'followup')"
+            " IS NOT NULL BEGIN"
+            " INSERT INTO journal_change (operation_id, table_name, row_key, action)"
+            f" SELECT operation_id, '{table}', {_key_sql(table, 'NEW')}, 'insert'"
+            " FROM journal_now WHERE table_name = 'followup'; END",
+        ]
     for action in ("update", "delete"):
         name = f"journal_{table}_{action}"
         statements += [
@@ -76,13 +89,13 @@ def _sqlite_triggers(table: str, columns: Iterable[str]) -> list[str]:
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION journal_row() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  old_row jsonb := to_jsonb(OLD);
+  changed jsonb := CASE WHEN TG_OP = 'INSERT' THEN to_jsonb(NEW) ELSE to_jsonb(OLD) END;
 BEGIN
   INSERT INTO journal_change (operation_id, table_name, row_key, action, old_row)
   VALUES (current_setting('followup.operation')::integer, TG_TABLE_NAME,
-          COALESCE(old_row ->> 'id',
-                   (old_row ->> 'followup_id') || ':' || (old_row ->> 'interaction_id')),
-          lower(TG_OP), old_row::text);
+          COALESCE(changed ->> 'id',
+                   (changed ->> 'followup_id') || ':' || (changed ->> 'interaction_id')),
+          lower(TG_OP), CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE changed::text END);
   RETURN NULL;
 END $$
 """
@@ -90,9 +103,10 @@ END $$
 
 def _postgres_triggers(table: str) -> list[str]:
     name = f"journal_{table}"
+    actions = "INSERT OR UPDATE OR DELETE" if table == "followup_event" else "UPDATE OR DELETE"
     return [
         f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER UPDATE OR DELETE ON {table} FOR EACH ROW"
+        f"CREATE TRIGGER {name} AFTER {actions} ON {table} FOR EACH ROW"
         " WHEN (current_setting('followup.operation', true) <> '')"
         " EXECUTE FUNCTION journal_row()",
     ]
@@ -154,16 +168,12 @@ class Journal:
         """Record the inserts, and drop the operation if it changed nothing journaled."""
         op = self.operation_id
         mine = tx.own_rows_sql()
-        for table in JOURNALED:
-            if table == "followup_event":
-                new = " OR ".join(f"{c} > :{p}" for c, p in _EVENT_MARKS.items())
-            else:
-                new = f"id > :{table}"
+        for table in _ID_TABLES:  # followup_event's inserts have their trigger
             tx.execute(
                 "INSERT INTO journal_change (operation_id, table_name, row_key, action)"
                 f" SELECT :operation, '{table}', {_key_sql(table)}, 'insert' FROM {table}"
-                f" WHERE ({new}){mine}",
-                {"operation": op, **self.marks},
+                f" WHERE id > :mark{mine}",
+                {"operation": op, "mark": self.marks[table]},
             )
         tx.journal_into(None, {})
         if tx.one("SELECT 1 FROM journal_change WHERE operation_id = :id LIMIT 1", {"id": op}):
@@ -292,25 +302,36 @@ def put_back(tx: Tx, op_id: int) -> Conflict | None:
     ):
         if (table, key) not in inserted and (table, key) not in before:
             before[(table, key)] = json.loads(old)
-    tx.defer_foreign_keys()
-    for table in reversed(JOURNALED):
+    for table in reversed(JOURNALED):  # children first
         tx.execute(
             f"DELETE FROM {table} WHERE {_key_sql(table)} IN (SELECT row_key FROM journal_change"
             f" WHERE operation_id = :op AND table_name = '{table}' AND action = 'insert')",
             {"op": op_id},
         )
-    missing: list[tuple[str, dict[str, Any]]] = []
-    for table in JOURNALED:  # updates first: they release unique values a row put back takes
+    # Parents first, so every foreign key points at a row already back (checked per
+    # statement: PostgreSQL cannot defer them). In each table the rows still there go back
+    # first, releasing the unique values (an email a merge moved) the rows put back take; a
+    # contact's referrer, which may itself be coming back, is set once all are back.
+    referrers: list[tuple[str, Any]] = []
+    for table in JOURNALED:
+        missing = []
         for (row_table, key), old in before.items():
             if row_table != table:
                 continue
-            where = _key_where(table)
-            if tx.one(f"SELECT 1 FROM {table} WHERE {where}", _key_params(table, key)):
-                tx.restore_row(table, old, where=where, params=_key_params(table, key))
+            if table == "contact":
+                referrers.append((key, old["referred_by_id"]))
+                old = {**old, "referred_by_id": None}
+            where, params = _key_where(table), _key_params(table, key)
+            if tx.one(f"SELECT 1 FROM {table} WHERE {where}", params):
+                tx.restore_row(table, old, where=where, params=params)
             else:
-                missing.append((table, old))
-    for table, old in missing:
-        tx.restore_row(table, old)
+                missing.append(old)
+        for old in missing:
+            tx.restore_row(table, old)
+    tx.executemany(
+        "UPDATE contact SET referred_by_id = :referrer WHERE id = :id",
+        [{"id": int(key), "referrer": referrer} for key, referrer in referrers],
+    )
     if current is not None:
         stray = tx.one(
             "SELECT u.table_name, u.row_key FROM journal_change u WHERE u.operation_id = :undo"

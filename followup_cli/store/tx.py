@@ -96,11 +96,6 @@ class Tx(ABC):
         """A condition (`` AND ...``) keeping only rows this transaction wrote, or ""."""
 
     @abstractmethod
-    def defer_foreign_keys(self) -> None:
-        """Check foreign keys at commit, not per statement: ``undo`` puts rows back in an order
-        that may briefly point at a row not back yet."""
-
-    @abstractmethod
     def restore_row(
         self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
     ) -> None:
@@ -239,9 +234,6 @@ class SqliteTx(Tx):
     def own_rows_sql(self) -> str:
         return ""  # the only writer: every row above the mark is this transaction's
 
-    def defer_foreign_keys(self) -> None:
-        self._con.execute("PRAGMA defer_foreign_keys = ON")  # ends with the transaction
-
     def restore_row(
         self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
     ) -> None:
@@ -341,9 +333,6 @@ class PostgresTx(Tx):
 
     def own_rows_sql(self) -> str:
         return " AND xmin = pg_current_xact_id()::xid"  # not another session's rows
-
-    def defer_foreign_keys(self) -> None:
-        self.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def restore_row(
         self, table: str, row: Mapping[str, Any], *, where: str = "", params: Params = None
