@@ -73,21 +73,19 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    # the tables journaled at this revision (later ones drop their own)
-    for table in (
-        "contact",
-        "interaction",
-        "followup",
-        "followup_event",
-        "call_log",
-        "call_answer",
-    ):
-        if bind.dialect.name == "sqlite":
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS journal_{table}_{action}")
-        else:
+    if bind.dialect.name == "sqlite":
+        names = bind.execute(
+            sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'journal%'"
+            )
+        ).scalars()
+        for name in list(names):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        # the tables journaled at this revision (later ones drop their own)
+        for table in ("contact", "interaction", "followup", "followup_event", "call_log",
+                      "call_answer"):  # fmt: skip
             op.execute(f"DROP TRIGGER IF EXISTS journal_{table} ON {table}")
-    if bind.dialect.name != "sqlite":
         op.execute("DROP FUNCTION IF EXISTS journal_row()")
     op.drop_table("journal_now")
     op.drop_index("ix_journal_change_table_name_row_key", table_name="journal_change")
