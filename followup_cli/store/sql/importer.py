@@ -343,20 +343,29 @@ PROFILE = (
 PROFILE_KEY = " || '|' || ".join(PROFILE)
 
 
-def new_sales(sole_writer: bool, joins: str = "") -> str:
-    """The sales just inserted (ids above ``:before``) with their contacts. When the
-    transaction is the only writer (SQLite's write lock) the id range alone finds them and
-    keeps the scan in id order; otherwise (PostgreSQL) another session may log a sale
-    meanwhile, so the source and this import's timestamp are checked too."""
+def new_sales(sole_writer: bool, joins: str = " JOIN contact c ON c.id = i.contact_id") -> str:
+    """The sales just inserted (ids above ``:before``), with their contacts unless ``joins``
+    says otherwise. When the transaction is the only writer (SQLite's write lock) the id range
+    alone finds them and keeps the scan in id order; otherwise (PostgreSQL) another session
+    may log a sale meanwhile, so the source and this import's timestamp are checked too."""
     where = f"i.id > :before AND {unindexed('i.kind')} = 'sale'" + (
         "" if sole_writer else " AND i.source = :source AND i.created_at = :now"
     )
-    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"
+    return f" FROM interaction i{joins} WHERE {where}"
+
+
+def sale_days_sql(sole_writer: bool) -> str:
+    """Each new sale's date (its contact is not read)."""
+    return f"SELECT i.occurred_on{new_sales(sole_writer, joins='')}"
 
 
 def sale_profiles_sql(sole_writer: bool) -> str:
-    """Each new sale's date and its contact's reach profile (``PROFILE``)."""
-    return f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(sole_writer)}"
+    """Each new sale's date and its contact's reach profile (``PROFILE``), for the sales of
+    the days in ``import_due`` (a sale of any other day is history: its contact is not read)."""
+    return (
+        f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(sole_writer)}"
+        " AND i.occurred_on IN (SELECT occurred_on FROM import_due)"
+    )
 
 
 SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
@@ -396,6 +405,7 @@ def planned_sql(sole_writer: bool) -> str:
         " r.channel, d.due_on, r.named, d.cap_since, d.late"
         + new_sales(
             sole_writer,
+            " JOIN contact c ON c.id = i.contact_id"
             " JOIN import_due d ON d.occurred_on = i.occurred_on"
             f" JOIN import_reach r ON r.profile = {PROFILE_KEY} AND r.rule_no = d.rule_no",
         )
