@@ -24,6 +24,8 @@ from followup_cli.values import (
 )
 
 CACHE_LIMIT = 20_000  # parsed dates remembered per import (a few MB at most)
+# What a row records, as stored (an enum member's value costs a lookup per row).
+SALE, REFUND = InteractionKind.SALE.value, InteractionKind.REFUND.value
 
 
 _ISO_RE = re.compile(
@@ -129,7 +131,7 @@ class Validator:
         # items after it, with no total, are the refund's too). Decided here only.
         refund = amount < 0 if amount is not None else self.last_refund == order_id
         self.last_refund = order_id if refund else None
-        kind = InteractionKind.REFUND.value if refund else InteractionKind.SALE.value
+        kind = REFUND if refund else SALE
         if refund:
             order_id = refund_ref(order_id)
         email = normalize_email(raw_email)

@@ -90,7 +90,9 @@ _ALIAS_HOLDER = (
 # customer ('no-contact'), or 'new' with the id of the existing contact it belongs to (by
 # email, else by phone; NULL for a new person). ``occurred_on``: the staged text as a date.
 # The other sources are few (``import_source``): one search of the unique (source,
-# external_id) index each, so no index of its own costs every import.
+# external_id) index each, so no index of its own costs every import. The rows and their
+# lookups are a MATERIALIZED CTE: flattened into the outer SELECT, the other-source search
+# ran once for each of its three uses (0.49 s instead of 0.39 s for 100k sales).
 def sales_sql(occurred_on: str) -> str:
     # Only the index's columns in WHERE: with the date there, SQLite's statistics chose the
     # (kind, occurred_on) index and read a whole day's sales per row (60 s for 100k rows).
@@ -102,6 +104,14 @@ def sales_sql(occurred_on: str) -> str:
     )
     return (
         f"INSERT INTO import_sale ({COPIED}, state, old_fingerprint, other_source, contact_id)"
+        f" WITH y AS MATERIALIZED (SELECT {', '.join('x.' + c for c in ROW_COLUMNS)},"
+        " i.id AS old_id, i.fingerprint AS old_fingerprint,"
+        f" CASE WHEN i.id IS NULL THEN {other} END AS other_source"
+        f" FROM (SELECT {COPIED} FROM import_row"
+        " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
+        f" UNION ALL SELECT {COPIED} FROM import_merged) x"
+        " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
+        " AND i.kind IN ('sale', 'refund'))"
         f" SELECT {', '.join('y.' + c for c in ROW_COLUMNS)},"
         " CASE WHEN y.old_id IS NOT NULL THEN 'old'"
         " WHEN y.other_source IS NOT NULL THEN 'elsewhere'"
@@ -111,14 +121,7 @@ def sales_sql(occurred_on: str) -> str:
         "(SELECT c.id FROM contact c WHERE c.email = y.email),"
         f" {_ALIAS_HOLDER.format(kind='email', value='y.email')},"
         " (SELECT c.id FROM contact c WHERE c.phone_key = y.phone_key),"
-        f" {_ALIAS_HOLDER.format(kind='phone', value='y.phone_key')}) END"
-        f" FROM (SELECT {', '.join('x.' + c for c in ROW_COLUMNS)}, i.id AS old_id,"
-        f" i.fingerprint AS old_fingerprint, CASE WHEN i.id IS NULL THEN {other} END"
-        f" AS other_source FROM (SELECT {COPIED} FROM import_row"
-        " WHERE order_id NOT IN (SELECT order_id FROM import_multi)"
-        f" UNION ALL SELECT {COPIED} FROM import_merged) x"
-        " LEFT JOIN interaction i ON i.source = :source AND i.external_id = x.order_id"
-        " AND i.kind IN ('sale', 'refund')) y"
+        f" {_ALIAS_HOLDER.format(kind='phone', value='y.phone_key')}) END FROM y"
     )
 
 
@@ -381,20 +384,29 @@ PROFILE = (
 PROFILE_KEY = " || '|' || ".join(PROFILE)
 
 
-def new_sales(sole_writer: bool, joins: str = "") -> str:
-    """The sales just inserted (ids above ``:before``) with their contacts. When the
-    transaction is the only writer (SQLite's write lock) the id range alone finds them and
-    keeps the scan in id order; otherwise (PostgreSQL) another session may log a sale
-    meanwhile, so the source and this import's timestamp are checked too."""
+def new_sales(sole_writer: bool, joins: str = " JOIN contact c ON c.id = i.contact_id") -> str:
+    """The sales just inserted (ids above ``:before``), with their contacts unless ``joins``
+    says otherwise. When the transaction is the only writer (SQLite's write lock) the id range
+    alone finds them and keeps the scan in id order; otherwise (PostgreSQL) another session
+    may log a sale meanwhile, so the source and this import's timestamp are checked too."""
     where = f"i.id > :before AND {unindexed('i.kind')} = 'sale'" + (
         "" if sole_writer else " AND i.source = :source AND i.created_at = :now"
     )
-    return f" FROM interaction i JOIN contact c ON c.id = i.contact_id{joins} WHERE {where}"
+    return f" FROM interaction i{joins} WHERE {where}"
+
+
+def sale_days_sql(sole_writer: bool) -> str:
+    """Each new sale's date (its contact is not read)."""
+    return f"SELECT i.occurred_on{new_sales(sole_writer, joins='')}"
 
 
 def sale_profiles_sql(sole_writer: bool) -> str:
-    """Each new sale's date and its contact's reach profile (``PROFILE``)."""
-    return f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(sole_writer)}"
+    """Each new sale's date and its contact's reach profile (``PROFILE``), for the sales of
+    the days in ``import_due`` (a sale of any other day is history: its contact is not read)."""
+    return (
+        f"SELECT i.occurred_on, {', '.join(PROFILE)}{new_sales(sole_writer)}"
+        " AND i.occurred_on IN (SELECT occurred_on FROM import_due)"
+    )
 
 
 SCHEDULE_DDL = (  # DATE, as interaction.occurred_on, so SQLite can join on the key
@@ -422,7 +434,11 @@ def planned_sql(sole_writer: bool) -> str:
     """Every follow-up planned for the new sales, into ``planned`` in one INSERT ... SELECT:
     the due date by the sale's date, the channel by the contact's reach profile, both looked
     up by key; ``seq`` orders them by sale, then rule (``:rules`` is the number of rules).
-    ``store.sql.planning`` settles them as it does a logged sale's."""
+    ``store.sql.planning`` settles them as it does a logged sale's.
+
+    A sale whose date has no due date (all its follow-ups too old) is passed over before its
+    contact is read: SQLite reads the contact first otherwise (0.35 s against 0.23 s for
+    100k sales of which two in three are history)."""
     return (
         "INSERT INTO planned (seq, contact_id, interaction_id, occurred_on, rule_no, channel,"
         " due_on, named, cap_since, late)"
@@ -430,8 +446,9 @@ def planned_sql(sole_writer: bool) -> str:
         " r.channel, d.due_on, r.named, d.cap_since, d.late"
         + new_sales(
             sole_writer,
+            " JOIN contact c ON c.id = i.contact_id"
             " JOIN import_due d ON d.occurred_on = i.occurred_on"
             f" JOIN import_reach r ON r.profile = {PROFILE_KEY} AND r.rule_no = d.rule_no",
         )
-        + " ORDER BY i.id, d.rule_no"
+        + " AND i.occurred_on IN (SELECT occurred_on FROM import_due) ORDER BY i.id, d.rule_no"
     )
