@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import confirm, database, now, settings, today
+from followup_cli.cli.common import YesOption, confirm, database, now, settings, today
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -100,7 +100,7 @@ def backup(
 def restore(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A backup written by `followup backup`.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Replace the database with a backup (the current one is backed up first).
 

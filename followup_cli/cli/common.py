@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from followup_cli.scheduling import RuleSet
     from followup_cli.store import Database
     from followup_cli.store.journal import Journal
+
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 def database(ctx: typer.Context) -> Database:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import confirm, database, rules, settings, today
+from followup_cli.cli.common import YesOption, confirm, database, rules, settings, today
 from followup_cli.render import plain
 
 contact_app = typer.Typer(
@@ -236,7 +236,7 @@ def opt_out(
 def forget(
     ctx: typer.Context,
     ref: RefArgument,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Erase a person for good: contact, interactions, follow-ups, calls and answers.
 
@@ -300,7 +300,7 @@ def merge(
         str,
         typer.Argument(help="The duplicate, merged into KEEP and then deleted.", metavar="OTHER"),
     ],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Merge two contacts of one person: OTHER's sales, follow-ups, calls, referrals and
     consent move onto KEEP, KEEP gains the details it lacks, and OTHER's email and phone stay

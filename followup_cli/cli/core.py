@@ -9,6 +9,7 @@ import typer
 from followup_cli.cli.common import (
     DefaultCommand,
     DefaultGroup,
+    YesOption,
     confirm,
     database,
     now,
@@ -176,7 +177,6 @@ InteractionIdArgument = Annotated[
         help="The interaction id (`followup contact show REF` lists them).", metavar="ID"
     ),
 ]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 @log_app.command("edit")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.cli.common import confirm, database, parse_id
+from followup_cli.cli.common import YesOption, confirm, database, parse_id
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -19,7 +19,7 @@ def undo(
         str | None,
         typer.Argument(help="The operation to take back (default: the latest).", metavar="OP"),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Take back the last command that changed something, as one unit: a whole import,
     a merge, a bulk done.
