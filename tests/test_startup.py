@@ -32,6 +32,18 @@ except SystemExit:
 print("\\n" + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 """
 
+# Which of the command modules a run imported.
+CLI_PROBE = """
+import json, sys
+sys.argv = ["followup", *{argv!r}]
+from followup_cli.cli import app
+try:
+    app()
+except SystemExit:
+    pass
+print("\\n" + json.dumps(sorted(m for m in sys.modules if m.startswith("followup_cli.cli."))))
+"""
+
 
 def loaded_after(argv: list[str]) -> list[str]:
     code = PROBE.format(argv=argv, heavy=HEAVY)
@@ -43,6 +55,38 @@ def loaded_after(argv: list[str]) -> list[str]:
         check=False,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cli_modules_after(argv: list[str]) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", CLI_PROBE.format(argv=argv)],
+        capture_output=True, text=True, env=os.environ.copy(), check=False,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "modules"),
+    [
+        (["today"], ["common", "core"]),
+        (["done", "1"], ["common", "core"]),
+        (["history"], ["common", "journal"]),
+        (["contact", "list"], ["common", "contacts", "exports"]),
+        (["import", "--help"], ["common", "imports"]),
+    ],
+)
+def test_only_the_invoked_commands_module_loads(argv: list[str], modules: list[str]) -> None:
+    """The command tree is built lazily: `followup today` neither imports nor builds the
+    other 23 commands (building them all took 0.15 s of its 0.44 s)."""
+    assert cli_modules_after(argv) == [f"followup_cli.cli.{m}" for m in modules]
+
+
+def test_help_still_lists_every_command() -> None:
+    from followup_cli.cli import COMMANDS
+
+    listed = cli_modules_after(["--help"])
+    assert "followup_cli.cli.admin" in listed and "followup_cli.cli.listening" in listed
+    assert len(COMMANDS) == 24
 
 
 def test_importing_the_cli_loads_nothing_heavy() -> None:

@@ -323,3 +323,13 @@ def merge(
     with db.transaction() as tx:
         done = merge_contacts(tx, keep, other, today=today())
     plain.merge_plan(done, done=True)
+
+
+def _add_export() -> None:
+    """`contact export` lives with the other exports; the group lists it last."""
+    from followup_cli.cli.exports import contact_commands
+
+    contact_app.add_typer(contact_commands)
+
+
+_add_export()
