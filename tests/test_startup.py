@@ -122,3 +122,20 @@ def test_a_closed_pipe_is_not_an_error() -> None:
     err = proc.stderr.read().decode()
     proc.stderr.close()
     assert (proc.wait(timeout=60), err) == (1, "")
+
+
+def test_every_command_starts_in_a_fresh_process() -> None:
+    """Each command loads on its own (`followup report` first thing in the morning): an
+    import cycle between command modules shows only when one is imported before the other,
+    which a test walking the whole tree in one process never does."""
+    from followup_cli.cli import COMMANDS
+
+    failed = {}
+    for name in COMMANDS:
+        result = subprocess.run(
+            [sys.executable, "-m", "followup_cli", name, "--help"],
+            capture_output=True, text=True, env=os.environ.copy(), check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            failed[name] = result.stderr.strip().splitlines()[-1:]
+    assert failed == {}

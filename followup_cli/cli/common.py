@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+RefArgument = Annotated[
+    str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
+]
 
 
 def database(ctx: typer.Context) -> Database:

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import YesOption, confirm, database, rules, settings, today
+from followup_cli.cli.common import (
+    RefArgument,
+    YesOption,
+    confirm,
+    database,
+    rules,
+    settings,
+    today,
+)
 from followup_cli.render import plain
 
 contact_app = typer.Typer(
@@ -16,9 +24,6 @@ contact_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-RefArgument = Annotated[
-    str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
-]
 EmailOption = Annotated[str | None, typer.Option("--email", "-e", help="Email address.")]
 PhoneOption = Annotated[
     str | None,

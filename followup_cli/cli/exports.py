@@ -16,8 +16,7 @@ from typing import IO, Annotated
 
 import typer
 
-from followup_cli.cli.common import database, now, settings, today, when
-from followup_cli.cli.contacts import RefArgument
+from followup_cli.cli.common import RefArgument, database, now, settings, today, when
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
