@@ -138,16 +138,17 @@ def _erase_mentions(tx: Tx, words: list[str]) -> int:
     """Replace each of ``words`` (whole words, any case) in the free text of other people's
     records; how many rows changed. (The SQL pre-filter folds ASCII case only, as SQLite's
     LOWER does: a name typed in capitals with accents may be missed.)"""
+    if not words:
+        return 0
+    whole = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words), re.IGNORECASE)
+    likes = {
+        f"p{n}": "%" + re.sub(r"([\\%_])", r"\\\1", w.lower()) + "%" for n, w in enumerate(words)
+    }
     changed = 0
     for table, column in MENTION_COLUMNS:
-        found: dict[int, str] = {}
-        for word in words:
-            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-            like = "%" + re.sub(r"([\\%_])", r"\\\1", word.lower()) + "%"
-            for row_id, text in tx.rows(mentions_sql(table, column), {"pattern": like}):
-                found[row_id] = pattern.sub(ERASED, found.get(row_id, text))
-        for row_id, text in found.items():
-            if ERASED in text:
+        for row_id, text in tx.rows(mentions_sql(table, column, len(words)), likes):
+            erased = whole.sub(ERASED, text)
+            if erased != text:
                 changed += 1
-                tx.execute(rewrite_sql(table, column), {"text": text, "id": row_id})
+                tx.execute(rewrite_sql(table, column), {"text": erased, "id": row_id})
     return changed

@@ -34,9 +34,11 @@ MENTION_COLUMNS = (
 )
 
 
-def mentions_sql(table: str, column: str) -> str:
-    """Rows whose ``column`` may mention a text (case-insensitive; the caller checks words)."""
-    return f"SELECT id, {column} FROM {table} WHERE LOWER({column}) LIKE :pattern ESCAPE '\\'"
+def mentions_sql(table: str, column: str, patterns: int) -> str:
+    """Rows whose ``column`` may mention one of several texts (``:p0``, ``:p1``...; case
+    aside): one scan of the table for all of them. The caller checks whole words."""
+    found = " OR ".join(f"LOWER({column}) LIKE :p{n} ESCAPE '\\'" for n in range(patterns))
+    return f"SELECT id, {column} FROM {table} WHERE {found}"
 
 
 def rewrite_sql(table: str, column: str) -> str:
