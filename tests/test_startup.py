@@ -21,6 +21,7 @@ HEAVY = (
     "dateutil.parser",
 )
 
+# Runs a command in a fresh interpreter, then prints the loaded modules that pass a test.
 PROBE = """
 import json, sys
 sys.argv = ["followup", *{argv!r}]
@@ -29,40 +30,26 @@ try:
     app()
 except SystemExit:
     pass
-print("\\n" + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
-"""
-
-# Which of the command modules a run imported.
-CLI_PROBE = """
-import json, sys
-sys.argv = ["followup", *{argv!r}]
-from followup_cli.cli import app
-try:
-    app()
-except SystemExit:
-    pass
-print("\\n" + json.dumps(sorted(m for m in sys.modules if m.startswith("followup_cli.cli."))))
+print("\\n" + json.dumps(sorted(m for m in sys.modules if {wanted})))
 """
 
 
-def loaded_after(argv: list[str]) -> list[str]:
-    code = PROBE.format(argv=argv, heavy=HEAVY)
+def modules_after(argv: list[str], wanted: str) -> list[str]:
     result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=False,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def cli_modules_after(argv: list[str]) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", CLI_PROBE.format(argv=argv)],
+        [sys.executable, "-c", PROBE.format(argv=argv, wanted=wanted)],
         capture_output=True, text=True, env=os.environ.copy(), check=False,
     )  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def loaded_after(argv: list[str]) -> list[str]:
+    """Which heavy libraries a run imported."""
+    return modules_after(argv, f"m in {HEAVY!r}")
+
+
+def cli_modules_after(argv: list[str]) -> list[str]:
+    """Which of the command modules a run imported."""
+    return modules_after(argv, 'm.startswith("followup_cli.cli.")')
 
 
 @pytest.mark.parametrize(
