@@ -250,3 +250,18 @@ def test_hashes_an_older_followup_left_bare_are_keyed_on_first_use(
     assert result.exit_code == 0 and json.loads(result.stdout)["suppressed"] == 1
     kept = [row[0] for row in query("SELECT key_hash FROM suppression ORDER BY id")]
     assert kept[0] != bare and kept[0].startswith("k1:") and kept[1].startswith("key:")
+
+
+def test_a_secret_key_that_is_not_one_is_refused(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        runner.invoke(app, ["contact", "add", "Al Poe", "--phone", "555-010-0160"]).exit_code == 0
+    )
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY", "not hex")
+    result = runner.invoke(app, ["contact", "forget", "Al", "--yes"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: FOLLOWUP_SECRET_KEY must be at least 32 hex digits (16 bytes).\n",
+    )
+    assert query("SELECT name FROM contact") == [("Al Poe",)]  # nothing erased
