@@ -55,11 +55,11 @@ def cli_modules_after(argv: list[str]) -> list[str]:
 @pytest.mark.parametrize(
     ("argv", "modules"),
     [
-        (["today"], ["common", "core"]),
-        (["done", "1"], ["common", "core"]),
-        (["history"], ["common", "journal"]),
-        (["contact", "list"], ["common", "contacts", "exports"]),
-        (["import", "--help"], ["common", "imports"]),
+        (["today"], ["common", "completion", "core"]),
+        (["done", "1"], ["common", "completion", "core"]),
+        (["history"], ["common", "completion", "journal"]),
+        (["contact", "list"], ["common", "completion", "contacts", "exports"]),
+        (["import", "--help"], ["common", "completion", "imports"]),
     ],
 )
 def test_only_the_invoked_commands_module_loads(argv: list[str], modules: list[str]) -> None:
@@ -93,6 +93,21 @@ def test_the_agenda_reads_without_sqlalchemy() -> None:
     CliRunner().invoke(app, ["db", "upgrade"])  # create it first: migrating needs Alembic
     assert loaded_after(["today"]) == []
     assert loaded_after(["upcoming", "--json"]) == []
+
+
+@pytest.mark.sqlite_only
+def test_completion_reads_without_sqlalchemy_or_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Completion runs on every Tab: it reads the database with sqlite3 alone."""
+    from typer.testing import CliRunner
+
+    from followup_cli.cli import app
+
+    CliRunner().invoke(app, ["db", "upgrade"])
+    monkeypatch.setenv("_FOLLOWUP_COMPLETE", "complete_bash")
+    for line in ("followup done ", "followup contact show A", "followup log sale A"):
+        monkeypatch.setenv("COMP_WORDS", line)
+        monkeypatch.setenv("COMP_CWORD", str(line.count(" ")))
+        assert modules_after([], f"m in {(*HEAVY, 'rich')!r}") == []
 
 
 def test_a_closed_pipe_is_not_an_error() -> None:

@@ -84,6 +84,14 @@ class FollowupGroup(TyperGroup):
     def commands(self, given: MutableMapping[str, _click.Command]) -> None:
         self._built = dict(given)
 
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        from followup_cli.cli.completion import use_escaping_bash
+
+        use_escaping_bash()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         """An argument that is not valid UTF-8 (the shell passed raw bytes) is refused here:
         Python keeps such bytes as lone surrogates, which no file or database can store."""

@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from followup_cli import config
+from followup_cli.cli import completion
 from followup_cli.errors import InvalidInput
 from followup_cli.render import plain
 from followup_cli.values import ID_RE
@@ -23,7 +24,12 @@ if TYPE_CHECKING:
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 RefArgument = Annotated[
-    str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
+    str,
+    typer.Argument(
+        help="The contact: id (12 or #12), email or name.",
+        metavar="REF",
+        autocompletion=completion.contact_refs,
+    ),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
+from followup_cli.cli import completion
 from followup_cli.cli.common import (
     RefArgument,
     YesOption,
@@ -40,7 +41,10 @@ AddressOption = Annotated[
 PrefersOption = Annotated[
     str | None,
     typer.Option(
-        "--prefers", help="Preferred channel: phone, email, text, mail or visit.", metavar="CH"
+        "--prefers",
+        help="Preferred channel: phone, email, text, mail or visit.",
+        metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note about them.")]
@@ -220,6 +224,7 @@ def opt_out(
             "-c",
             help="Only this channel (phone, email, text, mail, visit); default: all contact.",
             metavar="CH",
+            autocompletion=completion.channels,
         ),
     ] = None,
     undo: Annotated[bool, typer.Option("--undo", help="Lift the opt-out.")] = False,
@@ -299,11 +304,20 @@ def dupes(
 def merge(
     ctx: typer.Context,
     keep: Annotated[
-        str, typer.Argument(help="The contact to keep: id, email, phone or name.", metavar="KEEP")
+        str,
+        typer.Argument(
+            help="The contact to keep: id, email, phone or name.",
+            metavar="KEEP",
+            autocompletion=completion.contact_refs,
+        ),
     ],
     other: Annotated[
         str,
-        typer.Argument(help="The duplicate, merged into KEEP and then deleted.", metavar="OTHER"),
+        typer.Argument(
+            help="The duplicate, merged into KEEP and then deleted.",
+            metavar="OTHER",
+            autocompletion=completion.contact_refs,
+        ),
     ],
     yes: YesOption = False,
 ) -> None:

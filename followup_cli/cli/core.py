@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from followup_cli.cli import completion
 from followup_cli.cli.common import (
     DefaultCommand,
     DefaultGroup,
+    RefArgument,
     YesOption,
     confirm,
     database,
@@ -34,6 +36,7 @@ ChannelOption = Annotated[
         "-c",
         help="Only this channel: phone, email, text, mail or visit.",
         metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -121,9 +124,10 @@ def log(
         typer.Argument(
             help="sale, refund, visit, inquiry, complaint, resolved, call, email, text, mail or meeting.",
             show_default=False,
+            autocompletion=completion.kinds,
         ),
     ],
-    ref: Annotated[str, typer.Argument(help="The contact: id, email or name.", metavar="REF")],
+    ref: RefArgument,
     on: Annotated[
         str | None,
         typer.Option(
@@ -196,7 +200,12 @@ def log_edit(
     ] = None,
     contact: Annotated[
         str | None,
-        typer.Option("--contact", help="Whose it really is: id, email or name.", metavar="REF"),
+        typer.Option(
+            "--contact",
+            help="Whose it really is: id, email or name.",
+            metavar="REF",
+            autocompletion=completion.contact_refs,
+        ),
     ] = None,
 ) -> None:
     """Correct what was logged: its day, amount, note or contact.
@@ -247,13 +256,19 @@ def log_delete(
 
 
 IdArgument = Annotated[
-    str, typer.Argument(help="The follow-up id (from `followup today`).", metavar="ID")
+    str,
+    typer.Argument(
+        help="The follow-up id (from `followup today`).",
+        metavar="ID",
+        autocompletion=completion.followup_ids,
+    ),
 ]
 IdsArgument = Annotated[
     list[str] | None,
     typer.Argument(
         help="The follow-up id (from `followup today`); several at once: 3 5 7.",
         metavar="ID",
+        autocompletion=completion.followup_ids,
         show_default=False,
     ),
 ]
@@ -273,6 +288,7 @@ SelectChannelOption = Annotated[
         "-c",
         help="Select those in this channel: phone, email, text, mail or visit.",
         metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 RuleOption = Annotated[
@@ -285,7 +301,12 @@ RuleOption = Annotated[
 ]
 ContactOption = Annotated[
     str | None,
-    typer.Option("--contact", help="Select one contact's: id, email or name.", metavar="REF"),
+    typer.Option(
+        "--contact",
+        help="Select one contact's: id, email or name.",
+        metavar="REF",
+        autocompletion=completion.contact_refs,
+    ),
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change, and change nothing.")
@@ -354,7 +375,10 @@ def done(
     outcome: Annotated[
         str | None,
         typer.Option(
-            "--outcome", "-o", help="positive, neutral, negative or no-answer (tries again later)."
+            "--outcome",
+            "-o",
+            help="positive, neutral, negative or no-answer (tries again later).",
+            autocompletion=completion.outcomes,
         ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help="What happened.")] = None,
@@ -490,7 +514,11 @@ def edit(
     channel: Annotated[
         str | None,
         typer.Option(
-            "--channel", "-c", help="How: phone, email, text, mail or visit.", metavar="CH"
+            "--channel",
+            "-c",
+            help="How: phone, email, text, mail or visit.",
+            metavar="CH",
+            autocompletion=completion.channels,
         ),
     ] = None,
     note: Annotated[
@@ -528,7 +556,7 @@ def edit(
 @app.command()
 def schedule(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The contact: id, email or name.", metavar="REF")],
+    ref: RefArgument,
     due: Annotated[
         str, typer.Argument(help="When: tomorrow, friday, in 3 days, 2026-12-01.", metavar="WHEN")
     ],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli import config
+from followup_cli.cli import completion
 from followup_cli.cli.common import database, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
 from followup_cli.render import plain
@@ -52,7 +53,11 @@ def import_command(
     ] = None,
     preset: Annotated[
         str | None,
-        typer.Option("--preset", help="A ready column mapping for a known export: shopify."),
+        typer.Option(
+            "--preset",
+            help="A ready column mapping for a known export: shopify.",
+            autocompletion=completion.presets,
+        ),
     ] = None,
     mapping: Annotated[
         list[str] | None,
