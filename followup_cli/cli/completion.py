@@ -71,10 +71,9 @@ def contact_refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     names = [name for _, name, _, _ in found]
     shown = []
     for cid, name, email, phone in found:
-        if hashed:
-            candidates = [str(cid)]
-        else:
-            candidates = [name if names.count(name) == 1 else None, email, phone, str(cid)]
+        candidates: list[str | None] = [str(cid)]
+        if not hashed:
+            candidates[:0] = [name if names.count(name) == 1 else None, email, phone]
         value = next(filter(None, (_continuing(typed, c) for c in candidates)), None)
         if value is not None:
             details = (f"#{cid}", name, email or "", phone or "")
