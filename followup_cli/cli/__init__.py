@@ -16,7 +16,9 @@ import typer
 from typer.core import TyperGroup
 
 from followup_cli import __version__
+from followup_cli.cli import completion
 from followup_cli.errors import ExitCode, FollowupError
+from followup_cli.render import plain
 
 if TYPE_CHECKING:  # TyperGroup.invoke takes the Context of the Click copy bundled in typer
     from typer import _click
@@ -87,9 +89,7 @@ class FollowupGroup(TyperGroup):
     def _main_shell_completion(
         self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
     ) -> None:
-        from followup_cli.cli.completion import use_escaping_bash
-
-        use_escaping_bash()
+        completion.use_escaping_bash()
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
@@ -192,6 +192,15 @@ def main_callback(
             metavar="PATH_OR_URL",
         ),
     ] = None,
+    color: Annotated[
+        str,
+        typer.Option(
+            "--color",
+            help="Colour and bold: auto (on a terminal, unless NO_COLOR is set), always, never.",
+            metavar="WHEN",
+            autocompletion=completion.colours,
+        ),
+    ] = "auto",
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -199,6 +208,9 @@ def main_callback(
 ) -> None:
     """Customer follow-ups: run `followup today` every morning."""
     os.umask(0o077)  # every file we create (exports, backups, rejects) is the owner's only
+    if color not in plain.COLOR_CHOICES:
+        raise typer.BadParameter(f"use {', '.join(plain.COLOR_CHOICES)}.", param_hint="--color")
+    plain.color_mode = color
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())

@@ -141,3 +141,9 @@ def purposes(incomplete: str) -> list[tuple[str, str]]:
     from followup_cli.script import PURPOSES
 
     return [(name, what) for name, what in PURPOSES.items() if name.startswith(incomplete)]
+
+
+def colours(incomplete: str) -> list[str]:
+    from followup_cli.render.plain import COLOR_CHOICES
+
+    return _starting(COLOR_CHOICES, incomplete)
