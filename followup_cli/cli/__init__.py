@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     **{name: ("admin", "app", name) for name in ("backup", "restore", "demo")},
     "rules": ("admin", "rules_app", None),
     "config": ("admin", "config_app", None),
+    "hooks": ("hooks", "hooks_app", None),
     "db": ("admin", "db_app", None),
 }  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -87,6 +88,22 @@ def now() -> dt.datetime:
 
 def settings() -> config.Settings:
     return config.load_settings()
+
+
+def fire(name: str, event: Callable[[], dict[str, Any]]) -> None:
+    """Run the owner's hook for an event this command has saved (``event`` makes its JSON,
+    only if the hook exists). Nothing it does can undo the change: a problem is one line."""
+    from followup_cli import hooks
+    from followup_cli.errors import FollowupError
+
+    if not (hooks.folder() / name).exists():
+        return
+    try:
+        ran = hooks.run(name, event(), settings().hook_timeout)
+    except FollowupError as exc:  # settings.toml broken since the command started
+        ran = hooks.Ran(name, f"Hook {name} did not run: {exc}")
+    if ran is not None and ran.problem:
+        plain.warn(ran.problem)
 
 
 def rules() -> RuleSet:

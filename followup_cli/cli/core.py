@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +15,7 @@ from followup_cli.cli.common import (
     YesOption,
     confirm,
     database,
+    fire,
     now,
     parse_id,
     rules,
@@ -21,7 +23,7 @@ from followup_cli.cli.common import (
     today,
     when,
 )
-from followup_cli.render import plain
+from followup_cli.render import events, plain
 
 if TYPE_CHECKING:
     from followup_cli.fixing import Selection
@@ -173,6 +175,8 @@ def log(
             amount_cents=cents, note=note, external_id=external_ref,
         )  # fmt: skip
     plain.log_result(result, settings().currency)
+    if result.interaction.kind == "sale":
+        fire("on-sale", lambda: events.sale(result, now()))
 
 
 InteractionIdArgument = Annotated[
@@ -413,6 +417,8 @@ def done(
         )
     for result in results:
         plain.done(result)
+        if result.followup.status == "done":  # not a no-answer tried again later
+            fire("on-followup-done", partial(events.followup_done, result, now()))
 
 
 @app.command()
