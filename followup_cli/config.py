@@ -127,6 +127,7 @@ class Smtp:
     user: str = ""
     sender: str = ""  # the From address ("from" in the file)
     to: str = ""  # the default recipient (default: the sender)
+    cafile: str = ""  # a certificate to trust: a server with its own (self-signed) one
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def _seconds(text: str, where: str) -> int:
     return int(text)
 
 
-SMTP_KEYS = ("host", "port", "security", "user", "from", "to")
+SMTP_KEYS = ("host", "port", "security", "user", "from", "to", "cafile")
 
 
 def _smtp(data: Any, where: str) -> Smtp:
@@ -241,7 +242,7 @@ def _smtp(data: Any, where: str) -> Smtp:
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         raise ConfigError(f"{where}: smtp.port must be a port number, e.g. port = 587.")
     text = {}
-    for key in ("host", "security", "user", "from", "to"):
+    for key in ("host", "security", "user", "from", "to", "cafile"):
         value = data.get(key, "")
         if not isinstance(value, str):
             raise ConfigError(f'{where}: smtp.{key} must be text in quotes, e.g. {key} = "...".')
@@ -251,7 +252,7 @@ def _smtp(data: Any, where: str) -> Smtp:
         raise ConfigError(f"{where}: smtp.security must be one of {', '.join(SMTP_SECURITY)}.")
     return Smtp(
         host=text["host"], port=port, security=security, user=text["user"],
-        sender=text["from"], to=text["to"],
+        sender=text["from"], to=text["to"], cafile=text["cafile"],
     )  # fmt: skip
 
 

@@ -73,7 +73,7 @@ def test_help_still_lists_every_command() -> None:
 
     listed = cli_modules_after(["--help"])
     assert "followup_cli.cli.admin" in listed and "followup_cli.cli.listening" in listed
-    assert len(COMMANDS) == 25
+    assert len(COMMANDS) == 26
 
 
 def test_importing_the_cli_loads_nothing_heavy() -> None:

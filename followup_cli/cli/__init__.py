@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "import": ("imports", "app", "import"),
     "export": ("exports", "app", "export"),
     "report": ("exports", "report_app", None),
+    "digest": ("digest", "app", "digest"),
     **{name: ("admin", "app", name) for name in ("backup", "restore", "demo")},
     "rules": ("admin", "rules_app", None),
     "config": ("admin", "config_app", None),

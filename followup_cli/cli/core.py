@@ -26,6 +26,9 @@ from followup_cli.cli.common import (
 from followup_cli.render import events, plain
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from followup_cli import agenda
     from followup_cli.fixing import Selection
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -52,7 +55,15 @@ def _channel(value: str | None) -> str | None:
 
 @app.command("today")
 def today_command(
-    ctx: typer.Context, channel: ChannelOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    channel: ChannelOption = None,
+    as_json: JsonOption = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="Also show a desktop notification (notify-send; osascript on macOS)."
+        ),
+    ] = False,
 ) -> None:
     """What to do today: every follow-up due today or overdue, grouped by channel.
 
@@ -66,10 +77,22 @@ def today_command(
             tx, day, channel=wanted, currency=currency, calendar=rules().calendar
         )
         next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
+    if notify:
+        _notify(items, day)
     if as_json:
         plain.print_json([item.to_json() for item in items])
         return
     plain.agenda(items, day, next_due)
+
+
+def _notify(items: list[agenda.AgendaItem], day: dt.date) -> None:
+    """The agenda's counts as a desktop notification, or one line saying why there is none."""
+    from followup_cli import notify
+    from followup_cli.render.digest import notification
+
+    why_not = notify.show(*notification(items, day))
+    if why_not:
+        plain.warn(f"No desktop notification: {why_not}.")
 
 
 @app.command()
