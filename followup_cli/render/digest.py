@@ -42,7 +42,7 @@ def text(digest: Digest) -> str:
     for channel, items in digest.by_channel.items():
         lines += [f"{CHANNEL_HEADINGS[channel]} ({len(items)})", *map(_line, items), ""]
     if digest.overdue:
-        lines += [f"Overdue: {len(digest.overdue)} (most overdue first, above)", ""]
+        lines += [f"Overdue: {len(digest.overdue)} (marked in each list above)", ""]
     if digest.coming:
         lines += [f"Coming in the next {digest.days} days ({len(digest.coming)})"]
         lines += [f"  {day(item.due)} {_line(item).strip()}" for item in digest.coming] + [""]
@@ -101,7 +101,7 @@ def html_body(digest: Digest) -> str:
         parts.append(f"<h3>{CHANNEL_HEADINGS[channel]} ({len(items)})</h3>")
         parts.append("<ul>" + "".join(_item_html(i) for i in items) + "</ul>")
     if digest.overdue:
-        parts.append(f"<p>Overdue: {len(digest.overdue)} (most overdue first, above).</p>")
+        parts.append(f"<p>Overdue: {len(digest.overdue)} (marked in each list above).</p>")
     if digest.coming:
         parts.append(f"<h3>Coming in the next {digest.days} days ({len(digest.coming)})</h3>")
         parts.append("<ul>" + "".join(_item_html(i) for i in digest.coming) + "</ul>")
@@ -138,8 +138,9 @@ def message(digest: Digest, *, sender: str, to: str) -> EmailMessage:
     msg["To"] = to
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(text(digest))
-    msg.add_alternative(html_body(digest), subtype="html")
+    # Quoted-printable keeps every line 7-bit: a customer's accents reach any server intact.
+    msg.set_content(text(digest), cte="quoted-printable")
+    msg.add_alternative(html_body(digest), subtype="html", cte="quoted-printable")
     return msg
 
 
