@@ -149,16 +149,26 @@ def list_(
 
 
 @contact_app.command("show")
-def show(ctx: typer.Context, ref: RefArgument) -> None:
+def show(
+    ctx: typer.Context,
+    ref: RefArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
     """Show a contact and their whole history: interactions, follow-ups, calls and answers.
 
     Example: followup contact show "Ann Lee"
     """
     from followup_cli.contacts import history
-    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         h = history(tx, ref)
+    if as_json:
+        from followup_cli.render.events import history_json
+
+        plain.print_json(history_json(h))
+        return
+    from followup_cli.render import screen
+
     screen.history(h, settings().currency)
 
 

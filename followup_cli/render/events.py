@@ -1,6 +1,7 @@
-"""The events hooks receive, as JSON (docs/json.md lists every key; a test holds them to it).
+"""The events hooks receive, and the rows they and `contact show --json` are made of, as
+JSON (docs/json.md lists every key; a test holds the output to it).
 
-Each is one object: ``event`` (its name), ``version`` (of the documented JSON surface),
+Each event is one object: ``event`` (its name), ``version`` (of the documented JSON surface),
 ``at`` (when it happened, UTC) and the event's own keys. Shaping output is this package's
 job; running the hooks is ``followup_cli.hooks``'.
 """
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from followup_cli.calls import CallResult
+    from followup_cli.contacts import ContactHistory
     from followup_cli.followups import DoneResult, LogResult
     from followup_cli.hooks import Hook, Ran
     from followup_cli.importer import ImportSummary
@@ -46,12 +48,16 @@ def followup_json(f: FollowUpRow) -> dict[str, Any]:
     }
 
 
-def _sale(i: InteractionRow) -> dict[str, Any]:
+def interaction_json(i: InteractionRow) -> dict[str, Any]:
     return {
         "id": i.id,
+        "contact_id": i.contact_id,
+        "kind": i.kind,
         "occurred_on": i.occurred_on.isoformat(),
         "amount_cents": i.amount_cents,
+        "items": i.items,
         "note": i.note,
+        "source": i.source,
         "external_id": i.external_id,
     }
 
@@ -81,12 +87,25 @@ def _answer(a: AnswerRow) -> dict[str, Any]:
     }
 
 
+def history_json(h: ContactHistory) -> dict[str, Any]:
+    """`followup contact show --json`: the contact and everything about them, newest first."""
+    return {
+        "version": JSON_VERSION,
+        "contact": contact_json(h.contact),
+        "referred_by": contact_json(h.referred_by) if h.referred_by else None,
+        "referrals": [contact_json(c) for c in h.referrals],
+        "interactions": [interaction_json(i) for i in h.interactions],
+        "followups": [followup_json(f) for f in h.followups],
+        "calls": [{**_call(c.call), "answers": [_answer(a) for a in c.answers]} for c in h.calls],
+    }
+
+
 def sale(result: LogResult, at: dt.datetime) -> dict[str, Any]:
     return _event(
         "on-sale",
         at,
         contact=contact_json(result.contact),
-        sale=_sale(result.interaction),
+        sale=interaction_json(result.interaction),
         scheduled=[followup_json(f) for f in result.scheduling.scheduled],
     )
 
@@ -97,7 +116,6 @@ def followup_done(result: DoneResult, at: dt.datetime) -> dict[str, Any]:
         at,
         contact=contact_json(result.contact),
         followup=followup_json(result.followup),
-        retry_on=result.retry_on.isoformat() if result.retry_on else None,
     )
 
 
