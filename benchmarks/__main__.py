@@ -180,6 +180,12 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         "COMP_WORDS": "followup to",
         "COMP_CWORD": "1",
     }
+    data_complete = {  # completion that reads the data: follow-up ids, a contact's name
+        name: {**complete_env, "COMP_WORDS": words, "COMP_CWORD": str(words.count(" "))}
+        for name, words in (
+            ("complete-id", "followup done "), ("complete-name", "followup contact show Ma"),
+        )
+    }  # fmt: skip
     out = b.work / "out.txt"
     cases = {
         "bare": lambda _: run([sys.executable, str(bare)], b.env),
@@ -188,6 +194,10 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         "done": lambda i: run([*b.followup, "done", str(due[i])], b.followup_env(work)),
         "help": lambda _: run([*b.followup, "--help"], big_env),
         "complete": lambda _: run([*b.followup], complete_env, stdout=out),
+        **{
+            name: lambda _, env=env: run([*b.followup], env)  # type: ignore[misc]
+            for name, env in data_complete.items()
+        },
     }
     print(f"Start-up: {len(cases)} commands x {b.args.runs} runs, interleaved ...", flush=True)
     s = interleaved(cases, b.args.runs)
@@ -213,6 +223,11 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         ("done", f"start-up: done ID ({rows:,} follow-ups)"),
         ("help", "start-up: --help"),
         ("complete", "start-up: completion `followup to<TAB>`"),
+        ("complete-id", f"completion `followup done <TAB>` ({rows:,} follow-ups)"),
+        (
+            "complete-name",
+            f"completion `followup contact show Ma<TAB>` ({b.size.contacts:,} contacts)",
+        ),
     ):
         b.add(compare(label, s[key], "bare Typer app", s["bare"], 2.0))
     b.add(

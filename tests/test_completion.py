@@ -60,8 +60,10 @@ def test_contacts_complete_by_name_email_phone_and_id(people: Tx) -> None:
     assert bash("followup contact show zoe@") == ["zoe@example.com"]
     assert bash("followup contact show +44") == ["+44\\ 20\\ 7946\\ 0018"]
     assert bash("followup contact show 55") == ["555-010-0101"]
-    # two contacts share a name: each is offered by what tells them apart
-    assert bash("followup contact show Be") == ["Ben@example.com", "Ben.other@example.com"]
+    # a name two contacts share is offered once; their emails tell them apart
+    assert bash("followup contact show Be") == ["Ben\\ Ode"]
+    assert bash("followup contact show ben@") == ["ben@example.com"]
+    assert bash("followup contact show ben.") == ["ben.other@example.com"]
     assert bash("followup contact show 3") == ["3"]
     assert bash("followup log sale An") == ["Ann\\ Lee"]
     assert bash("followup schedule An") == ["Ann\\ Lee"]
@@ -72,6 +74,9 @@ def test_contacts_complete_by_name_email_phone_and_id(people: Tx) -> None:
 def test_zsh_gets_the_candidates_with_their_descriptions(people: Tx) -> None:
     assert zsh("followup contact show An") == (
         """_arguments '*: :(("Ann Lee":"#1 ann@example.com 555-010-0101"))'"""
+    )
+    assert zsh("followup contact show Ben") == (
+        """_arguments '*: :(("Ben Ode":"2 contacts have this name"))'"""
     )
     assert zsh("followup contact show nobody") == "_files"
 

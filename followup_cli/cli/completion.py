@@ -57,8 +57,8 @@ def _continuing(typed: str, value: str | None) -> str | None:
 
 def contact_refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Contacts by what was typed of their name, email, phone or id: the candidate is the
-    first of these that continues it (a name two contacts share gives way to the others),
-    the description the rest."""
+    first of these that continues it, the description the rest. A name several contacts
+    share is offered once, saying so (as a reference it lists them to choose from)."""
     url = _url(ctx)
     if url is None:
         return []
@@ -67,19 +67,18 @@ def contact_refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 
     hashed = "#" if incomplete.startswith("#") else ""
     typed = incomplete[len(hashed) :]
-    found = peek.contacts(url, typed, fold_text(typed))
-    names = [name for _, name, _, _ in found]
-    shown = []
-    for cid, name, email, phone in found:
-        candidates: list[str | None] = [str(cid)]
-        if not hashed:
-            candidates[:0] = [name if names.count(name) == 1 else None, email, phone]
+    shown: dict[str, str] = {}
+    for cid, name, email, phone, sharing in peek.contacts(url, typed, fold_text(typed)):
+        candidates = [str(cid)] if hashed else [name, email, phone, str(cid)]
         value = next(filter(None, (_continuing(typed, c) for c in candidates)), None)
-        if value is not None:
-            details = (f"#{cid}", name, email or "", phone or "")
-            described = " ".join(d for d in details if d and d.lower() != value.lower())
-            shown.append((hashed + value, described))
-    return shown
+        if value is None or hashed + value in shown:
+            continue
+        if sharing > 1 and value.lower() == name.lower():
+            shown[value] = f"{sharing} contacts have this name"
+            continue
+        details = (f"#{cid}", name, email or "", phone or "")
+        shown[hashed + value] = " ".join(d for d in details if d and d.lower() != value.lower())
+    return list(shown.items())
 
 
 def followup_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

@@ -16,7 +16,13 @@ from typing import Any
 from urllib.parse import quote
 
 from followup_cli.config import sqlite_path
-from followup_cli.store.sql.completion import CONTACTS_SQL, PENDING_SQL
+from followup_cli.store.sql.completion import (
+    CONTACT_BY_ID_SQL,
+    CONTACTS_BY_EMAIL_SQL,
+    CONTACTS_BY_PHONE_SQL,
+    NAMES_SQL,
+    PENDING_SQL,
+)
 
 LIMIT = 50  # a shell shows no more than a screenful anyway
 WAIT_S = 0.2  # a writer holding the file: give up, do not hang the Tab key
@@ -29,13 +35,17 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
         yield con
 
 
-def _rows(url: str, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _rows(url: str, queries: list[tuple[str, dict[str, Any]]]) -> list[tuple[Any, ...]]:
     path = sqlite_path(url)
     if path is None or not path.is_file():
         return []  # PostgreSQL, or no database yet: complete nothing, create nothing
     try:
         with _read_only(path) as con:
-            return con.execute(sql, {**params, "limit": LIMIT}).fetchall()
+            return [
+                row
+                for sql, params in queries
+                for row in con.execute(sql, {**params, "limit": LIMIT}).fetchall()
+            ]
     except sqlite3.Error:
         return []
 
@@ -45,13 +55,33 @@ def _like(text: str) -> str:
     return escaped + "%"
 
 
-def contacts(url: str, typed: str, folded: str) -> list[tuple[int, str, str | None, str | None]]:
-    """Contacts whose name (``folded``: as ``name_key`` holds it), email,
-    phone or id starts with what was typed: (id, name, email, phone)."""
-    name = _like(folded) if folded or not typed else _like(typed)  # "+44": no name matches
+def _prefix(text: str) -> dict[str, str]:
+    """The index range of the values that start with ``text``."""
+    return {"lo": text, "hi": text + "\U0010ffff"}
+
+
+PHONE_START = set("+(0123456789")
+
+
+Found = tuple[int, str, str | None, str | None, int]
+
+
+def contacts(url: str, typed: str, folded: str) -> list[Found]:
+    """Contacts whose name (``folded``: as ``name_key`` holds it), email, phone or id
+    starts with what was typed: (id, name, email, phone, how many contacts have that name).
+    A name shared by several comes once, with the first of them."""
+    queries: list[tuple[str, dict[str, Any]]] = []
+    if folded or not typed:
+        queries.append((NAMES_SQL, _prefix(folded)))
+    if typed:
+        queries.append((CONTACTS_BY_EMAIL_SQL, _prefix(typed.lower())))
+    if typed[:1] in PHONE_START:
+        queries.append((CONTACTS_BY_PHONE_SQL, {"like": _like(typed)}))
+    if typed.isdigit():
+        queries.append((CONTACT_BY_ID_SQL, {"id": int(typed)}))
     return [
-        (int(r[0]), str(r[1]), r[2], r[3])
-        for r in _rows(url, CONTACTS_SQL, {"typed": _like(typed), "name": name})
+        (int(r[0]), str(r[1]), r[2], r[3], int(r[4]) if len(r) > 4 else 1)
+        for r in _rows(url, queries)
     ]
 
 
@@ -60,5 +90,5 @@ def pending(url: str, typed: str) -> list[tuple[int, str, str, str, str]]:
     (id, contact name, purpose, channel, due date as ISO text)."""
     return [
         (int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]))
-        for r in _rows(url, PENDING_SQL, {"typed": _like(typed)})
+        for r in _rows(url, [(PENDING_SQL, {"typed": _like(typed)})])
     ]
