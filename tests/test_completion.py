@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from pathlib import Path
 
@@ -96,22 +97,32 @@ def test_pending_follow_ups_complete_with_who_and_why(people: Tx) -> None:
     assert bash("followup call An") == ["Ann\\ Lee"]
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("followup log s", ["sale"]),
-        ("followup log re", ["refund", "resolved"]),
-        ("followup today --channel e", ["email"]),
-        ("followup upcoming -c ", ["phone", "email", "text", "mail", "visit"]),
-        ("followup done 3 --outcome n", ["neutral", "negative", "no-answer"]),
-        ("followup export ", ["contacts", "sales", "followups", "answers", "calls", "ics"]),
-        ("followup import orders.csv --preset ", ["shopify"]),
-        ("followup script show k", ["keep-in-touch"]),
-        ("followup report feedback --label ne", ["negative", "neutral"]),
-    ],
-)
+FIXED_WORDS = [
+    ("followup log s", ["sale"]),
+    ("followup log re", ["refund", "resolved"]),
+    ("followup today --channel e", ["email"]),
+    ("followup upcoming -c ", ["phone", "email", "text", "mail", "visit"]),
+    ("followup done 3 --outcome n", ["neutral", "negative", "no-answer"]),
+    ("followup export ", ["contacts", "sales", "followups", "answers", "calls", "ics"]),
+    ("followup import orders.csv --preset ", ["shopify"]),
+    ("followup script show k", ["keep-in-touch"]),
+    ("followup report feedback --label ne", ["negative", "neutral"]),
+    ("followup --color a", ["auto", "always"]),
+    ("followup hooks test on-s", ["on-sale"]),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), FIXED_WORDS)
 def test_the_fixed_words_complete(line: str, expected: list[str]) -> None:
     assert bash(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), FIXED_WORDS)
+def test_the_fixed_words_complete_in_zsh(line: str, expected: list[str]) -> None:
+    output = zsh(line)
+    assert output.startswith("_arguments '*: :((") and output.endswith("))'")
+    lines = output.removeprefix("_arguments '*: :((").removesuffix("))'").splitlines()
+    assert [re.match(r'"([^"]*)"', item).group(1) for item in lines] == expected  # type: ignore[union-attr]
 
 
 def test_zsh_describes_presets_and_purposes() -> None:
