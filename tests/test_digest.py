@@ -389,3 +389,27 @@ def test_today_notify_says_why_not(
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     result = run("today", "--notify")
     assert result.stderr == "No desktop notification: notify-send failed: no session.\n"
+
+
+@pytest.mark.parametrize(
+    ("smtp", "message"),
+    [
+        ('security = "tls"', "smtp.security must be one of starttls, ssl, none."),
+        ("port = 99999", "smtp.port must be a port number, e.g. port = 587."),
+        ("host = 25", 'smtp.host must be text in quotes, e.g. host = "...".'),
+        ('hots = "x"', "unknown smtp setting 'hots'; known: host, port, security, user, from"),
+    ],
+)
+def test_a_bad_smtp_setting_is_one_line(isolated_home: Path, smtp: str, message: str) -> None:
+    (isolated_home / "settings.toml").write_text(f"[smtp]\n{smtp}\n")
+    result = run("digest", "--dry-run")
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_hook_timeout_is_a_setting(isolated_home: Path) -> None:
+    assert run("config", "set", "hook_timeout", "30").exit_code == 0
+    assert 'hook_timeout = "30"' in (isolated_home / "settings.toml").read_text()
+    result = run("config", "set", "hook_timeout", "0")
+    assert result.exit_code == 2
+    assert "hook_timeout must be a number of seconds from 1 to 3600" in result.stderr
