@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -154,3 +157,19 @@ def test_completion_does_not_write(people: Tx) -> None:
     bash("followup contact show A")
     bash("followup done ")
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_itself_gets_a_name_as_one_word(people: Tx, tmp_path: Path) -> None:
+    """Typer's own bash script, sourced in bash: the candidates land in COMPREPLY, a name
+    with a space escaped so bash inserts it as one word."""
+    script = tmp_path / "completion.bash"
+    source = runner.invoke(app, [], env={"_FOLLOWUP_COMPLETE": "source_bash"}, prog_name="followup")
+    script.write_text(source.stdout)
+    command = Path(sys.executable).parent / "followup"
+    run = (
+        f'source {script}; COMP_WORDS=(followup contact show "Ann\\\\ L"); COMP_CWORD=3; '
+        f'_followup_completion {command}; printf "%s\\n" "${{COMPREPLY[@]}}"'
+    )
+    result = subprocess.run(["bash", "--norc", "-c", run], capture_output=True, text=True)
+    assert result.stdout == "Ann\\ Lee\n", result.stderr
