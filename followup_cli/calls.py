@@ -170,7 +170,9 @@ def prepare(
         if interaction
         else None
     )
-    events = [first, *later_events(tx, [followup.id]).get(followup.id, [])] if first else []
+    events = (
+        [first, *later_events(tx, params={"id": followup.id}).get(followup.id, [])] if first else []
+    )
     purpose = purpose_in_words(followup.purpose, followup.channel, events, currency, today)
     bought = (interaction.items or "").strip() if interaction else ""
     open_calls = fetch(

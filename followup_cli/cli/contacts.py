@@ -8,6 +8,8 @@ import typer
 
 from followup_cli import config
 from followup_cli.cli.common import (
+    JsonLinesOption,
+    JsonOption,
     RefArgument,
     YesOption,
     confirm,
@@ -129,19 +131,21 @@ def list_(
             metavar="N",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
     """List contacts, by name. Example: followup contact list --search zoe --limit 20"""
     from followup_cli.contacts import list_contacts
 
+    scripted = as_json or as_jsonl
     if limit is None:
-        limit = 0 if as_json else SCREEN_LIMIT
-    with database(ctx).reading() as tx:
+        limit = 0 if scripted else SCREEN_LIMIT
+    with database(ctx).reading() as tx:  # the list is written as it is read
         page = list_contacts(tx, search, limit)
-    if as_json:
-        plain.print_json([plain.contact_json(c) for c in page.contacts])
-    else:
-        plain.contacts(page, search)
+        if scripted:
+            plain.json_items(map(plain.contact_json, page.contacts), lines=as_jsonl)
+        else:
+            plain.contacts(page, search)
 
 
 @contact_app.command("show")

@@ -1,8 +1,8 @@
-"""The report panels: the period summary beside the one before, silence, feedback."""
+"""The report panels: the period summary beside the one before (the lists, silence and
+feedback, are plain columns: ``render.plain``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -12,7 +12,7 @@ from followup_cli.reports import rate
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
-    from followup_cli.reports import Feedback, Figures, SilenceReport, Summary
+    from followup_cli.reports import Figures, Summary
 
 
 def _pct(value: float | None) -> str:
@@ -152,58 +152,3 @@ def _channel_table(cur: Figures, prev: Figures) -> SafeTable:
             _pct(before.reach_rate if before else None),
         )
     return table
-
-
-def silence(result: SilenceReport, currency: str) -> None:
-
-    if not result.people:
-        console.print(
-            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
-            "you since. Nothing to catch up on; see `followup today` for what is due."
-        )
-        return
-    title = (
-        f"{result.total} customer{'' if result.total == 1 else 's'} with a sale or visit since"
-        f" {result.since.isoformat()} "
-        "and no follow-up since"
-    )
-    table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
-        table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
-    for p in result.people:
-        reach = (p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""
-        table.add_row(
-            str(p.contact_id),
-            p.name,
-            reach,
-            p.last_on.isoformat(),
-            str(p.sales),
-            str(p.visits),
-            format_money(p.amount_cents, currency) if p.sales else "",
-        )
-    console.print(table)
-    if result.total > len(result.people):
-        console.print(f"... and {result.total - len(result.people)} more (use --limit).")
-    console.print("Schedule one with `followup schedule ID tomorrow`.")
-
-
-def feedback(items: Sequence[Feedback]) -> None:
-    """What customers said, newest first."""
-    if not items:
-        console.print(
-            "No feedback to show yet. Answers appear here after follow-up calls: "
-            "run `followup call ID` on a call from `followup today`."
-        )
-        return
-    table = SafeTable(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
-    for column in ("Date", "Customer", "Question", "Answer", "Label"):
-        table.add_column(column)
-    for item in items:
-        table.add_row(
-            item.called_on.isoformat(),
-            f"{item.contact} (#{item.contact_id})",
-            item.question,
-            item.answer,
-            item.label or "",
-        )
-    console.print(table)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -14,7 +14,6 @@ from followup_cli.render.plain import day, followup_line, print_json, visible
 from followup_cli.values import address_line, format_money
 
 if TYPE_CHECKING:
-    from followup_cli.agenda import AgendaItem
     from followup_cli.contacts import ContactHistory
     from followup_cli.scheduling import RuleSet
 
@@ -41,22 +40,6 @@ def safe_panel(body: Any, title: str, **options: Any) -> Panel:
 
 
 __all__ = ["day", "followup_line", "print_json"]  # defined once, in plain.py
-
-
-def upcoming(items: Sequence[AgendaItem], days: int) -> None:
-    if not items:
-        console.print(
-            f"Nothing scheduled in the next {days} days. Look further with --days 30, or "
-            "schedule one with `followup schedule NAME WHEN`.",
-            soft_wrap=True,
-        )
-        return
-    table = SafeTable(box=box.SIMPLE_HEAD, title=f"Next {days} days", title_justify="left")
-    for column in ("ID", "Due", "Channel", "Contact", "Why"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
-    for item in items:
-        table.add_row(str(item.id), day(item.due), item.channel, item.contact, item.purpose)
-    console.print(table)
 
 
 def history(h: ContactHistory, currency: str) -> None:
