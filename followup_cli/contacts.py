@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Iterator
 
-    from followup_cli.models import ContactCreate, ContactUpdate
+    from followup_cli.inputs import ContactCreate, ContactUpdate
     from followup_cli.store import Tx
 
 MAX_CANDIDATES = 20

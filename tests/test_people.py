@@ -18,7 +18,7 @@ from followup_cli.contacts import edit_contact, list_contacts, resolve
 from followup_cli.duplicates import find_duplicates, merge
 from followup_cli.errors import AmbiguousReference, InvalidInput, NotFound
 from followup_cli.followups import log_interaction, new_followup
-from followup_cli.models import ContactUpdate
+from followup_cli.inputs import ContactUpdate
 from followup_cli.privacy import forget, suppression_hash
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Database, Tx

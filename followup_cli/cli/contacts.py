@@ -88,7 +88,7 @@ def add(
 ) -> None:
     """Add a contact. Example: followup contact add "Ann Lee" --email ann@example.com --prefers email"""
     from followup_cli.followups import add_contact_scheduled
-    from followup_cli.models import ContactCreate
+    from followup_cli.inputs import ContactCreate
 
     given = {"prefers": prefers} if prefers is not None else {}  # else the model's default
     data = ContactCreate(
@@ -186,7 +186,7 @@ def edit(
     --every 0 turns keep-in-touch off.
     """
     from followup_cli.followups import edit_contact_scheduled
-    from followup_cli.models import ContactUpdate
+    from followup_cli.inputs import ContactUpdate
 
     given = {
         "name": name, "email": email, "phone": phone, "address": address, "prefers": prefers,
