@@ -96,7 +96,7 @@ EVERYDAY = [
     ["log", "sale", "Ann", "--amount", "25"],
     ["schedule", "Ann", "tomorrow"],
     ["done", "1"],
-    ["snooze", "2", "--until", "friday"],
+    ["snooze", "2", "friday"],
     ["skip", "3"],
     ["report", "feedback"],
     ["report", "silence"],
