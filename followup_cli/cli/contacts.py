@@ -155,11 +155,10 @@ def show(ctx: typer.Context, ref: RefArgument) -> None:
     Example: followup contact show "Ann Lee"
     """
     from followup_cli.contacts import history
-    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         h = history(tx, ref)
-    screen.history(h, settings().currency)
+    plain.history(h, settings().currency)
 
 
 @contact_app.command("edit")

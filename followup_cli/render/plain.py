@@ -12,14 +12,14 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from followup_cli.agenda import AgendaItem
-    from followup_cli.contacts import ContactList
+    from followup_cli.contacts import ContactHistory, ContactList
     from followup_cli.duplicates import DuplicatePair, MergePlan
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.privacy import Forgotten
@@ -177,10 +177,13 @@ def agenda(
     out.write("\n".join(lines) + "\n")
 
 
-def aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Aligned columns, the first (an id) to the right; nothing is cut short (a long line
-    wraps in the terminal). The cells are shown as they are: escape them first (``visible``)."""
-    return list(columns(header, rows, sample=len(rows)))
+def aligned(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Container[int] = (0,)
+) -> list[str]:
+    """Aligned columns, those in ``right`` (the first, an id, unless told) to the right;
+    nothing is cut short (a long line wraps in the terminal). The cells are shown as they
+    are: escape them first (``visible``)."""
+    return list(columns(header, rows, sample=len(rows), right=right))
 
 
 # How many rows of a streamed list set its column widths: a few screenfuls, read before the
@@ -189,7 +192,11 @@ WIDTH_SAMPLE = 1000
 
 
 def columns(
-    header: Sequence[str], rows: Iterable[Sequence[str]], *, sample: int = WIDTH_SAMPLE
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    sample: int = WIDTH_SAMPLE,
+    right: Container[int] = (0,),
 ) -> Iterator[str]:
     """``aligned`` for a list of any length, line by line as rows arrive: the first
     ``sample`` rows set the widths, and a longer cell later only pushes its own row's
@@ -199,12 +206,17 @@ def columns(
     rows = iter(rows)
     first = list(islice(rows, sample))
     widths = [max([len(header[i]), *(len(row[i]) for row in first)]) for i in range(len(header))]
-    right, middle = widths[0], widths[1:-1]
+    last = len(header) - 1
+    # how each cell is padded: the last column's only when it is to the right
+    pads = [
+        (lambda cell, w=w: cell.rjust(w)) if i in right
+        else (lambda cell, w=w: cell.ljust(w)) if i < last
+        else str
+        for i, w in enumerate(widths)
+    ]  # fmt: skip
 
     def line(cells: Sequence[str]) -> str:
-        padded = [cells[0].rjust(right)]
-        padded += [cell.ljust(width) for cell, width in zip(cells[1:-1], middle, strict=True)]
-        return "  " + "  ".join([*padded, cells[-1]]).rstrip()
+        return "  " + "  ".join([pad(cell) for pad, cell in zip(pads, cells, strict=True)]).rstrip()
 
     yield line(header)
     for row in chain(first, rows):
@@ -375,6 +387,91 @@ def feedback(items: Iterable[Feedback], limit: int) -> None:
     lines = columns(("Date", "Customer", "Question", "Label", "Answer"), chain([first], listed))
     title = style("What customers said", "1")
     show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
+
+
+def _cell(text: str | None) -> str:
+    """A stored text in one table cell: its lines joined, control characters escaped."""
+    return visible(" ".join((text or "").splitlines()))
+
+
+def history(h: ContactHistory, currency: str) -> None:
+    """Everything about one contact, in plain sections (paged on a terminal, like a log)."""
+    from followup_cli.contacts import consent_summary
+    from followup_cli.scheduling import purpose_for
+    from followup_cli.values import address_line, format_money
+
+    style = _Style(sys.stdout)
+    c = h.contact
+    facts = [
+        f"Email:    {c.email or '-'}",
+        f"Phone:    {c.phone or '-'}{'  (wrong number!)' if c.phone_invalid else ''}",
+        f"Address:  {address_line(c.address) or '-'}",
+        f"Prefers:  {c.prefers}",
+        f"Consent:  {consent_summary(c)}",
+    ]
+    if c.tags:
+        facts.append(f"Tags:     {c.tags.replace(',', ', ')}")
+    if c.every_days:
+        facts.append(f"Keep in touch every {c.every_days} days")
+    if h.referred_by:
+        facts.append(f"Referred by {h.referred_by.name} (#{h.referred_by.id})")
+    if h.referrals:
+        facts.append("Referred: " + ", ".join(f"{r.name} (#{r.id})" for r in h.referrals))
+    if c.note:
+        facts.append(f"Note:     {c.note}")
+    facts.append(f"Added     {c.created_on.isoformat()}")
+    lines = [style(visible(f"{c.name} (#{c.id})"), "1")]
+    lines += ["  " + visible(line) for fact in facts for line in fact.splitlines()]
+
+    def table(title: str, header: Sequence[str], rows: list[list[str]], empty: str) -> None:
+        lines.append("")
+        if not rows:
+            lines.append(empty)
+            return
+        head, *body = aligned(header, rows)
+        lines.extend([style(title, "1"), style(head, "2"), *body])
+
+    table(
+        "Follow-ups",
+        ("ID", "Due", "Channel", "What", "Status", "Outcome", "Note"),
+        [
+            [
+                str(f.id), f.due_on.isoformat(), f.channel, _cell(purpose_for(f.purpose, f.channel)),
+                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else ""),
+                f.outcome or "", _cell(f.note),
+            ]
+            for f in h.followups
+        ],
+        "No follow-ups.",
+    )  # fmt: skip
+    table(
+        "Interactions",  # the ids `followup log edit` and `log delete` take
+        ("ID", "Date", "Kind", "Amount", "Items", "Note"),
+        [
+            [
+                str(i.id), i.occurred_on.isoformat(), i.kind,
+                format_money(i.amount_cents, currency), _cell(i.items), _cell(i.note),
+            ]
+            for i in h.interactions
+        ],
+        "No interactions.",
+    )  # fmt: skip
+    for entry in h.calls:
+        call = entry.call
+        title = f"Call #{call.id} on {call.called_on.isoformat()}: {call.reach or call.status}"
+        if call.outcome:
+            title += f", {call.outcome}"
+        if call.status != "completed":  # interrupted (or still going): not finished
+            resume = f"; `followup call {call.followup_id}` resumes it" if call.followup_id else ""
+            title += f" ({call.status}{resume})"
+        lines += ["", style(visible(title), "1")]
+        for a in entry.answers:  # the question, then the answer and its label under it
+            label = (a.label or "") + (" (set by hand)" if a.overridden else "")
+            lines += [
+                f"  {_cell(a.question)}",
+                f"    {_cell(a.answer)}" + (f"  ({label})" if label else ""),
+            ]
+    show(lines)
 
 
 def contacts(page: ContactList, searched: str | None, out: TextIO | None = None) -> None:
