@@ -353,7 +353,7 @@ def silence(result: SilenceReport, currency: str) -> None:
         for reach in [(p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""]
     )  # fmt: skip
     header = ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent")
-    lines = columns(header, rows)
+    lines = columns(header, rows, right=(0, 4, 5, 6))  # the figures to the right
     more = result.total - len(result.people)
     closing = [f"... and {more:,} more (use --limit)."] if more > 0 else []
     closing.append("Schedule one with `followup schedule ID tomorrow`.")
@@ -384,7 +384,8 @@ def feedback(items: Iterable[Feedback], limit: int) -> None:
         )
         return
     style = _Style(sys.stdout)
-    lines = columns(("Date", "Customer", "Question", "Label", "Answer"), chain([first], listed))
+    header = ("Date", "Customer", "Question", "Label", "Answer")
+    lines = columns(header, chain([first], listed), right=())
     title = style("What customers said", "1")
     show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
 
