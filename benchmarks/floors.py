@@ -72,3 +72,24 @@ con.executemany(
 con.execute("COMMIT")
 print(len(contacts), len(sales), len(followups))
 """
+
+# Prints the contact list the way `followup contact list --limit N` does (id, name, email,
+# phone, preferred channel, tags, consent), as a minimal stdlib program would: one SELECT of
+# the same columns in the same order, widths from the first 1,000 rows, one write per row.
+# It shows how much of the gap to the sqlite3 shell any Python program pays.
+LIST_CONTACTS = r"""
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute(
+    "SELECT id, name, coalesce(email, ''), coalesce(phone, ''), prefers, tags,"
+    " CASE WHEN do_not_contact THEN 'do not contact' ELSE 'ok' END FROM contact"
+    " ORDER BY name_key, id LIMIT ?", (int(sys.argv[2]),))
+first = rows.fetchmany(1000)
+widths = [max(len(str(r[i])) for r in first) for i in range(6)]
+line = "  %{0}s  %-{1}s  %-{2}s  %-{3}s  %-{4}s  %-{5}s  %s\n".format(*widths)
+write = sys.stdout.write
+for r in first:
+    write(line % r)
+for r in rows:
+    write(line % r)
+"""
