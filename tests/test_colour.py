@@ -24,7 +24,7 @@ ESC = "\x1b["
 
 @pytest.fixture
 def due(tx: Tx, today: dt.date, rules: RuleSet) -> None:
-    """A follow-up overdue (drawn in red) and sales for the report's tables."""
+    """A follow-up overdue (drawn in red) and one coming up."""
     make_contact(tx)
     log_interaction(
         tx, "Ann Lee", "sale", on=today - dt.timedelta(days=9), today=today,
@@ -43,7 +43,7 @@ def piped(*args: str, **env: str) -> str:
 
 
 def on_terminal(*args: str, **env: str) -> str:
-    environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", **env}
+    environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "PAGER": "cat", **env}
     for name in ("NO_COLOR", "FORCE_COLOR"):
         if name not in env:
             environment.pop(name, None)
@@ -57,7 +57,7 @@ def on_terminal(*args: str, **env: str) -> str:
     return str(output)
 
 
-@pytest.mark.parametrize("command", [["today"], ["upcoming"], ["report"]])
+@pytest.mark.parametrize("command", [["today"], ["upcoming"], ["config"]])
 def test_a_terminal_gets_colour_unless_no_color_is_set(due: None, command: list[str]) -> None:
     assert ESC in on_terminal(*command)
     plain = on_terminal(*command, NO_COLOR="1")
@@ -66,7 +66,7 @@ def test_a_terminal_gets_colour_unless_no_color_is_set(due: None, command: list[
     assert ESC in on_terminal("--color", "always", *command, NO_COLOR="1")  # asked outright
 
 
-@pytest.mark.parametrize("command", [["today"], ["upcoming"], ["report"]])
+@pytest.mark.parametrize("command", [["today"], ["upcoming"], ["config"]])
 def test_a_pipe_gets_colour_only_when_asked(due: None, command: list[str]) -> None:
     assert ESC not in piped(*command)
     assert ESC not in piped("--color", "auto", *command)

@@ -32,6 +32,10 @@ RefArgument = Annotated[
         autocompletion=completion.contact_refs,
     ),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+JsonLinesOption = Annotated[
+    bool, typer.Option("--jsonl", help="Print JSON Lines for scripts: one item a line.")
+]
 
 
 def database(ctx: typer.Context) -> Database:

@@ -9,6 +9,8 @@ import typer
 from followup_cli import config
 from followup_cli.cli import completion
 from followup_cli.cli.common import (
+    JsonLinesOption,
+    JsonOption,
     RefArgument,
     YesOption,
     confirm,
@@ -90,7 +92,7 @@ def add(
 ) -> None:
     """Add a contact. Example: followup contact add "Ann Lee" --email ann@example.com --prefers email"""
     from followup_cli.followups import add_contact_scheduled
-    from followup_cli.models import ContactCreate
+    from followup_cli.inputs import ContactCreate
 
     given = {"prefers": prefers} if prefers is not None else {}  # else the model's default
     data = ContactCreate(
@@ -133,26 +135,28 @@ def list_(
             metavar="N",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
     """List contacts, by name. Example: followup contact list --search zoe --limit 20"""
     from followup_cli.contacts import list_contacts
 
+    scripted = as_json or as_jsonl
     if limit is None:
-        limit = 0 if as_json else SCREEN_LIMIT
-    with database(ctx).reading() as tx:
+        limit = 0 if scripted else SCREEN_LIMIT
+    with database(ctx).reading() as tx:  # the list is written as it is read
         page = list_contacts(tx, search, limit)
-    if as_json:
-        plain.print_json([plain.contact_json(c) for c in page.contacts])
-    else:
-        plain.contacts(page, search)
+        if scripted:
+            plain.json_items(map(plain.contact_json, page.contacts), lines=as_jsonl)
+        else:
+            plain.contacts(page, search)
 
 
 @contact_app.command("show")
 def show(
     ctx: typer.Context,
     ref: RefArgument,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show a contact and their whole history: interactions, follow-ups, calls and answers.
 
@@ -167,9 +171,7 @@ def show(
 
         plain.print_json(history_json(h))
         return
-    from followup_cli.render import screen
-
-    screen.history(h, settings().currency)
+    plain.history(h, settings().currency)
 
 
 @contact_app.command("edit")
@@ -196,7 +198,7 @@ def edit(
     --every 0 turns keep-in-touch off.
     """
     from followup_cli.followups import edit_contact_scheduled
-    from followup_cli.models import ContactUpdate
+    from followup_cli.inputs import ContactUpdate
 
     given = {
         "name": name, "email": email, "phone": phone, "address": address, "prefers": prefers,

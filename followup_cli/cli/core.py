@@ -11,6 +11,8 @@ from followup_cli.cli import completion
 from followup_cli.cli.common import (
     DefaultCommand,
     DefaultGroup,
+    JsonLinesOption,
+    JsonOption,
     RefArgument,
     YesOption,
     confirm,
@@ -44,7 +46,6 @@ ChannelOption = Annotated[
         autocompletion=completion.channels,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _channel(value: str | None) -> str | None:
@@ -58,6 +59,7 @@ def today_command(
     ctx: typer.Context,
     channel: ChannelOption = None,
     as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
     notify: Annotated[
         bool,
         typer.Option(
@@ -73,16 +75,21 @@ def today_command(
 
     day, wanted, currency = today(), _channel(channel), settings().currency
     with database(ctx).reading() as tx:
-        items = agenda.due_today(
+        items = agenda.read_due(
             tx, day, channel=wanted, currency=currency, calendar=rules().calendar
         )
-        next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
+        if (as_json or as_jsonl) and not notify:  # written as it is read
+            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
+            return
+        listed = list(items)  # the screen groups them by channel; --notify counts them
+        scripted = as_json or as_jsonl
+        next_due = None if listed or scripted else agenda.next_due(tx, day, channel=wanted)
     if notify:
-        _notify(items, day)
-    if as_json:
-        plain.print_json([item.to_json() for item in items])
+        _notify(listed, day)
+    if scripted:
+        plain.json_items((item.to_json() for item in listed), lines=as_jsonl)
         return
-    plain.agenda(items, day, next_due)
+    plain.agenda(listed, day, next_due)
 
 
 def _notify(items: list[agenda.AgendaItem], day: dt.date) -> None:
@@ -102,20 +109,25 @@ def upcoming(
         int, typer.Option("--days", "-d", min=1, max=3660, help="How many days ahead.")
     ] = 7,
     channel: ChannelOption = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, help="At most N follow-ups; 0 for all.", metavar="N"),
+    ] = 0,
     as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
-    """What is due after today. Example: followup upcoming --days 14"""
+    """What is due after today, soonest first. Example: followup upcoming --days 14"""
     from followup_cli import agenda
-    from followup_cli.render import screen
 
-    with database(ctx).reading() as tx:
-        items = agenda.upcoming(
-            tx, today(), days, channel=_channel(channel), currency=settings().currency
-        )
-    if as_json:
-        plain.print_json([item.to_json() for item in items])
-    else:
-        screen.upcoming(items, days)
+    with database(ctx).reading() as tx:  # the list is written as it is read
+        items = agenda.read_upcoming(
+            tx, today(), days, channel=_channel(channel), currency=settings().currency,
+            limit=limit or None,
+        )  # fmt: skip
+        if as_json or as_jsonl:
+            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
+        else:
+            plain.upcoming(items, days, limit or None)
 
 
 # `followup log KIND REF` records; `log edit` and `log delete` fix what was recorded. Any

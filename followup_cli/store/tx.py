@@ -383,15 +383,22 @@ class PostgresTx(Tx):
             [dict(zip(columns, row, strict=True)) for row in rows],
         )
 
+    def _streamed(self, batch_size: int) -> dict[str, Any]:
+        """A server-side cursor (rows arrive as they are read) needs a transaction; on an
+        autocommit connection the rows are read at once."""
+        if self._conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return {}
+        return {"stream_results": True, "yield_per": batch_size}
+
     def iter(
         self, sql: str, params: Params = None, batch_size: int = 5000
     ) -> Iterator[tuple[Any, ...]]:
-        for row in self._run(sql, params, stream_results=True, yield_per=batch_size):
-            yield tuple(row)  # a server-side cursor: rows arrive as they are read
+        for row in self._run(sql, params, **self._streamed(batch_size)):
+            yield tuple(row)
 
     def batches(
         self, sql: str, params: Params = None, batch_size: int = 5000
     ) -> Iterator[list[tuple[Any, ...]]]:
-        result = self._run(sql, params, stream_results=True, yield_per=batch_size)
+        result = self._run(sql, params, **self._streamed(batch_size))
         for partition in result.partitions(batch_size):
             yield [tuple(row) for row in partition]
