@@ -372,6 +372,10 @@ def test_today_notify_raises_a_desktop_notification(
         "Calls 1, Emails 1. Run `followup today`.",
     ]
     assert "2 follow-ups for Mon 2026-11-23" in result.stdout
+    log.unlink()
+    result = run("today", "--notify", "--json")
+    assert [item["id"] for item in json.loads(result.stdout)] == [3, 1]
+    assert log.read_text().splitlines()[1] == "followup: 2 due today, 1 overdue"
 
 
 @pytest.mark.skipif(os.uname().sysname == "Darwin", reason="macOS uses osascript")
