@@ -207,20 +207,14 @@ def columns(
     first = list(islice(rows, sample))
     widths = [max([len(header[i]), *(len(row[i]) for row in first)]) for i in range(len(header))]
     last = len(header) - 1
-    # how each cell is padded: the last column's only when it is to the right
-    pads = [
-        (lambda cell, w=w: cell.rjust(w)) if i in right
-        else (lambda cell, w=w: cell.ljust(w)) if i < last
-        else str
-        for i, w in enumerate(widths)
-    ]  # fmt: skip
+    # one printf-style format: padded, never cut; the last column unpadded unless to the right
+    layout = "  " + "  ".join(
+        f"%{w}s" if i in right else f"%-{w}s" if i < last else "%s" for i, w in enumerate(widths)
+    )
 
-    def line(cells: Sequence[str]) -> str:
-        return "  " + "  ".join([pad(cell) for pad, cell in zip(pads, cells, strict=True)]).rstrip()
-
-    yield line(header)
+    yield (layout % tuple(header)).rstrip()
     for row in chain(first, rows):
-        yield line(row)
+        yield (layout % tuple(row)).rstrip()
 
 
 def show(lines: Iterable[str], out: TextIO | None = None) -> None:
@@ -239,8 +233,8 @@ def show(lines: Iterable[str], out: TextIO | None = None) -> None:
         lines = chain(first, lines)
         if len(first) >= height and _paged(lines):
             return
-    for text in lines:
-        out.write(text + "\n")
+    while chunk := list(islice(lines, 1000)):  # one write per thousand lines, not per line
+        out.write("\n".join(chunk) + "\n")
 
 
 def _paged(lines: Iterator[str]) -> bool:
@@ -488,8 +482,8 @@ def contacts(page: ContactList, searched: str | None, out: TextIO | None = None)
         for c in page.contacts:
             shown += 1
             yield [
-                str(c.id), visible(c.name), visible(c.email or ""), visible(c.phone or ""),
-                c.prefers, visible(c.tags.replace(",", ", ")), consent_summary(c),
+                str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
+                c.tags.replace(",", ", "), consent_summary(c),
             ]  # fmt: skip
 
     listed = rows()
@@ -505,7 +499,10 @@ def contacts(page: ContactList, searched: str | None, out: TextIO | None = None)
     header = ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent")
     style = _Style(out)
     lines = columns(header, chain([first], listed))
-    show(chain([style(next(lines), "2")], lines, at_end(lambda: _more(page, shown))), out)
+    head = style(next(lines), "2")
+    # escaped line by line (one pass, not one per cell): a name holding an escape shifts its
+    # own row a little, never the list
+    show(chain([head], map(visible, lines), at_end(lambda: _more(page, shown))), out)
 
 
 def _more(page: ContactList, shown: int) -> str:
