@@ -154,6 +154,8 @@ _REPAIR_VERBS = frozenset(_grammar("repair_verbs"))
 _REPAIR_WINDOW = 3
 _FEAR_WORDS = frozenset(_grammar("fear_words"))
 _FEAR_WINDOW = 6
+_EARLIER_WORDS = frozenset(_grammar("earlier_words"))
+_EARLIER_WINDOW = 5
 _NOT_AN_EXCESS = frozenset(_grammar("not_an_excess"))
 _NOTHING_FILLERS = frozenset(_grammar("nothing_fillers"))
 _CLAUSE_WORDS = frozenset(_grammar("clause_words"))
@@ -177,6 +179,15 @@ _NO_VERB_FORMS = frozenset(_grammar("no_verb_forms"))
 _LONG_WAITS = frozenset(_grammar("long_waits"))
 _WAIT_VERBS = frozenset(_grammar("wait_verbs"))
 _SPEED_PRAISE = frozenset(_WORDS["positive"]["speed_and_ease"])
+#: "Don't change anything", "keep it up": told what to do, but only to carry on.
+_NOTHING_TO_FAULT = _WORDS["positive"]["couldnt_be_better"]
+_AUXILIARIES = frozenset(
+    {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would", "can"}
+)
+#: "Kidding, they're perfect": what came before was a joke.
+_JOKING = frozenset({"kidding", "joking", "jk", "jokes"})
+#: "doesn't squeak anymore", "no longer leaks": a negated complaint that has gone away.
+_GONE_AWAY = ("anymore", "any more", "no longer")
 #: "Lovely, if you enjoy being kept awake": liking words that make praise sarcastic.
 _LIKING = frozenset({"enjoy", "like", "love", "fancy"})
 #: "Wish I'd found you sooner", "we should have come to you first": regret at not coming sooner.
@@ -463,6 +474,11 @@ def _concession_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _carry_on_keys() -> frozenset[str]:
+    return frozenset(_phrase_key(p) for p in _NOTHING_TO_FAULT)
+
+
+@lru_cache(maxsize=1)
 def _yes_keys() -> frozenset[str]:
     return frozenset(_phrase_key(p) for p in _YES)
 
@@ -558,12 +574,18 @@ def _phrase_signals(
             else:
                 reason = f'"{said}" is lukewarm (neutral)'
                 signals.append(_Signal("neutral", reason, said, clause))
-        elif phrase in _INTENSIFIERS and end in praise_starts:
-            notes.append(f'"{said}" only strengthens the praise after it (ignored)')  # "dead"
+        elif (phrase in _INTENSIFIERS or phrase.endswith("ly")) and end in praise_starts:
+            # "dead pleased", "ridiculously good", "awfully kind"
+            notes.append(f'"{said}" only strengthens the praise after it (ignored)')
         else:
             repair = _word_before(first, split, _REPAIR_VERBS, _REPAIR_WINDOW)
             fear = _word_before(first, split, _FEAR_WORDS, _FEAR_WINDOW)
-            if negator is not None and question == "liked_best":
+            earlier = _word_before(first, split, _EARLIER_WORDS, _EARLIER_WINDOW)
+            gone = any(f" {w} " in f" {joined} " for w in _GONE_AWAY)
+            if negator is not None and gone:
+                reason = f'negated complaint: "{negated}" has gone away (positive)'
+                signals.append(_Signal("positive", reason, negated, clause))
+            elif negator is not None and question == "liked_best":
                 reason = f'negated complaint: "{negated}" is what they liked (positive)'
                 signals.append(_Signal("positive", reason, negated, clause))
             elif negator is not None:
@@ -573,6 +595,8 @@ def _phrase_signals(
                 notes.append(f'"{said}" after "{repair}" is the job done (ignored)')
             elif fear is not None:
                 notes.append(f'"{said}" after "{fear}" is a fear, not what happened (ignored)')
+            elif earlier is not None:
+                notes.append(f'"{said}" after "{earlier}" is about what came before (ignored)')
             else:
                 reason = f'"{said}" is a complaint (negative)'
                 concession = phrase in _concession_keys()
@@ -745,8 +769,11 @@ def _still_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal
         following = words[index + 1]
         if words[index] != "still" or index in consumed or index + 1 in consumed:
             continue
-        if following in _NEGATORS or (following.endswith("ing") and following not in _STILL_FINE):
-            said = text[split.spans[index][0] : split.spans[index + 1][1]]
+        last = index + 1
+        if following in _AUXILIARIES and last + 1 < len(words) and words[last + 1] in _NEGATORS:
+            last += 1  # "still isn't sending"
+        if words[last] in _NEGATORS or (following.endswith("ing") and following not in _STILL_FINE):
+            said = text[split.spans[index][0] : split.spans[last][1]]
             reason = f'"{said}": a problem that has not gone away (negative)'
             signals.append(_Signal("negative", reason, said, split.clauses[index]))
     return signals
@@ -814,6 +841,29 @@ def _sarcasm_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_
     return found
 
 
+def _not_yet_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
+    """A negated clause ending in "yet" ("Haven't unpacked it yet", "can't really say yet"):
+    too soon for an opinion, which is neutral however the rest reads."""
+    found: list[_Signal] = []
+    for indices in _clauses(split):
+        words = [split.words[i] for i in indices]
+        if words[-1] != "yet" or indices[-1] in consumed or not set(words) & _NEGATORS:
+            continue
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        reason = f'"{said}": too soon to say (neutral)'
+        found.append(_Signal("neutral", reason, said, split.clauses[indices[0]]))
+    return found
+
+
+def _unjoked(split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "Make them bigger. Kidding, they're perfect.": the complaints and suggestions before
+    "kidding" / "joking" were a joke."""
+    joke = next((split.clauses[i] for i, w in enumerate(split.words) if w in _JOKING), None)
+    if joke is None:
+        return signals
+    return [s for s in signals if s.clause >= joke or s.label == "positive"]
+
+
 def _regrets(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
     """ "Wish I'd called you months ago", "we should have come to you first": the only regret is
     not coming sooner, which is praise; the wish, "should have" and "sooner" in that clause
@@ -846,6 +896,8 @@ def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_
         if any(s.clause == clause and s.weak for s in signals):
             continue  # "Not a chance", "No, nothing": nothing to improve, not an instruction
         said = text[split.spans[first][0] : split.spans[indices[-1]][1]]
+        if any(s.clause == clause and _phrase_key(s.matched) in _carry_on_keys() for s in signals):
+            continue  # "Just don't change anything!", "Keep it up": the instruction is praise
         signals[:] = [s for s in signals if not (s.clause == clause and s.label == "positive")]
         reason = f'"{said}" tells us what to do: it reports what went wrong (negative)'
         told.append(_Signal("negative", reason, said, clause))
@@ -911,8 +963,10 @@ def explain(
     signals += _bare_clause_signals(text, split, consumed, kind)
     signals += _still_signals(text, split, consumed)
     signals += _wait_signals(text, split, signals, hedged)
+    signals += _not_yet_signals(text, split, consumed)
     signals += _sarcasm_signals(text, split, signals)
     signals = _regrets(text, split, signals)
+    signals = _unjoked(split, signals)
     if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
         signals += _told_what_to_do(text, split, signals)
 
