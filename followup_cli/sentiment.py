@@ -154,6 +154,7 @@ _REPAIR_VERBS = frozenset(_grammar("repair_verbs"))
 _REPAIR_WINDOW = 3
 _FEAR_WORDS = frozenset(_grammar("fear_words"))
 _FEAR_WINDOW = 6
+_SEE_WINDOW = 8
 _EARLIER_WORDS = frozenset(_grammar("earlier_words"))
 _EARLIER_WINDOW = 5
 _NOT_AN_EXCESS = frozenset(_grammar("not_an_excess"))
@@ -855,6 +856,29 @@ def _not_yet_signals(text: str, split: _Words, consumed: set[int]) -> list[_Sign
     return found
 
 
+def _waiting_to_see(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "We'll need to wait a few weeks and see": a wait the customer chooses, to see whether
+    it worked, is too soon to say, not a long wait."""
+    words = split.words
+    for index, word in enumerate(words):
+        ahead = words[index + 1 : index + 1 + _SEE_WINDOW]
+        if word not in _WAIT_VERBS or "see" not in ahead:
+            continue
+        clause = split.clauses[index]
+        signals = [
+            s
+            for s in signals
+            if not (s.clause == clause and s.label == "negative")
+            or _split(s.matched).words[0] not in _WAIT_VERBS
+        ]
+        seen = index + 1 + ahead.index("see")
+        said = text[split.spans[index][0] : split.spans[seen][1]]
+        reason = f'"{said}": waiting to see, too soon to say (neutral)'
+        signals.append(_Signal("neutral", reason, said, clause))
+        break
+    return signals
+
+
 def _unjoked(split: _Words, signals: list[_Signal]) -> list[_Signal]:
     """ "Make them bigger. Kidding, they're perfect.": the complaints and suggestions before
     "kidding" / "joking" were a joke."""
@@ -966,9 +990,10 @@ def explain(
     signals += _not_yet_signals(text, split, consumed)
     signals += _sarcasm_signals(text, split, signals)
     signals = _regrets(text, split, signals)
-    signals = _unjoked(split, signals)
+    signals = _waiting_to_see(text, split, signals)
     if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
         signals += _told_what_to_do(text, split, signals)
+    signals = _unjoked(split, signals)
 
     if not any(s.label == "negative" for s in signals):
         signals = [s for s in signals if not s.minimiser]  # nothing to play down
