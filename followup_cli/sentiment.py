@@ -191,6 +191,12 @@ _JOKING = frozenset({"kidding", "joking", "jk", "jokes"})
 _GONE_AWAY = ("anymore", "any more", "no longer")
 #: "Lovely, if you enjoy being kept awake": liking words that make praise sarcastic.
 _LIKING = frozenset({"enjoy", "like", "love", "fancy"})
+#: "I rang six times", "we've emailed twice": the customer had to chase.
+_CHASED = re.compile(
+    r"\b(?:i|we) (?:have |had )?(?:called|rang|rung|phoned|emailed|messaged|texted|chased|wrote)"
+    r"\b(?: \w+){0,4}? (?:twice|(?:three|four|five|six|seven|eight|nine|ten|several|a few"
+    r"|multiple|many|\d+) times)\b"
+)
 #: "Wish I'd found you sooner", "we should have come to you first": regret at not coming sooner.
 _REGRET = re.compile(
     r"(?:\bwish (?:i|we) (?:had|would have|would)|\b(?:i|we) should have) (?!been\b|not\b|never\b)"
@@ -842,6 +848,20 @@ def _sarcasm_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_
     return found
 
 
+def _chased_signals(text: str, split: _Words) -> list[_Signal]:
+    """ "I rang six times", "we've emailed twice": contacting them again and again is a
+    complaint even when the words say nothing against them."""
+    found: list[_Signal] = []
+    for indices in _clauses(split):
+        clause_words = " ".join(split.words[i] for i in indices)
+        if not _CHASED.search(clause_words):
+            continue
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        reason = f'"{said}": they had to chase (negative)'
+        found.append(_Signal("negative", reason, said, split.clauses[indices[0]]))
+    return found
+
+
 def _not_yet_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
     """A negated clause ending in "yet" ("Haven't unpacked it yet", "can't really say yet"):
     too soon for an opinion, which is neutral however the rest reads."""
@@ -990,6 +1010,7 @@ def explain(
     signals += _not_yet_signals(text, split, consumed)
     signals += _sarcasm_signals(text, split, signals)
     signals = _regrets(text, split, signals)
+    signals += _chased_signals(text, split)
     signals = _waiting_to_see(text, split, signals)
     if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
         signals += _told_what_to_do(text, split, signals)

@@ -352,6 +352,20 @@ def test_hedges_suggestions_and_jokes(answer: str, question: str | None, expecte
     assert label(answer, question) == expected
 
 
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("I rang six times.", "negative"),
+        ("We've emailed you twice about it.", "negative"),
+        ("You called to check on me, lovely.", "positive"),  # "on me" is no excuse here
+        ("There's no better place in town.", "positive"),
+        ("Cheers love.", "neutral"),  # "love" here is how they talk, not praise
+    ],
+)
+def test_chasing_excuses_and_terms_of_address(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
 def test_an_exclamation_without_opinion_words_is_a_positive_guess() -> None:
     why = explain("The kids went straight back out on their bikes!")
     assert (why.label, why.guessed) == ("positive", True)
