@@ -35,9 +35,28 @@ Conventions (``tests/data/labelled_answers.csv`` is labelled by the same rules):
   time"); both are ignored. "too" + any word is an excess and a complaint ("cut it too
   short"). A rating "N/10" or "N out of 5" counts as praise from 80%, lukewarm from 50%, a
   complaint below.
-* Empty, whitespace-only or unrecognised text is neutral: the rules only know the phrases
-  they list, so an unlisted complaint ("asked for no onions and got onions") is missed. That
-  is the main weakness, and why owners can add words.
+* The question decides what a bare answer means: "No." refuses "would you recommend us?",
+  but to a question asking whether anything is wrong ("Any problems?", "Anything else?") it
+  says there is nothing to report (neutral). A refusal phrase inside a sentence ("I don't
+  really do reviews") is no refusal, and its "not" then negates what follows ("I wouldn't
+  recommend you").
+* Word forms: an opinion word also matches its comparative, adverb and verb forms ("wobble",
+  "wobbles"; "regret", "regretted"), except the few listed whose forms mean something else.
+  A complaint adverb right before praise only intensifies it ("dead pleased", "awfully kind").
+* Sarcasm: praise repeated after "just" ("Brilliant, just brilliant.") or followed by "if
+  you enjoy" + a verb in -ing, and listed idioms ("thanks for nothing"), are complaints.
+* A problem played down ("a rattle, but nothing major") or excused ("that's down to me") is
+  neutral. What the customer had before ("my old boiler was so noisy") is no complaint about
+  this business; nor is a problem that went away ("doesn't squeak anymore", praise), a joke
+  ("Make them bigger. Kidding, they're perfect."), or regret at not coming sooner ("wish I'd
+  called you months ago", praise). Ringing or emailing again and again is a complaint.
+* Too soon to say is neutral: a negated clause ending in "yet" ("haven't opened it yet") and
+  a wait chosen to see whether it worked ("wait a fortnight and see").
+* Empty, whitespace-only or unrecognised text is neutral, and marked as a guess so the call
+  asks; an answer with no opinion words but an exclamation mark ("He wore it to bed!") is a
+  positive guess. The rules only know the phrases they list, so an unlisted complaint
+  ("asked for no onions and got onions") is missed. That is the main weakness, and why owners
+  can add words.
 
 ``Explanation.matched`` quotes the answer as typed ("wasn't great"), so a UI can highlight it.
 """
