@@ -6,16 +6,16 @@ The labelled sets in tests/data, and what each score means:
   96.4% after the first round, 98.0% after the second);
 * answers_fresh_a.csv, answers_fresh_b.csv: written blind by two writers who never saw the
   rules; the rules scored 69.2% and 66.0% on them, and were then tuned on their errors
-  (91.7% and 89.6%; 95.2% and 91.7% after the second round);
+  (91.7% and 89.6%; 95.2% and 92.0% after the second round);
 * answers_untuned_c.csv: written blind by a third writer after the tuning, never looked at
-  row by row: an honest score (60.8% before, 74.7% after the first round, 77.4% after the
+  row by row: an honest score (60.8% before, 74.7% after the first round, 77.1% after the
   second);
 * answers_fresh_d.csv: 360 answers with their questions, written blind by a fourth writer
   who never saw the rules. Before the second round the rules scored 67.2% on it (recall
   positive 55%, neutral 73%, negative 73%). It was split by row number: rows 0 and 1 of every
   three (D-dev, 240 answers) were read and tuned on; row 2 of every three (D-holdout, 120)
-  never was. After: D 88.1% (recall 88 / 86 / 91), D-dev 67.1% -> 94.6%, and D-holdout
-  67.5% -> 75.0% (recall 71 / 73 / 82): the holdout and set C are the figures to believe.
+  never was. After: D 87.5% (recall 87 / 86 / 90), D-dev 67.1% -> 94.6%, and D-holdout
+  67.5% -> 73.3% (recall 68 / 73 / 79): the holdout and set C are the figures to believe.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def label(text: str, question: str | None = None) -> str:
     ("name", "accuracy", "recall"),
     [
         ("answers_fresh_a.csv", 0.94, 0.90),
-        ("answers_fresh_b.csv", 0.90, 0.87),
+        ("answers_fresh_b.csv", 0.91, 0.87),
         ("answers_untuned_c.csv", 0.76, 0.74),
         ("answers_fresh_d.csv", 0.87, 0.84),
         ("labelled_answers.csv", 0.97, 0.95),
@@ -373,6 +373,28 @@ def test_hedges_suggestions_and_jokes(answer: str, question: str | None, expecte
 )
 def test_chasing_excuses_and_terms_of_address(answer: str, expected: str) -> None:
     assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Fitted the smart meter, all good.",
+        "I was embarrassed about my teeth but they were so kind.",
+        "The kids could run around while we ate, lovely.",
+        "Packed up and gone by five, spotless.",
+        "Shot two below par, the course was perfect.",
+        "The lights came back on straight away, brilliant.",
+    ],
+)
+def test_words_that_complain_only_in_some_uses_are_not_listed(answer: str) -> None:
+    """Guards: "smart", "embarrassed", "run around", "packed up", "below par", "came back on"
+    are complaints in some trades and praise or plain description in others."""
+    assert label(answer) == "positive"
+
+
+def test_narrow_phrases_keep_the_complaint_those_words_carried() -> None:
+    assert label("The warning light came back on.") == "negative"
+    assert label("There's a buzzing noise from the fridge.") == "negative"
 
 
 def test_an_exclamation_without_opinion_words_is_a_positive_guess() -> None:
