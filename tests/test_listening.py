@@ -15,7 +15,11 @@ The labelled sets in tests/data, and what each score means:
   positive 55%, neutral 73%, negative 73%). It was split by row number: rows 0 and 1 of every
   three (D-dev, 240 answers) were read and tuned on; row 2 of every three (D-holdout, 120)
   never was. After: D 87.5% (recall 87 / 86 / 90), D-dev 67.1% -> 94.6%, and D-holdout
-  67.5% -> 73.3% (recall 68 / 73 / 79): the holdout and set C are the figures to believe.
+  67.5% -> 73.3% (recall 68 / 73 / 79): the holdout and set C are the figures to believe;
+* answers_untuned_e.csv: 360 answers with their questions, written blind by a fifth writer
+  while D was being tuned on, and never read row by row by anyone who changed the rules. Its
+  score was taken once before the second round (70.6%: recall positive 69%, neutral 74%,
+  negative 68%) and once after (77.2%: recall 79% / 76% / 77%): the most honest figure.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ def label(text: str, question: str | None = None) -> str:
         ("answers_fresh_b.csv", 0.91, 0.87),
         ("answers_untuned_c.csv", 0.76, 0.74),
         ("answers_fresh_d.csv", 0.87, 0.84),
+        ("answers_untuned_e.csv", 0.76, 0.75),
         ("labelled_answers.csv", 0.97, 0.95),
     ],
 )
