@@ -29,7 +29,7 @@ from typing import Any
 from followup_cli import script as sc
 from followup_cli.config import Settings
 from followup_cli.contacts import add_contact, describe, resolve
-from followup_cli.enums import Channel, Status
+from followup_cli.enums import REFERRAL_INTRO, REFERRAL_THANKS, REVIEW_LINK, Channel, Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
     MAKE_IT_RIGHT_RULE,
@@ -64,9 +64,6 @@ from followup_cli.values import ID_RE
 IN_PROGRESS = "in-progress"
 INTERRUPTED = "interrupted"
 COMPLETED = "completed"
-REVIEW_LINK = "review-link"
-REFERRAL_INTRO = "referral-intro"
-REFERRAL_THANKS = "referral-thanks"
 
 # What a call's answers lead to, as cadence rules: planned by the same planner as a sale's
 # (make it right is followups.MAKE_IT_RIGHT_RULE, for every negative outcome).

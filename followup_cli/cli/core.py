@@ -55,16 +55,24 @@ def today_command(
     """
     from followup_cli import agenda
 
-    day, wanted, currency = today(), _channel(channel), settings().currency
+    day, wanted, owner, rule_set = today(), _channel(channel), settings(), rules()
     with database(ctx).reading() as tx:
         items = agenda.due_today(
-            tx, day, channel=wanted, currency=currency, calendar=rules().calendar
+            tx, day, channel=wanted, currency=owner.currency, calendar=rule_set.calendar
         )
+        if as_json:  # each item carries its draft and link, for other tools
+            from followup_cli.drafts import drafts_for, load_templates
+            from followup_cli.render.drafts import agenda_json
+
+            made = drafts_for(
+                tx, [item.id for item in items], settings=owner, rules=rule_set,
+                templates=load_templates(), today=day,
+            )  # fmt: skip
         next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
     if as_json:
-        plain.print_json([item.to_json() for item in items])
+        plain.print_json(agenda_json(items, made))
         return
-    plain.agenda(items, day, next_due)
+    plain.agenda(items, day, next_due, review_link=owner.review_link)
 
 
 @app.command()

@@ -12,7 +12,7 @@ _CONSENT = consent_sql("c", "f.channel")
 _CHANNEL = "(CAST(:channel AS VARCHAR) IS NULL OR f.channel = :channel)"
 _SELECT = f"""
 SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
-       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note
+       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note, f.rule
 FROM followup f
 JOIN contact c ON c.id = f.contact_id
 LEFT JOIN interaction i ON i.id = f.interaction_id
