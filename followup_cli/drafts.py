@@ -372,7 +372,7 @@ def _rows_by_id(tx: Tx, kind: type[Any], ids: Iterable[int]) -> dict[int, Any]:
 
 def _words(tx: Tx, followup: FollowUpRow) -> str:
     """What the customer said that went badly: the negative (else neutral) answers of their
-    last call, else the words a make-it-right follow-up was made with."""
+    last call, else the words a make-it-right follow-up was made with (its note)."""
     rows = tx.rows(LAST_CALL_WORDS_SQL, {"contact": followup.contact_id})
     if rows:
         last = rows[0][0]
@@ -381,8 +381,11 @@ def _words(tx: Tx, followup: FollowUpRow) -> str:
             said = [answer.strip() for answer, label in answers if label == wanted]
             if said:
                 return "; ".join(said)
-    note = followup.note or ""
-    return note.removeprefix("They said: ").strip() if note.startswith("They said: ") else ""
+    from followup_cli.followups import ESCALATED, MAKE_IT_RIGHT
+
+    if followup.rule not in (MAKE_IT_RIGHT, ESCALATED):
+        return ""
+    return (followup.note or "").removeprefix("They said: ").strip()
 
 
 def _gather(tx: Tx, followup_ids: Sequence[int], rules: RuleSet) -> list[_Facts]:

@@ -175,7 +175,7 @@ def notes_command(
     from followup_cli.files import open_private
     from followup_cli.render import drafts as view
 
-    day = when(on, future=False) if on else today()
+    day = when(on) if on else today()
     owner = settings()
     with database(ctx).reading() as tx:
         notes = notes_for(tx, day, settings=owner, rules=rules(), templates=load_templates())
