@@ -40,8 +40,7 @@ from followup_cli.errors import ConfigError, Conflict
 from followup_cli.followups import complete, log_interaction, new_followup
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Tx
-from followup_cli.store.rows import get
-from followup_cli.store.rows import FollowUpRow
+from followup_cli.store.rows import FollowUpRow, get
 from tests.helpers import make_contact, query
 
 runner = CliRunner()
@@ -120,7 +119,9 @@ def test_the_fields_come_from_the_follow_up_and_its_history(tx: Tx, rules: RuleS
     set_setting("owner", "Sam")
     referrer = make_contact(tx, "Carol Diaz", phone="555-010-0109", email="carol@example.com")
     ann = make_contact(tx, email="ann@example.com", prefers="email")
-    tx.execute("UPDATE contact SET referred_by_id = :r WHERE id = :a", {"r": referrer.id, "a": ann.id})
+    tx.execute(
+        "UPDATE contact SET referred_by_id = :r WHERE id = :a", {"r": referrer.id, "a": ann.id}
+    )
     sale(tx, rules)
     custom = parse_templates(
         {"thank-you": {"email": [{"subject": "Hi {first_name}", "body": "\n".join(
@@ -130,9 +131,15 @@ def test_the_fields_come_from_the_follow_up_and_its_history(tx: Tx, rules: RuleS
     made = draft_for(tx, 1, settings=OWNER, rules=rules, templates=custom, today=TODAY)
     assert made.subject == "Hi Ann"
     assert made.body.splitlines() == [
-        "first_name=Ann", "name=Ann Lee", "owner=Sam", "business=Sam's Bikes",
-        "bought=touring bike", "bought_on=Thursday", "amount=$129.00",
-        "review_link=https://g.page/r/sams/review", "referrer=Carol Diaz",
+        "first_name=Ann",
+        "name=Ann Lee",
+        "owner=Sam",
+        "business=Sam's Bikes",
+        "bought=touring bike",
+        "bought_on=Thursday",
+        "amount=$129.00",
+        "review_link=https://g.page/r/sams/review",
+        "referrer=Carol Diaz",
     ]  # fmt: skip (referred: Ann referred nobody, so that line is left out)
     carol_note = new_followup(
         tx, referrer.id, rule="referral-thanks", purpose="Thank-you {action} for the referral",
@@ -247,9 +254,11 @@ def test_check_names_the_problem(data: dict, message: str) -> None:  # type: ign
 
 
 def test_a_long_text_is_a_warning_not_an_error() -> None:
-    found = parse_templates({"thank-you": {"text": [{"body": "Hi {first_name}! " + "x" * 170}]}}, "t")
+    found = parse_templates(
+        {"thank-you": {"text": [{"body": "Hi {first_name}! " + "x" * 170}]}}, "t"
+    )
     assert "over 160" in found.warnings[0]
-    assert ALWAYS <= set(FIELDS)
+    assert set(FIELDS) >= ALWAYS
 
 
 def test_templates_check_and_show_on_the_command_line(isolated_home: Path) -> None:
@@ -257,7 +266,9 @@ def test_templates_check_and_show_on_the_command_line(isolated_home: Path) -> No
     bad.write_text('[[review-link.text]]\nbody = "Hi {frist_name}"\n', encoding="utf-8")
     result = run("templates", "check", str(bad))
     assert result.exit_code == 2
-    assert "unknown field {frist_name}" in result.stderr and "must hold {review_link}" in result.stderr
+    assert (
+        "unknown field {frist_name}" in result.stderr and "must hold {review_link}" in result.stderr
+    )
     ok = run("templates", "check")
     assert ok.exit_code == 0 and ok.stdout == "built-in templates: 52 templates, valid.\n"
     shown = run("templates", "show", "review-link", "--channel", "text")
@@ -333,7 +344,9 @@ def test_no_draft_or_link_for_a_channel_they_opted_out_of(tx: Tx, rules: RuleSet
     tx.execute("UPDATE contact SET opted_out_channels = 'email'")
     with pytest.raises(Conflict, match="opted out of email"):
         draft(tx, 1, rules)
-    ids = drafts_for(tx, [1, 2], settings=OWNER, rules=rules, templates=load_templates(), today=TODAY)
+    ids = drafts_for(
+        tx, [1, 2], settings=OWNER, rules=rules, templates=load_templates(), today=TODAY
+    )
     assert ids[1] is None and ids[2] is not None  # the note by mail is still theirs to get
     tx.execute("UPDATE contact SET do_not_contact = :yes", {"yes": True})
     result = run("draft", "2")
@@ -475,9 +488,7 @@ def test_a_note_has_no_link_to_open(ann_email: None, opener: Path) -> None:
     assert not opener.exists()
 
 
-def test_edit_changes_the_words_and_the_link(
-    ann_email: None, opener: Path, tmp_path: Path
-) -> None:
+def test_edit_changes_the_words_and_the_link(ann_email: None, opener: Path, tmp_path: Path) -> None:
     editor = tmp_path / "ed.sh"
     editor.write_text(
         "#!/bin/sh\nprintf 'Subject: Cheers & thanks\\n\\nHi Ann,\\nLoved seeing you!\\n' > \"$1\"\n",
