@@ -40,10 +40,16 @@ from followup_cli.followups import (
     reachable,
     retry,
     schedule_consequence,
-    script_for,
     unreachable_reason,
 )
-from followup_cli.scheduling import PREFERRED, CadenceRule, Offset, RuleSet, WorkCalendar
+from followup_cli.scheduling import (
+    PREFERRED,
+    CadenceRule,
+    Offset,
+    RuleSet,
+    WorkCalendar,
+    script_for,
+)
 from followup_cli.sentiment import DEFAULT_VOCABULARY, Vocabulary, explain
 from followup_cli.store import Tx
 from followup_cli.store.rows import (

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from followup_cli.enums import REFERRAL_INTRO, REFERRAL_THANKS, REVIEW_LINK
 from followup_cli.errors import ConfigError, Conflict
+from followup_cli.scheduling import ESCALATED, MAKE_IT_RIGHT, MANUAL, reach_of, script_for
 from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, update
 from followup_cli.store.sql.drafts import (
     LAST_CALL_WORDS_SQL,
@@ -350,13 +351,11 @@ def template_purpose(followup: FollowUpRow, rules: RuleSet) -> str:
     """Which kind of message a follow-up needs: its rule's (a review link, a referral), else
     the kind of call its rule names (a complaint and an escalation: make it right; a
     one-off follow-up: keep in touch)."""
-    from followup_cli import followups as fu
-
     if followup.rule in (REVIEW_LINK, REFERRAL_INTRO, REFERRAL_THANKS):
         return followup.rule
-    if followup.rule == fu.MANUAL:
+    if followup.rule == MANUAL:
         return "keep-in-touch"
-    script = fu.script_for(followup.rule, rules)
+    script = script_for(followup.rule, rules)
     return "make-it-right" if script == "complaint" else script
 
 
@@ -381,8 +380,6 @@ def _words(tx: Tx, followup: FollowUpRow) -> str:
             said = [answer.strip() for answer, label in answers if label == wanted]
             if said:
                 return "; ".join(said)
-    from followup_cli.followups import ESCALATED, MAKE_IT_RIGHT
-
     if followup.rule not in (MAKE_IT_RIGHT, ESCALATED):
         return ""
     return (followup.note or "").removeprefix("They said: ").strip()
@@ -462,11 +459,11 @@ def _build(
     facts: _Facts, templates: Templates, settings: Settings, rules: RuleSet, today: dt.date
 ) -> Draft:
     """The draft of one follow-up; Conflict when it cannot have one (consent, no review link)."""
-    from followup_cli.followups import reach_of, unreachable_reason
-
     followup, contact = facts.followup, facts.contact
     channel = followup.channel
     if channel not in reach_of(contact).channels():
+        from followup_cli.followups import unreachable_reason
+
         raise Conflict(f"No draft for #{followup.id}: {unreachable_reason(contact, channel)}.")
     purpose = template_purpose(followup, rules)
     if purpose == "review-link" and not settings.review_link:

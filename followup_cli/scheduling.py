@@ -12,11 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.values import split_csv_set
+
+if TYPE_CHECKING:
+    from followup_cli.store.rows import ContactRow
 
 Unit = Literal["d", "w", "m", "y", "wd"]
 Customer = Literal["any", "first-time", "repeat"]
@@ -33,6 +36,14 @@ CHANNELS = tuple(c.value for c in Channel)
 # The call scripts a rule can name (``script.PURPOSES`` says what each is for).
 SCRIPTS = ("thank-you", "satisfaction", "complaint", "make-it-right", "prospect", "keep-in-touch")
 PREFERRED = "preferred"
+# Follow-ups no rules file makes: a one-off (`followup schedule`), a keep-in-touch check-in,
+# making it right after a negative outcome, and the escalation after a make-it-right call that
+# did not (their rules are in ``followups``), with the scripts their calls follow.
+MANUAL = "manual"
+KEEP_IN_TOUCH = "keep-in-touch"
+MAKE_IT_RIGHT = "make-it-right"
+ESCALATED = "escalated"
+BUILT_IN_SCRIPTS = {MAKE_IT_RIGHT: "make-it-right", ESCALATED: "complaint"}
 
 
 @dataclass(frozen=True)
@@ -334,3 +345,27 @@ def plan_followups(
 def first_channel_spec(rule_channels: Sequence[str], prefers: str) -> str:
     """The channel a rule asked for first, to say why it could not be used."""
     return next((c for c in rule_channels if c != PREFERRED), prefers)
+
+
+def script_for(rule: str, rules: RuleSet, also: Sequence[CadenceRule] = ()) -> str:
+    """The script a call for a follow-up of ``rule`` (its name) follows: a built-in rule's,
+    else the rules file's (``also``: more built-in rules), else thank-you."""
+    if rule in BUILT_IN_SCRIPTS:
+        return BUILT_IN_SCRIPTS[rule]
+    if rule == KEEP_IN_TOUCH:
+        return "keep-in-touch"
+    named = next((r for r in (*also, *rules.rules) if r.name == rule), None)
+    return named.script if named is not None else "thank-you"
+
+
+def reach_of(contact: ContactRow) -> Reach:
+    """How a contact (a stored row) can be reached."""
+    return Reach(
+        prefers=contact.prefers,
+        has_email=bool(contact.email),
+        has_phone=bool(contact.phone),
+        has_address=bool(contact.address),
+        phone_invalid=contact.phone_invalid,
+        do_not_contact=contact.do_not_contact,
+        opted_out=opted_out_set(contact.opted_out_channels),
+    )

@@ -9,7 +9,6 @@ nothing a customer typed is ever read as markup.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -120,6 +119,8 @@ h1 { font-size: 1.3rem; margin: 0 0 1rem; }
 def notes_html(drafts: Sequence[Draft], day: dt.date, business: str) -> str:
     """One printable page: a card per note (name, postal address, suggested text, what they
     bought); a card never splits across two printed pages."""
+    import html
+
     esc = html.escape
     cards = []
     for d in drafts:
