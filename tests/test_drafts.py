@@ -425,7 +425,7 @@ def test_draft_prints_the_message_and_the_link(ann_email: None) -> None:
     result = run("draft", "1")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert out.startswith("Email to Ann Lee (ann@example.com), #1  [thank-you.email#1]\n")
+    assert out.startswith("Email to Ann Lee: ann@example.com (#1, template thank-you.email#1)\n")
     assert "Bought: touring bike, Nov 19, 2026" in out
     assert "Subject: Thank you, Ann" in out and "I hope you're enjoying the touring bike." in out
     assert "Open it: mailto:ann@example.com?subject=Thank%20you%2C%20Ann&body=Hi%20Ann" in out

@@ -29,9 +29,9 @@ _KIND_WORDS = {
 
 def draft(d: Draft) -> None:
     """The message to send and the link that opens it."""
-    to = f" ({d.to})" if d.to else ""
-    template = f"  [{d.template}]" if d.template else ""
-    say(f"{_KIND_WORDS.get(d.channel, d.channel)} to {d.contact}{to}, #{d.followup_id}{template}")
+    to = f": {d.to}" if d.to else ""
+    template = f", template {d.template}" if d.template else ""
+    say(f"{_KIND_WORDS.get(d.channel, d.channel)} to {d.contact}{to} (#{d.followup_id}{template})")
     if d.bought:
         say(f"Bought: {d.bought}")
     say("")
