@@ -443,6 +443,8 @@ def test_sent_marks_it_done_with_channel_and_template(ann_email: None) -> None:
     assert query("SELECT kind, occurred_on FROM interaction WHERE kind = 'email'") == [
         ("email", "2026-11-23")
     ]
+    shown = run("contact", "show", "1")
+    assert "done 2026-11-23, sent with thank-you.email#1" in " ".join(shown.stdout.split())
 
 
 def test_open_hands_the_link_to_the_desktop_then_asks(ann_email: None, opener: Path) -> None:

@@ -47,6 +47,16 @@ def loaded_after(argv: list[str]) -> list[str]:
     return modules_after(argv, f"m in {HEAVY!r}")
 
 
+def test_the_agenda_builds_drafts_without_the_follow_up_code() -> None:
+    """`today --json` carries drafts: the drafts module, and nothing of logging or calls."""
+    loaded = modules_after(["today", "--json"], 'm.startswith("followup_cli.")')
+    assert "followup_cli.drafts" in loaded
+    assert not {"followup_cli.followups", "followup_cli.calls", "followup_cli.contacts"} & set(
+        loaded
+    )
+    assert "followup_cli.drafts" not in modules_after(["today"], 'm.startswith("followup_cli.")')
+
+
 def cli_modules_after(argv: list[str]) -> list[str]:
     """Which of the command modules a run imported."""
     return modules_after(argv, 'm.startswith("followup_cli.cli.")')
@@ -56,6 +66,7 @@ def cli_modules_after(argv: list[str]) -> list[str]:
     ("argv", "modules"),
     [
         (["today"], ["common", "core"]),
+        (["today", "--json"], ["common", "core"]),
         (["done", "1"], ["common", "core"]),
         (["history"], ["common", "journal"]),
         (["contact", "list"], ["common", "contacts", "exports"]),
@@ -92,6 +103,7 @@ def test_the_agenda_reads_without_sqlalchemy() -> None:
 
     CliRunner().invoke(app, ["db", "upgrade"])  # create it first: migrating needs Alembic
     assert loaded_after(["today"]) == []
+    assert loaded_after(["today", "--json"]) == []  # its drafts too
     assert loaded_after(["upcoming", "--json"]) == []
 
 

@@ -89,6 +89,7 @@ def history(h: ContactHistory, currency: str) -> None:
         table.add_column(column)
     for f in h.followups:
         status = f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else "")
+        status += f", sent with {f.template}" if f.template else ""  # followup draft --sent
         table.add_row(
             str(f.id),
             f.due_on.isoformat(),
