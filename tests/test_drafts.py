@@ -580,3 +580,27 @@ def test_their_words_are_the_negative_answers_of_the_last_call(tx: Tx, rules: Ru
     made = draft(tx, 1, rules)
     assert made.template == "satisfaction.email#1"
     assert 'Last time you told us: "The brakes squeal & it was late".' in made.body
+
+
+def test_open_for_a_call_dials_and_leaves_the_recording_to_followup_call(
+    tx: Tx, rules: RuleSet, opener: Path
+) -> None:
+    make_contact(tx)
+    sale(tx, rules)
+    result = run("draft", "1", "--open")
+    assert result.exit_code == 0, result.stderr
+    assert opener.read_text(encoding="utf-8") == "tel:+15550100101"
+    assert "Sent?" not in result.stdout
+    assert query("SELECT status FROM followup WHERE id = 1") == [("pending",)]
+
+
+def test_today_json_has_no_draft_for_a_channel_they_cannot_be_reached_by(
+    tx: Tx, rules: RuleSet
+) -> None:
+    make_contact(tx, prefers="text")
+    sale(tx, rules)
+    tx.execute("UPDATE contact SET phone_invalid = :yes", {"yes": True})
+    rows = json.loads(run("today", "--json").stdout)
+    assert [(r["id"], r["channel"], r["draft"], r["link"]) for r in rows] == [
+        (1, "text", None, None)
+    ]
