@@ -323,6 +323,7 @@ class Draft:
     link: str | None
     bought: str  # "touring bike, Nov 19" for the notes card; "" if nothing on record
     address: str | None = None  # the postal address as stored (lines), for the notes card
+    dial: str = ""  # the number an sms: or tel: link calls (``dial_number``)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -340,6 +341,7 @@ class _Facts:
 
     followup: FollowUpRow
     contact: ContactRow
+    purpose: str  # ``template_purpose``
     sale: InteractionRow | None
     referrer: str
     referred: str
@@ -420,6 +422,7 @@ def _gather(tx: Tx, followup_ids: Sequence[int], rules: RuleSet) -> list[_Facts]
             _Facts(
                 followup=followup,
                 contact=contact,
+                purpose=purpose,
                 sale=sales.get(followup.interaction_id) if followup.interaction_id else None,
                 referrer=referrer.name if referrer else "",
                 referred=referred.get(contact.id, ""),
@@ -465,7 +468,7 @@ def _build(
         from followup_cli.followups import unreachable_reason
 
         raise Conflict(f"No draft for #{followup.id}: {unreachable_reason(contact, channel)}.")
-    purpose = template_purpose(followup, rules)
+    purpose = facts.purpose
     if purpose == "review-link" and not settings.review_link:
         raise Conflict(
             f"No draft for #{followup.id}: no review link is set; "
@@ -487,29 +490,23 @@ def _build(
         followup_id=followup.id, contact=contact.name, channel=channel, purpose=purpose,
         to=to, template=template.id if template else None, subject=subject, body=body,
         link=None, bought=_bought(facts.sale), address=contact.address,
+        dial=dial_number(contact),
     )  # fmt: skip
-    return with_text(draft, subject, body, dial=dial_number(contact))
+    return with_text(draft, subject, body)
 
 
-def with_text(draft: Draft, subject: str | None, body: str, *, dial: str | None = None) -> Draft:
+def with_text(draft: Draft, subject: str | None, body: str) -> Draft:
     """The draft with these words (the owner's edit), and the link that carries them."""
-    number = dial if dial is not None else _number_in(draft.link)
     link: str | None
     if draft.channel == "email":
         link = mailto_link(draft.to, subject, body)
     elif draft.channel == "text":
-        link = sms_link(number, body)
+        link = sms_link(draft.dial, body)
     elif draft.channel == "phone":
-        link = tel_link(number)
+        link = tel_link(draft.dial)
     else:
         link = None  # a note is written by hand; a visit is made in person
     return replace(draft, subject=subject, body=body, link=link)
-
-
-def _number_in(link: str | None) -> str:
-    if not link or ":" not in link:
-        return ""
-    return link.split(":", 1)[1].split("?", 1)[0]
 
 
 def draft_for(

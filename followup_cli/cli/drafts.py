@@ -140,9 +140,10 @@ def draft_command(
         open_link(made.link)
         if made.channel == "phone":
             return  # a call is recorded by `followup call`, with what they said
-    if not sent and not (open_it and _sent_question(made)):
-        if not open_it:
-            plain.say(f"\nSent it? `followup draft {fid} --sent` marks it done.")
+        sent = sent or _sent_question(made)
+    elif not sent and made.channel in ("email", "text", "mail"):
+        plain.say(f"\nSent it? `followup draft {fid} --sent` marks it done.")
+    if not sent:
         return
     with db.transaction() as tx:
         result = mark_sent(tx, fid, made.template, today=today(), now=now(), rules=rule_set)
