@@ -173,7 +173,9 @@ def prepare(
         if interaction
         else None
     )
-    events = [first, *later_events(tx, [followup.id]).get(followup.id, [])] if first else []
+    events = (
+        [first, *later_events(tx, params={"id": followup.id}).get(followup.id, [])] if first else []
+    )
     purpose = purpose_in_words(followup.purpose, followup.channel, events, currency, today)
     bought = (interaction.items or "").strip() if interaction else ""
     open_calls = fetch(
@@ -475,7 +477,7 @@ def record_referral(
     """A new contact referred by the customer, an intro follow-up the next working day, and
     (first referral of the call) a thank-you note to the referrer. A person already on file
     is reported and left as they are."""
-    from followup_cli.models import ContactCreate
+    from followup_cli.inputs import ContactCreate
 
     call = _open_call(tx, call_id)
     referrer = get_contact(tx, call.contact_id)

@@ -15,6 +15,7 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert_row,
+    stream,
     update,
 )
 from followup_cli.store.sql.contacts import (
@@ -41,8 +42,9 @@ from followup_cli.values import (
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable, Iterator
 
-    from followup_cli.models import ContactCreate, ContactUpdate
+    from followup_cli.inputs import ContactCreate, ContactUpdate
     from followup_cli.store import Tx
 
 MAX_CANDIDATES = 20
@@ -183,10 +185,17 @@ def add_contact(
 
 @dataclass(frozen=True)
 class ContactList:
-    """A page of the contact list, and how many contacts there are in all."""
+    """The contact list as it is read (a list of 100k contacts holds one batch in memory),
+    at most ``limit`` of them, and how to count them all."""
 
-    contacts: list[ContactRow]
-    total: int
+    contacts: Iterator[ContactRow]
+    limit: int | None
+    _count: Callable[[], int]
+
+    def total(self) -> int:
+        """Every contact that matches: one more query, for when the list stopped at
+        ``limit``."""
+        return self._count()
 
 
 def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -> ContactList:
@@ -217,11 +226,9 @@ def list_contacts(tx: Tx, search: str | None = None, limit: int | None = None) -
             "key": key, "digits": f"%{digits}%", "tag": f"%,{escaped}%",
             "text": f"% {escaped}%", "line": f"%\n{escaped}%",
         }  # fmt: skip
-    rows = fetch(tx, ContactRow, where, params, order=LIST_ORDER, limit=limit or None)
-    if not limit or len(rows) < limit:
-        return ContactList(rows, len(rows))
+    rows = stream(tx, ContactRow, where, params, order=LIST_ORDER, limit=limit or None)
     count = f"{COUNT_CONTACTS_SQL} WHERE {where}" if where else COUNT_CONTACTS_SQL
-    return ContactList(rows, int(tx.value(count, params)))
+    return ContactList(rows, limit or None, lambda: int(tx.value(count, params)))
 
 
 def edit_contact(

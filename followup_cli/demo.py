@@ -68,7 +68,7 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
     """Fill an empty database; returns how many contacts, sales and follow-ups it holds.
 
     The caller marks the file as a demo (``Database.set_file_mark(DEMO_MARK)``)."""
-    from followup_cli.models import ContactCreate
+    from followup_cli.inputs import ContactCreate
 
     refs = []
     for name, email, phone, prefers, tags in PEOPLE:

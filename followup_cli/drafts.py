@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from followup_cli.store.sql.drafts import (
 from followup_cli.values import address_line, format_money
 
 if TYPE_CHECKING:
+    from followup_cli.agenda import AgendaItem
     from followup_cli.config import Settings
     from followup_cli.followups import DoneResult
     from followup_cli.scheduling import RuleSet
@@ -544,6 +545,45 @@ def drafts_for(
         except Conflict:
             found[facts.followup.id] = None
     return found
+
+
+def with_drafts(
+    tx: Tx,
+    items: Iterable[AgendaItem],
+    *,
+    settings: Settings,
+    rules: RuleSet,
+    templates: Templates,
+    today: dt.date,
+    batch: int = 500,
+) -> Iterator[tuple[AgendaItem, Draft | None]]:
+    """Each agenda item with its draft, drafted a batch at a time, so a streamed agenda stays
+    streamed (one batch in memory)."""
+    chunk: list[AgendaItem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == batch:
+            yield from _drafted(tx, chunk, settings, rules, templates, today)
+            chunk = []
+    yield from _drafted(tx, chunk, settings, rules, templates, today)
+
+
+def _drafted(
+    tx: Tx,
+    items: Sequence[AgendaItem],
+    settings: Settings,
+    rules: RuleSet,
+    templates: Templates,
+    today: dt.date,
+) -> Iterator[tuple[AgendaItem, Draft | None]]:
+    if not items:
+        return
+    made = drafts_for(
+        tx, [item.id for item in items], settings=settings, rules=rules, templates=templates,
+        today=today,
+    )  # fmt: skip
+    for item in items:
+        yield item, made.get(item.id)
 
 
 def parse_edited(text: str, channel: str) -> tuple[str | None, str]:

@@ -88,7 +88,7 @@ from followup_cli.store.sql.planning import (
 from followup_cli.values import check_channel, format_money, refund_ref, split_csv_set
 
 if TYPE_CHECKING:
-    from followup_cli.models import ContactCreate, ContactUpdate
+    from followup_cli.inputs import ContactCreate, ContactUpdate
     from followup_cli.store import Tx
 
 KIND_NAMES = ", ".join(k.value for k in InteractionKind)

@@ -1,4 +1,5 @@
-"""Every table and input shape, defined once.
+"""Every table, defined once (the contact commands' input shapes, which the contact table
+shares, are in ``inputs``).
 
 Dates are stored as ISO ``YYYY-MM-DD`` (SQLite sorts and compares them as text), money as
 integer cents (exact, and numbers stay numbers in exports), and small sets (tags, opted-out
@@ -32,6 +33,7 @@ from followup_cli.enums import (
     Priority,
     Status,
 )
+from followup_cli.inputs import ContactFields
 
 __all__ = [
     "CHANNEL_OUTREACH",
@@ -41,8 +43,6 @@ __all__ = [
     "Channel",
     "Contact",
     "ContactAlias",
-    "ContactCreate",
-    "ContactUpdate",
     "FollowUp",
     "FollowUpEvent",
     "Interaction",
@@ -80,18 +80,7 @@ def _fk(target: str, ondelete: str, nullable: bool = True, index: bool = True) -
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
 
 
-class ContactBase(SQLModel):
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None  # postal address, for handwritten notes
-    prefers: str = Channel.PHONE
-    note: str | None = None
-    tags: str = ""  # comma-separated, lower-case, e.g. "vip,wholesale"
-    every_days: int | None = None  # keep-in-touch interval
-
-
-class Contact(ContactBase, table=True):
+class Contact(SQLModel, ContactFields, table=True):
     __table_args__ = (
         UniqueConstraint("email"),
         UniqueConstraint("phone_key"),
@@ -127,23 +116,6 @@ class ContactAlias(SQLModel, table=True):
     contact_id: int = Field(sa_column=_fk("contact.id", ondelete="CASCADE", nullable=False))
     kind: str  # "email" or "phone"
     value: str  # as matched: a lower-cased email, a phone's E.164 key
-
-
-class ContactCreate(ContactBase):
-    """What ``contact add`` accepts."""
-
-
-class ContactUpdate(SQLModel):
-    """What ``contact edit`` accepts; unset fields stay as they are."""
-
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    prefers: str | None = None
-    note: str | None = None
-    tags: str | None = None
-    every_days: int | None = None
 
 
 class Interaction(SQLModel, table=True):

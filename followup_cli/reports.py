@@ -43,6 +43,8 @@ from followup_cli.store.sql.reports import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from followup_cli.store import Tx
 
 DEFAULT_DAYS = 30
@@ -342,15 +344,16 @@ class Feedback:
     label: str | None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = self.__dict__.copy()  # asdict deep-copies every field
         data["called_on"] = self.called_on.isoformat()
         return data
 
 
-def feedback(
+def read_feedback(
     tx: Tx, *, label: str | None = None, since: dt.date | None = None, limit: int = 50
-) -> list[Feedback]:
-    """Answers to "What could we do better?" and every negative answer, newest first.
+) -> Iterator[Feedback]:
+    """Answers to "What could we do better?" and every negative answer, newest first, as
+    they are read.
 
     With ``label``, only the answers with that label (any question): the praise too.
     """
@@ -358,14 +361,21 @@ def feedback(
         "limit": limit, "do_better": DO_BETTER_STEP, "since": since or dt.date.min,
     }  # fmt: skip
     if label is None:
-        result = tx.rows(FEEDBACK_SQL, params)
+        result = tx.iter(FEEDBACK_SQL, params)
     else:
         value = label.strip().lower()
         if value not in LABELS:
             raise InvalidInput(
                 f"Unknown label {label!r}; use {', '.join(LABELS[:-1])} or {LABELS[-1]}."
             )
-        result = tx.rows(FEEDBACK_BY_LABEL_SQL, {**params, "label": value})
-    return [
+        result = tx.iter(FEEDBACK_BY_LABEL_SQL, {**params, "label": value})
+    return (
         Feedback(int(r[0]), int(r[1]), r[2], as_date(r[3]), r[4], r[5], r[6], r[7]) for r in result
-    ]
+    )
+
+
+def feedback(
+    tx: Tx, *, label: str | None = None, since: dt.date | None = None, limit: int = 50
+) -> list[Feedback]:
+    """``read_feedback``, as a list."""
+    return list(read_feedback(tx, label=label, since=since, limit=limit))

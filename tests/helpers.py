@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from followup_cli.followups import add_contact_scheduled
-from followup_cli.models import ContactCreate
+from followup_cli.inputs import ContactCreate
 from followup_cli.rules import load_rules
 from followup_cli.store import Tx
 from followup_cli.store.rows import ContactRow

@@ -8,7 +8,7 @@ import pytest
 
 from followup_cli.contacts import edit_contact, history, list_contacts, resolve, set_opt_out
 from followup_cli.errors import AmbiguousReference, Conflict, InvalidInput, NotFound
-from followup_cli.models import ContactUpdate
+from followup_cli.inputs import ContactUpdate
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Tx
 from followup_cli.store.rows import ContactRow, get

@@ -37,7 +37,7 @@ from followup_cli.followups import (
     skip,
     snooze,
 )
-from followup_cli.models import ContactUpdate
+from followup_cli.inputs import ContactUpdate
 from followup_cli.scheduling import RuleSet
 from followup_cli.store import Database
 from followup_cli.store.rows import (

@@ -500,7 +500,7 @@ def test_log_edit_and_delete_through_the_command_line(db: Database, rules: RuleS
     with db.transaction() as tx:
         sale = sale_of_ann(tx, rules)
     shown = ok("contact", "show", "Ann")
-    assert f"  {sale.id}    2026-11-19   sale" in shown  # the id log edit takes
+    assert f"   {sale.id}  2026-11-19  sale" in shown  # the id log edit takes
     assert ok("log", "edit", str(sale.id), "--on", "friday", "--amount", "$49.50").splitlines() == [
         "Updated the sale ($49.50) for Ann Lee (#1) on Fri 2026-11-20: date, amount.",
         "  Moved #2 Handwritten thank-you note to Fri 2026-11-27",

@@ -364,7 +364,7 @@ def test_past_due_is_overdue_on_a_day_off(tx: Tx, rules: RuleSet) -> None:
 
 def test_keep_in_touch_counts_from_the_last_real_contact(tx: Tx, rules: RuleSet) -> None:
     from followup_cli.followups import edit_contact_scheduled
-    from followup_cli.models import ContactUpdate
+    from followup_cli.inputs import ContactUpdate
 
     make_contact(tx)
     _, _, kit = edit_contact_scheduled(

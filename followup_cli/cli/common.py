@@ -25,6 +25,10 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 RefArgument = Annotated[
     str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+JsonLinesOption = Annotated[
+    bool, typer.Option("--jsonl", help="Print JSON Lines for scripts: one item a line.")
+]
 
 
 def database(ctx: typer.Context) -> Database:

@@ -8,6 +8,8 @@ import typer
 
 from followup_cli import config
 from followup_cli.cli.common import (
+    JsonLinesOption,
+    JsonOption,
     RefArgument,
     YesOption,
     confirm,
@@ -86,7 +88,7 @@ def add(
 ) -> None:
     """Add a contact. Example: followup contact add "Ann Lee" --email ann@example.com --prefers email"""
     from followup_cli.followups import add_contact_scheduled
-    from followup_cli.models import ContactCreate
+    from followup_cli.inputs import ContactCreate
 
     given = {"prefers": prefers} if prefers is not None else {}  # else the model's default
     data = ContactCreate(
@@ -129,19 +131,21 @@ def list_(
             metavar="N",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
     """List contacts, by name. Example: followup contact list --search zoe --limit 20"""
     from followup_cli.contacts import list_contacts
 
+    scripted = as_json or as_jsonl
     if limit is None:
-        limit = 0 if as_json else SCREEN_LIMIT
-    with database(ctx).reading() as tx:
+        limit = 0 if scripted else SCREEN_LIMIT
+    with database(ctx).reading() as tx:  # the list is written as it is read
         page = list_contacts(tx, search, limit)
-    if as_json:
-        plain.print_json([plain.contact_json(c) for c in page.contacts])
-    else:
-        plain.contacts(page, search)
+        if scripted:
+            plain.json_items(map(plain.contact_json, page.contacts), lines=as_jsonl)
+        else:
+            plain.contacts(page, search)
 
 
 @contact_app.command("show")
@@ -151,11 +155,10 @@ def show(ctx: typer.Context, ref: RefArgument) -> None:
     Example: followup contact show "Ann Lee"
     """
     from followup_cli.contacts import history
-    from followup_cli.render import screen
 
     with database(ctx).reading() as tx:
         h = history(tx, ref)
-    screen.history(h, settings().currency)
+    plain.history(h, settings().currency)
 
 
 @contact_app.command("edit")
@@ -182,7 +185,7 @@ def edit(
     --every 0 turns keep-in-touch off.
     """
     from followup_cli.followups import edit_contact_scheduled
-    from followup_cli.models import ContactUpdate
+    from followup_cli.inputs import ContactUpdate
 
     given = {
         "name": name, "email": email, "phone": phone, "address": address, "prefers": prefers,

@@ -9,6 +9,8 @@ import typer
 from followup_cli.cli.common import (
     DefaultCommand,
     DefaultGroup,
+    JsonLinesOption,
+    JsonOption,
     YesOption,
     confirm,
     database,
@@ -36,7 +38,6 @@ ChannelOption = Annotated[
         metavar="CH",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _channel(value: str | None) -> str | None:
@@ -47,7 +48,10 @@ def _channel(value: str | None) -> str | None:
 
 @app.command("today")
 def today_command(
-    ctx: typer.Context, channel: ChannelOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    channel: ChannelOption = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
     """What to do today: every follow-up due today or overdue, grouped by channel.
 
@@ -57,22 +61,21 @@ def today_command(
 
     day, wanted, owner, rule_set = today(), _channel(channel), settings(), rules()
     with database(ctx).reading() as tx:
-        items = agenda.due_today(
+        items = agenda.read_due(
             tx, day, channel=wanted, currency=owner.currency, calendar=rule_set.calendar
         )
-        if as_json:  # each item carries its draft and link, for other tools
-            from followup_cli.drafts import drafts_for, load_templates
-            from followup_cli.render.drafts import agenda_json
+        if as_json or as_jsonl:  # written as it is read, each item with its draft and link
+            from followup_cli.drafts import load_templates, with_drafts
+            from followup_cli.render.drafts import item_json
 
-            made = drafts_for(
-                tx, [item.id for item in items], settings=owner, rules=rule_set,
-                templates=load_templates(), today=day,
-            )  # fmt: skip
-        next_due = None if items or as_json else agenda.next_due(tx, day, channel=wanted)
-    if as_json:
-        plain.print_json(agenda_json(items, made))
-        return
-    plain.agenda(items, day, next_due, review_link=owner.review_link)
+            drafted = with_drafts(
+                tx, items, settings=owner, rules=rule_set, templates=load_templates(), today=day
+            )
+            plain.json_items((item_json(*pair) for pair in drafted), lines=as_jsonl)
+            return
+        listed = list(items)  # the screen groups them by channel
+        next_due = None if listed else agenda.next_due(tx, day, channel=wanted)
+    plain.agenda(listed, day, next_due, review_link=owner.review_link)
 
 
 @app.command()
@@ -82,20 +85,25 @@ def upcoming(
         int, typer.Option("--days", "-d", min=1, max=3660, help="How many days ahead.")
     ] = 7,
     channel: ChannelOption = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, help="At most N follow-ups; 0 for all.", metavar="N"),
+    ] = 0,
     as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
-    """What is due after today. Example: followup upcoming --days 14"""
+    """What is due after today, soonest first. Example: followup upcoming --days 14"""
     from followup_cli import agenda
-    from followup_cli.render import screen
 
-    with database(ctx).reading() as tx:
-        items = agenda.upcoming(
-            tx, today(), days, channel=_channel(channel), currency=settings().currency
-        )
-    if as_json:
-        plain.print_json([item.to_json() for item in items])
-    else:
-        screen.upcoming(items, days)
+    with database(ctx).reading() as tx:  # the list is written as it is read
+        items = agenda.read_upcoming(
+            tx, today(), days, channel=_channel(channel), currency=settings().currency,
+            limit=limit or None,
+        )  # fmt: skip
+        if as_json or as_jsonl:
+            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
+        else:
+            plain.upcoming(items, days, limit or None)
 
 
 # `followup log KIND REF` records; `log edit` and `log delete` fix what was recorded. Any

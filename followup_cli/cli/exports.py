@@ -16,7 +16,16 @@ from typing import IO, Annotated
 
 import typer
 
-from followup_cli.cli.common import RefArgument, database, now, settings, today, when
+from followup_cli.cli.common import (
+    JsonLinesOption,
+    JsonOption,
+    RefArgument,
+    database,
+    now,
+    settings,
+    today,
+    when,
+)
 from followup_cli.render import plain
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -38,7 +47,6 @@ OutputOption = Annotated[
         "--output", "-o", help="Write to this file (created private, 0600) instead of stdout."
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _past(value: str | None) -> dt.date | None:
@@ -237,14 +245,13 @@ def report_silence(
     Most valuable first (their sales in the window). Example: followup report silence --days 14
     """
     from followup_cli import reports
-    from followup_cli.render import reports as reports_view
 
     with database(ctx).reading() as tx:
         result = reports.silence(tx, today(), days, limit)
     if as_json:
         plain.print_json(result.to_json())
     else:
-        reports_view.silence(result, settings().currency)
+        plain.silence(result, settings().currency)
 
 
 @report_app.command("feedback")
@@ -263,17 +270,17 @@ def report_feedback(
         int, typer.Option("--limit", "-n", min=1, max=100_000, help="Show at most this many.")
     ] = 50,
     as_json: JsonOption = False,
+    as_jsonl: JsonLinesOption = False,
 ) -> None:
     """What customers said could be better, and every negative answer, newest first.
 
     --label positive reads the praise instead. Example: followup report feedback --since "30 days ago"
     """
     from followup_cli import reports
-    from followup_cli.render import reports as reports_view
 
-    with database(ctx).reading() as tx:
-        items = reports.feedback(tx, label=label, since=_past(since), limit=limit)
-    if as_json:
-        plain.print_json([item.to_json() for item in items])
-        return
-    reports_view.feedback(items)
+    with database(ctx).reading() as tx:  # the list is written as it is read
+        items = reports.read_feedback(tx, label=label, since=_past(since), limit=limit)
+        if as_json or as_jsonl:
+            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
+        else:
+            plain.feedback(items, limit)

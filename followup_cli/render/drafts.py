@@ -64,21 +64,13 @@ def _indented(text: str) -> str:
     return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
 
 
-def agenda_json(
-    items: Sequence[AgendaItem], drafts: dict[int, Draft | None]
-) -> list[dict[str, object]]:
-    """``today --json``: each item with its draft and link (null where there is none)."""
-    rows = []
-    for item in items:
-        made = drafts.get(item.id)
-        rows.append(
-            {
-                **item.to_json(),
-                "draft": made.to_json() if made else None,
-                "link": made.link if made else None,
-            }
-        )
-    return rows
+def item_json(item: AgendaItem, made: Draft | None) -> dict[str, object]:
+    """A ``today --json`` item with its draft and link (null where there is none)."""
+    return {
+        **item.to_json(),
+        "draft": made.to_json() if made else None,
+        "link": made.link if made else None,
+    }
 
 
 def voicemail(d: Draft | None) -> list[str]:

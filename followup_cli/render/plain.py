@@ -12,17 +12,18 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from followup_cli.agenda import AgendaItem
-    from followup_cli.contacts import ContactList
+    from followup_cli.contacts import ContactHistory, ContactList
     from followup_cli.duplicates import DuplicatePair, MergePlan
     from followup_cli.followups import DoneResult, LogResult, OptOutResult, Scheduling
     from followup_cli.privacy import Forgotten
+    from followup_cli.reports import Feedback, SilenceReport
     from followup_cli.store.journal import Operation
     from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow
 
@@ -40,6 +41,27 @@ def print_json(data: object) -> None:
     import json
 
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def json_items(
+    items: Iterable[Mapping[str, object]], *, lines: bool = False, out: TextIO | None = None
+) -> None:
+    """A list for scripts, written one item at a time, so a list of any length holds one
+    item in memory: a JSON array (an item a line), or with ``lines`` JSON Lines. Compact
+    encoding keeps the C encoder (``indent`` turns it off: 2x slower at 33k items)."""
+    import json
+
+    out = out or sys.stdout
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    if lines:
+        for item in items:
+            out.write(encode(item) + "\n")
+        return
+    glue = "[\n"
+    for item in items:
+        out.write(glue + encode(item))
+        glue = ",\n"
+    out.write("[]\n" if glue == "[\n" else "\n]\n")
 
 
 def contact_json(c: ContactRow) -> dict[str, object]:
@@ -158,17 +180,96 @@ def agenda(
     out.write("\n".join(lines) + "\n")
 
 
-def aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Aligned columns, the first (an id) to the right; nothing is cut short (a long line
-    wraps in the terminal). The cells are shown as they are: escape them first (``visible``)."""
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
+def aligned(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Container[int] = (0,)
+) -> list[str]:
+    """Aligned columns, those in ``right`` (the first, an id, unless told) to the right;
+    nothing is cut short (a long line wraps in the terminal). The cells are shown as they
+    are: escape them first (``visible``)."""
+    return list(columns(header, rows, sample=len(rows), right=right))
+
+
+# How many rows of a streamed list set its column widths: a few screenfuls, read before the
+# first line is written.
+WIDTH_SAMPLE = 1000
+
+
+def columns(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    sample: int = WIDTH_SAMPLE,
+    right: Container[int] = (0,),
+) -> Iterator[str]:
+    """``aligned`` for a list of any length, line by line as rows arrive: the first
+    ``sample`` rows set the widths, and a longer cell later only pushes its own row's
+    next columns along (it is never cut)."""
+    from itertools import chain, islice
+
+    rows = iter(rows)
+    first = list(islice(rows, sample))
+    widths = [max([len(header[i]), *(len(row[i]) for row in first)]) for i in range(len(header))]
+    last = len(header) - 1
+    # how each cell is padded: the last column's only when it is to the right
+    pads = [
+        (lambda cell, w=w: cell.rjust(w)) if i in right
+        else (lambda cell, w=w: cell.ljust(w)) if i < last
+        else str
+        for i, w in enumerate(widths)
+    ]  # fmt: skip
 
     def line(cells: Sequence[str]) -> str:
-        padded = [cells[0].rjust(widths[0])]
-        padded += [cell.ljust(width) for cell, width in zip(cells[1:-1], widths[1:-1], strict=True)]
-        return "  " + "  ".join([*padded, cells[-1]]).rstrip()
+        return "  " + "  ".join([pad(cell) for pad, cell in zip(pads, cells, strict=True)]).rstrip()
 
-    return [line(header), *(line(row) for row in rows)]
+    yield line(header)
+    for row in chain(first, rows):
+        yield line(row)
+
+
+def show(lines: Iterable[str], out: TextIO | None = None) -> None:
+    """Write lines as they come; on a terminal, a list longer than the screen goes through
+    the owner's pager (``$PAGER``, else ``less -FRX``), as git does. ``PAGER=cat`` (or
+    empty) turns paging off; a pager that can't start is no pager."""
+    from itertools import chain, islice
+
+    out = out or sys.stdout
+    lines = iter(lines)
+    if out.isatty():
+        import shutil
+
+        height = shutil.get_terminal_size().lines
+        first = list(islice(lines, height))  # the screen, less one line for the prompt
+        lines = chain(first, lines)
+        if len(first) >= height and _paged(lines):
+            return
+    for text in lines:
+        out.write(text + "\n")
+
+
+def _paged(lines: Iterator[str]) -> bool:
+    """Send ``lines`` through the pager; False if there is none to send them to."""
+    import contextlib
+    import shlex
+    import subprocess
+
+    command = shlex.split(os.environ.get("PAGER", "less -FRX"))
+    if not command or command == ["cat"]:
+        return False
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, text=True, env=env)
+    except OSError:
+        return False
+    assert pager.stdin is not None
+    # The owner may quit the pager (a closed pipe) or press Ctrl-C before the end: both
+    # just stop the list.
+    with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
+        for text in lines:
+            pager.stdin.write(text + "\n")
+    with contextlib.suppress(BrokenPipeError):
+        pager.stdin.close()
+    pager.wait()
+    return True
 
 
 def _why(item: AgendaItem, review_link: str) -> str:
@@ -199,33 +300,230 @@ def _table(items: Sequence[AgendaItem], style: _Style, review_link: str = "") ->
     return out
 
 
+def upcoming(items: Iterable[AgendaItem], days: int, limit: int | None) -> None:
+    """What comes next, as it is read (paged on a terminal)."""
+    from itertools import chain
+
+    shown = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal shown
+        for item in items:
+            shown += 1
+            yield [
+                str(item.id), day(item.due), item.channel, visible(item.contact),
+                visible(("! " if item.priority else "") + item.purpose),
+            ]  # fmt: skip
+
+    listed = rows()
+    first = next(listed, None)
+    if first is None:
+        say(
+            f"Nothing scheduled in the next {days} days. Look further with --days 30, or "
+            "schedule one with `followup schedule NAME WHEN`."
+        )
+        return
+    style = _Style(sys.stdout)
+    lines = columns(("ID", "Due", "Channel", "Contact", "Why"), chain([first], listed))
+    title = style(f"Next {days} days", "1")
+    show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
+
+
+def _limited(shown: int, limit: int | None) -> str:
+    return f"The first {limit:,} shown; --limit 0 shows them all." if shown == limit else ""
+
+
+def at_end(last: Callable[[], str]) -> Iterator[str]:
+    """A list's closing line (if any), worked out once the list before it is written."""
+    if text := last():
+        yield text
+
+
+def silence(result: SilenceReport, currency: str) -> None:
+    """Who has not heard from you, most valuable first (paged on a terminal)."""
+    from itertools import chain
+
+    from followup_cli.values import format_money
+
+    if not result.people:
+        say(
+            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
+            "you since. Nothing to catch up on; see `followup today` for what is due."
+        )
+        return
+    style = _Style(sys.stdout)
+    noun = "customer" if result.total == 1 else "customers"
+    title = f"{result.total} {noun} with a sale or visit since {result.since.isoformat()} and no follow-up since"
+    rows = (
+        [
+            str(p.contact_id), visible(p.name), visible(reach), p.last_on.isoformat(),
+            str(p.sales), str(p.visits), format_money(p.amount_cents, currency) if p.sales else "",
+        ]
+        for p in result.people
+        for reach in [(p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""]
+    )  # fmt: skip
+    header = ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent")
+    lines = columns(header, rows, right=(0, 4, 5, 6))  # the figures to the right
+    more = result.total - len(result.people)
+    closing = [f"... and {more:,} more (use --limit)."] if more > 0 else []
+    closing.append("Schedule one with `followup schedule ID tomorrow`.")
+    show(chain([style(title, "1"), style(next(lines), "2")], lines, closing))
+
+
+def feedback(items: Iterable[Feedback], limit: int) -> None:
+    """What customers said, newest first, as it is read (paged on a terminal)."""
+    from itertools import chain
+
+    shown = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal shown
+        for item in items:
+            shown += 1
+            yield [
+                item.called_on.isoformat(), visible(f"{item.contact} (#{item.contact_id})"),
+                visible(item.question), item.label or "", visible(item.answer),
+            ]  # fmt: skip
+
+    listed = rows()
+    first = next(listed, None)
+    if first is None:
+        say(
+            "No feedback to show yet. Answers appear here after follow-up calls: "
+            "run `followup call ID` on a call from `followup today`."
+        )
+        return
+    style = _Style(sys.stdout)
+    header = ("Date", "Customer", "Question", "Label", "Answer")
+    lines = columns(header, chain([first], listed), right=())
+    title = style("What customers said", "1")
+    show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
+
+
+def _cell(text: str | None) -> str:
+    """A stored text in one table cell: its lines joined, control characters escaped."""
+    return visible(" ".join((text or "").splitlines()))
+
+
+def history(h: ContactHistory, currency: str) -> None:
+    """Everything about one contact, in plain sections (paged on a terminal, like a log)."""
+    from followup_cli.contacts import consent_summary
+    from followup_cli.scheduling import purpose_for
+    from followup_cli.values import address_line, format_money
+
+    style = _Style(sys.stdout)
+    c = h.contact
+    facts = [
+        f"Email:    {c.email or '-'}",
+        f"Phone:    {c.phone or '-'}{'  (wrong number!)' if c.phone_invalid else ''}",
+        f"Address:  {address_line(c.address) or '-'}",
+        f"Prefers:  {c.prefers}",
+        f"Consent:  {consent_summary(c)}",
+    ]
+    if c.tags:
+        facts.append(f"Tags:     {c.tags.replace(',', ', ')}")
+    if c.every_days:
+        facts.append(f"Keep in touch every {c.every_days} days")
+    if h.referred_by:
+        facts.append(f"Referred by {h.referred_by.name} (#{h.referred_by.id})")
+    if h.referrals:
+        facts.append("Referred: " + ", ".join(f"{r.name} (#{r.id})" for r in h.referrals))
+    if c.note:
+        facts.append(f"Note:     {c.note}")
+    facts.append(f"Added     {c.created_on.isoformat()}")
+    lines = [style(visible(f"{c.name} (#{c.id})"), "1")]
+    lines += ["  " + visible(line) for fact in facts for line in fact.splitlines()]
+
+    def table(title: str, header: Sequence[str], rows: list[list[str]], empty: str) -> None:
+        lines.append("")
+        if not rows:
+            lines.append(empty)
+            return
+        head, *body = aligned(header, rows)
+        lines.extend([style(title, "1"), style(head, "2"), *body])
+
+    table(
+        "Follow-ups",
+        ("ID", "Due", "Channel", "What", "Status", "Outcome", "Note"),
+        [
+            [
+                str(f.id), f.due_on.isoformat(), f.channel, _cell(purpose_for(f.purpose, f.channel)),
+                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else "")
+                + (f", sent with {f.template}" if f.template else ""),  # followup draft --sent
+                f.outcome or "", _cell(f.note),
+            ]
+            for f in h.followups
+        ],
+        "No follow-ups.",
+    )  # fmt: skip
+    table(
+        "Interactions",  # the ids `followup log edit` and `log delete` take
+        ("ID", "Date", "Kind", "Amount", "Items", "Note"),
+        [
+            [
+                str(i.id), i.occurred_on.isoformat(), i.kind,
+                format_money(i.amount_cents, currency), _cell(i.items), _cell(i.note),
+            ]
+            for i in h.interactions
+        ],
+        "No interactions.",
+    )  # fmt: skip
+    for entry in h.calls:
+        call = entry.call
+        title = f"Call #{call.id} on {call.called_on.isoformat()}: {call.reach or call.status}"
+        if call.outcome:
+            title += f", {call.outcome}"
+        if call.status != "completed":  # interrupted (or still going): not finished
+            resume = f"; `followup call {call.followup_id}` resumes it" if call.followup_id else ""
+            title += f" ({call.status}{resume})"
+        lines += ["", style(visible(title), "1")]
+        for a in entry.answers:  # the question, then the answer and its label under it
+            label = (a.label or "") + (" (set by hand)" if a.overridden else "")
+            lines += [
+                f"  {_cell(a.question)}",
+                f"    {_cell(a.answer)}" + (f"  ({label})" if label else ""),
+            ]
+    show(lines)
+
+
 def contacts(page: ContactList, searched: str | None, out: TextIO | None = None) -> None:
-    """The contact list as plain columns: a rich table took minutes for 100k contacts."""
+    """The contact list as plain columns, written as it is read (paged on a terminal): a
+    rich table took minutes for 100k contacts."""
     from followup_cli.contacts import consent_summary
 
     out = out or sys.stdout
-    if not page.contacts:
+    shown = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal shown
+        for c in page.contacts:
+            shown += 1
+            yield [
+                str(c.id), visible(c.name), visible(c.email or ""), visible(c.phone or ""),
+                c.prefers, visible(c.tags.replace(",", ", ")), consent_summary(c),
+            ]  # fmt: skip
+
+    listed = rows()
+    first = next(listed, None)
+    if first is None:
         if searched:
             out.write(visible(f"No contact matches {searched!r}.") + "\n")
         else:
             out.write("No contacts yet. Add one with `followup contact add NAME --phone ...`.\n")
         return
-    rows = [
-        [
-            str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
-            c.tags.replace(",", ", "), consent_summary(c),
-        ]
-        for c in page.contacts
-    ]  # fmt: skip
+    from itertools import chain
+
     header = ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent")
-    lines = aligned(header, [[visible(cell) for cell in row] for row in rows])
     style = _Style(out)
-    out.write("\n".join([style(lines[0], "2"), *lines[1:]]) + "\n")
-    if page.total > len(page.contacts):
-        out.write(
-            f"{len(page.contacts):,} of {page.total:,} contacts shown; --limit 0 shows them all, "
-            "--search narrows them down.\n"
-        )
+    lines = columns(header, chain([first], listed))
+    show(chain([style(next(lines), "2")], lines, at_end(lambda: _more(page, shown))), out)
+
+
+def _more(page: ContactList, shown: int) -> str:
+    """When the list stopped at its limit: how many there are (one more query)."""
+    if page.limit is None or shown < page.limit or (total := page.total()) <= shown:
+        return ""
+    return f"{shown:,} of {total:,} contacts shown; --limit 0 shows them all, --search narrows them down."
 
 
 def duplicates(pairs: Sequence[DuplicatePair]) -> None:

@@ -1,18 +1,16 @@
-"""The report panels: the period summary beside the one before, silence, feedback."""
+"""The report: the period summary beside the one before, as plain aligned tables (the lists,
+silence and feedback, are in ``render.plain``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich import box
-
-from followup_cli.render.screen import SafeTable, console, safe_panel
+from followup_cli.render.plain import aligned, say, show, visible
 from followup_cli.reports import rate
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
-    from followup_cli.reports import Feedback, Figures, SilenceReport, Summary
+    from followup_cli.reports import Figures, Summary
 
 
 def _pct(value: float | None) -> str:
@@ -30,21 +28,22 @@ def _rate_change(now: float | None, before: float | None) -> str:
     return f"{points:+d} pts" if points else "="
 
 
-def _trend_table(title: str) -> SafeTable:
-    table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    table.add_column("")
-    table.add_column("This period", justify="right")
-    table.add_column("Previous", justify="right")
-    table.add_column("Change", justify="right")
-    return table
+Row = list[str]
+TREND = ("", "This period", "Previous", "Change")
 
 
-def _counts(table: SafeTable, label: str, now: int, before: int) -> None:
-    table.add_row(label, str(now), str(before), _count_change(now, before))
+def _counts(label: str, now: int, before: int) -> Row:
+    return [label, str(now), str(before), _count_change(now, before)]
 
 
-def _rates(table: SafeTable, label: str, now: float | None, before: float | None) -> None:
-    table.add_row(label, _pct(now), _pct(before), _rate_change(now, before))
+def _rates(label: str, now: float | None, before: float | None) -> Row:
+    return [label, _pct(now), _pct(before), _rate_change(now, before)]
+
+
+def _table(title: str, header: tuple[str, ...], rows: list[Row]) -> list[str]:
+    """A titled table, the first column (the names) to the left, the figures to the right."""
+    head, *body = aligned(header, rows, right=range(1, len(header)))
+    return ["", title, head, *body]
 
 
 def summary(s: Summary, currency: str) -> None:
@@ -53,157 +52,113 @@ def summary(s: Summary, currency: str) -> None:
         f"{p.since.isoformat()} to {p.until.isoformat()} ({p.days} days), "
         f"compared with {q.since.isoformat()} to {q.until.isoformat()}"
     )
-    console.print(safe_panel(heading, "Report", expand=False))
     cur, prev = s.current, s.previous
     if cur.empty and prev.empty:
-        console.print(
+        say(f"Report: {heading}")
+        say(
             "Nothing to report for these days: no sales, no follow-ups due and no calls. "
             "Add a customer with `followup contact add NAME` and log a sale with `followup log "
             "sale NAME`, or import sales with `followup import FILE`, then work through "
             "`followup today`; or widen the period with --since."
         )
         return
-    console.print(_sales_table(cur, prev, currency))
-    console.print(_followup_table(cur, prev))
-    console.print(_call_table(cur, prev))
-    console.print(_channel_table(cur, prev))
+    show(
+        [
+            visible(f"Report: {heading}"),
+            *_table("Sales", TREND, _sales_rows(cur, prev, currency)),
+            *_table("Follow-ups (by due date)", TREND, _followup_rows(cur, prev)),
+            *_table("Calls and answers", TREND, _call_rows(cur, prev)),
+            *_table("By channel", CHANNEL_HEADER, _channel_rows(cur, prev)),
+        ]
+    )
 
 
-def _sales_table(cur: Figures, prev: Figures, currency: str) -> SafeTable:
-    table = _trend_table("Sales")
+def _sales_rows(cur: Figures, prev: Figures, currency: str) -> list[Row]:
     a, b = cur.sales, prev.sales
-    _counts(table, "Sales", a.sales, b.sales)
     change = a.revenue_cents - b.revenue_cents
-    table.add_row(
-        "Revenue",
-        format_money(a.revenue_cents, currency),
-        format_money(b.revenue_cents, currency),
-        ("+" if change > 0 else "") + format_money(change, currency) if change else "=",
-    )
-    _counts(table, "Customers", a.customers, b.customers)
-    _counts(table, "  who had bought before", a.returning, b.returning)
-    table.add_row(
-        "Refunds",
-        f"{a.refunds} ({format_money(a.refunded_cents, currency)})",
-        f"{b.refunds} ({format_money(b.refunded_cents, currency)})",
-        _count_change(a.refunds, b.refunds),
-    )
-    return table
+    return [
+        _counts("Sales", a.sales, b.sales),
+        [
+            "Revenue",
+            format_money(a.revenue_cents, currency),
+            format_money(b.revenue_cents, currency),
+            ("+" if change > 0 else "") + format_money(change, currency) if change else "=",
+        ],
+        _counts("Customers", a.customers, b.customers),
+        _counts("  who had bought before", a.returning, b.returning),
+        [
+            "Refunds",
+            f"{a.refunds} ({format_money(a.refunded_cents, currency)})",
+            f"{b.refunds} ({format_money(b.refunded_cents, currency)})",
+            _count_change(a.refunds, b.refunds),
+        ],
+    ]
 
 
-def _followup_table(cur: Figures, prev: Figures) -> SafeTable:
-    table = _trend_table("Follow-ups (by due date)")
+def _followup_rows(cur: Figures, prev: Figures) -> list[Row]:
     f, g = cur.followups, prev.followups
-    _counts(table, "Due", f.due, g.due)
-    _counts(table, "Done", f.done, g.done)
-    _counts(table, "Done on time", f.on_time, g.on_time)
-    _counts(table, "Overdue now", f.overdue, g.overdue)
-    _counts(table, "Skipped", f.skipped, g.skipped)
-    _rates(table, "Completion rate", f.completion_rate, g.completion_rate)
-    _rates(table, "On-time rate", f.on_time_rate, g.on_time_rate)
-    return table
+    return [
+        _counts("Due", f.due, g.due),
+        _counts("Done", f.done, g.done),
+        _counts("Done on time", f.on_time, g.on_time),
+        _counts("Overdue now", f.overdue, g.overdue),
+        _counts("Skipped", f.skipped, g.skipped),
+        _rates("Completion rate", f.completion_rate, g.completion_rate),
+        _rates("On-time rate", f.on_time_rate, g.on_time_rate),
+    ]
 
 
-def _call_table(cur: Figures, prev: Figures) -> SafeTable:
+def _call_rows(cur: Figures, prev: Figures) -> list[Row]:
     from followup_cli.reports import LABELS
 
-    table = _trend_table("Calls and answers")
     c, d = cur.calls, prev.calls
-    _counts(table, "Calls", c.calls, d.calls)
-    _rates(table, "Reached", c.reached_rate, d.reached_rate)
+    rows = [_counts("Calls", c.calls, d.calls), _rates("Reached", c.reached_rate, d.reached_rate)]
     for label in LABELS:
-        _rates(
-            table,
-            f"Ended {label}",
-            rate(getattr(c, label), c.with_outcome),
-            rate(getattr(d, label), d.with_outcome),
+        rows.append(
+            _rates(
+                f"Ended {label}",
+                rate(getattr(c, label), c.with_outcome),
+                rate(getattr(d, label), d.with_outcome),
+            )
         )
     for label in LABELS:
         now, before = cur.answers[label], prev.answers[label]
-        table.add_row(
-            f"Answers {label}",
-            f"{now} ({_pct(rate(now, cur.answered))})",
-            f"{before} ({_pct(rate(before, prev.answered))})",
-            _count_change(now, before),
+        rows.append(
+            [
+                f"Answers {label}",
+                f"{now} ({_pct(rate(now, cur.answered))})",
+                f"{before} ({_pct(rate(before, prev.answered))})",
+                _count_change(now, before),
+            ]
         )
-    _rates(table, "Would recommend", c.recommend_rate, d.recommend_rate)
-    _counts(table, "Reviews asked", c.reviews_asked, d.reviews_asked)
-    _counts(table, "Reviews agreed", c.reviews_agreed, d.reviews_agreed)
-    _counts(table, "Referrals named", c.referrals_named, d.referrals_named)
-    _counts(table, "Referred contacts added", cur.referrals, prev.referrals)
-    _counts(table, "  who became customers", cur.referrals_bought, prev.referrals_bought)
-    return table
+    return [
+        *rows,
+        _rates("Would recommend", c.recommend_rate, d.recommend_rate),
+        _counts("Reviews asked", c.reviews_asked, d.reviews_asked),
+        _counts("Reviews agreed", c.reviews_agreed, d.reviews_agreed),
+        _counts("Referrals named", c.referrals_named, d.referrals_named),
+        _counts("Referred contacts added", cur.referrals, prev.referrals),
+        _counts("  who became customers", cur.referrals_bought, prev.referrals_bought),
+    ]
 
 
-def _channel_table(cur: Figures, prev: Figures) -> SafeTable:
-    table = SafeTable(box=box.SIMPLE_HEAD, title="By channel", title_justify="left")
-    for column in ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous"):
-        table.add_column(column, justify="left" if column == "Channel" else "right")
+CHANNEL_HEADER = ("Channel", "Due", "Done", "Tries", "Reached", "Reach rate", "Previous")
+
+
+def _channel_rows(cur: Figures, prev: Figures) -> list[Row]:
+    rows = []
     for name in sorted(set(cur.channels) | set(prev.channels)):
         now = cur.channels.get(name)
         before = prev.channels.get(name)
-        table.add_row(
-            name,
-            str(now.due if now else 0),
-            str(now.done if now else 0),
-            str(now.tries if now else 0),
-            str(now.reached if now else 0),
-            _pct(now.reach_rate if now else None),
-            _pct(before.reach_rate if before else None),
+        rows.append(
+            [
+                name,
+                str(now.due if now else 0),
+                str(now.done if now else 0),
+                str(now.tries if now else 0),
+                str(now.reached if now else 0),
+                _pct(now.reach_rate if now else None),
+                _pct(before.reach_rate if before else None),
+            ]
         )
-    return table
-
-
-def silence(result: SilenceReport, currency: str) -> None:
-
-    if not result.people:
-        console.print(
-            f"Everyone who bought or visited since {result.since.isoformat()} has heard from "
-            "you since. Nothing to catch up on; see `followup today` for what is due."
-        )
-        return
-    title = (
-        f"{result.total} customer{'' if result.total == 1 else 's'} with a sale or visit since"
-        f" {result.since.isoformat()} "
-        "and no follow-up since"
-    )
-    table = SafeTable(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    for column in ("ID", "Customer", "Reach at", "Last sale/visit", "Sales", "Visits", "Spent"):
-        table.add_column(column, justify="right" if column in ("ID", "Sales", "Visits") else "left")
-    for p in result.people:
-        reach = (p.email if p.prefers == "email" else p.phone) or p.phone or p.email or ""
-        table.add_row(
-            str(p.contact_id),
-            p.name,
-            reach,
-            p.last_on.isoformat(),
-            str(p.sales),
-            str(p.visits),
-            format_money(p.amount_cents, currency) if p.sales else "",
-        )
-    console.print(table)
-    if result.total > len(result.people):
-        console.print(f"... and {result.total - len(result.people)} more (use --limit).")
-    console.print("Schedule one with `followup schedule ID tomorrow`.")
-
-
-def feedback(items: Sequence[Feedback]) -> None:
-    """What customers said, newest first."""
-    if not items:
-        console.print(
-            "No feedback to show yet. Answers appear here after follow-up calls: "
-            "run `followup call ID` on a call from `followup today`."
-        )
-        return
-    table = SafeTable(box=box.SIMPLE_HEAD, title="What customers said", title_justify="left")
-    for column in ("Date", "Customer", "Question", "Answer", "Label"):
-        table.add_column(column)
-    for item in items:
-        table.add_row(
-            item.called_on.isoformat(),
-            f"{item.contact} (#{item.contact_id})",
-            item.question,
-            item.answer,
-            item.label or "",
-        )
-    console.print(table)
+    return rows

@@ -10,26 +10,40 @@ from followup_cli.scheduling import consent_sql
 # Follow-ups of contacts who opted out (of everything, or of that channel) never show.
 _CONSENT = consent_sql("c", "f.channel")
 _CHANNEL = "(CAST(:channel AS VARCHAR) IS NULL OR f.channel = :channel)"
-_SELECT = f"""
-SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
-       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note, f.rule
+_PENDING = f"""
 FROM followup f
 JOIN contact c ON c.id = f.contact_id
 LEFT JOIN interaction i ON i.id = f.interaction_id
 WHERE f.status = 'pending' AND {_CONSENT} AND {_CHANNEL}
 """
+_SELECT = (
+    """
+SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
+       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note, f.rule
+"""
+    + _PENDING
+)
+_DUE = " AND f.due_on <= :today"
+_COMING = " AND f.due_on > :today AND f.due_on <= :until"
 _ORDER = " ORDER BY f.due_on, f.priority DESC, f.id"
-AGENDA_SQL = _SELECT + " AND f.due_on <= :today" + _ORDER
-UPCOMING_SQL = _SELECT + " AND f.due_on > :today AND f.due_on <= :until" + _ORDER
+AGENDA_SQL = _SELECT + _DUE + _ORDER
+UPCOMING_SQL = _SELECT + _COMING + _ORDER
 NEXT_DUE_SQL = f"""
 SELECT min(f.due_on) FROM followup f JOIN contact c ON c.id = f.contact_id
 WHERE f.status = 'pending' AND f.due_on > :today AND {_CONSENT} AND {_CHANNEL}
 """
 
-# The later events follow-ups cover (``followup_event``), from follow-up :first on: the table
-# holds only merged events, so it stays small, and the ids filter it in one range search.
-LATER_EVENTS_SQL = """
+
+def _later_events(followups: str) -> str:
+    """The later events the follow-ups ``followups`` selects also cover (a rule's
+    ``once_per``), by follow-up, oldest first: ``followup_event`` holds only merged events."""
+    return f"""
 SELECT e.followup_id, i.kind, i.occurred_on, i.amount_cents FROM followup_event e
 JOIN interaction i ON i.id = e.interaction_id
-WHERE e.followup_id >= :first ORDER BY e.followup_id, i.occurred_on, i.id
+WHERE e.followup_id IN ({followups}) ORDER BY e.followup_id, i.occurred_on, i.id
 """
+
+
+AGENDA_EVENTS_SQL = _later_events("SELECT f.id " + _PENDING + _DUE)
+UPCOMING_EVENTS_SQL = _later_events("SELECT f.id " + _PENDING + _COMING)
+FOLLOWUP_EVENTS_SQL = _later_events(":id")
