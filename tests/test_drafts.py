@@ -604,3 +604,29 @@ def test_today_json_has_no_draft_for_a_channel_they_cannot_be_reached_by(
     assert [(r["id"], r["channel"], r["draft"], r["link"]) for r in rows] == [
         (1, "text", None, None)
     ]
+
+
+def test_with_drafts_drafts_a_streamed_agenda_a_batch_at_a_time(tx: Tx, rules: RuleSet) -> None:
+    from followup_cli.agenda import read_due
+    from followup_cli.drafts import with_drafts
+
+    for number in range(5):
+        make_contact(tx, f"Person {number}", phone=f"555-010-020{number}",
+                     email=f"p{number}@example.com", prefers="email")  # fmt: skip
+        new_followup(tx, number + 1, rule="sale-thank-you", purpose="Thank-you {action}",
+                     channel="email", due_on=TODAY, today=TODAY)  # fmt: skip
+    pairs = list(
+        with_drafts(
+            tx,
+            read_due(tx, TODAY),
+            settings=OWNER,
+            rules=rules,
+            templates=load_templates(),
+            today=TODAY,
+            batch=2,
+        )
+    )
+    assert [(item.id, d.followup_id if d else None) for item, d in pairs] == [
+        (n, n) for n in range(1, 6)
+    ]
+    assert all(d is not None and d.to == f"p{n}@example.com" for n, (_, d) in enumerate(pairs))
