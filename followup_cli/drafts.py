@@ -21,15 +21,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from followup_cli.enums import REFERRAL_INTRO, REFERRAL_THANKS, REVIEW_LINK
 from followup_cli.errors import ConfigError, Conflict
-from followup_cli.scheduling import ESCALATED, MAKE_IT_RIGHT, MANUAL, reach_of, script_for
-from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, update
+from followup_cli.scheduling import (
+    ESCALATED,
+    MAKE_IT_RIGHT,
+    MANUAL,
+    Contactable,
+    reach_of,
+    script_for,
+)
+from followup_cli.store.rows import FollowUpRow, as_date, update
 from followup_cli.store.sql.drafts import (
+    DRAFT_FACTS_SQL,
     LAST_CALL_WORDS_SQL,
     REFERRED_SQL,
     TEMPLATES_USED_SQL,
@@ -88,6 +97,7 @@ SAMPLE: dict[str, str] = {
 }  # fmt: skip
 TEMPLATE_KEYS = frozenset({"subject", "body"})
 _FIELD_RE = re.compile(r"\{([^{}]*)\}")
+_BLANKS_RE = re.compile(r"\n{3,}")
 _TEMPLATE_ID_RE = re.compile(r"^([a-z-]+)\.([a-z]+)#(\d+)$")
 
 
@@ -246,13 +256,21 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     """Merge the fields; a line holding a field with no value is left out, and the blank
     lines around what is left out do not pile up."""
     lines = []
-    for line in text.split("\n"):
-        names = _FIELD_RE.findall(line)
-        if any(not values.get(name) for name in names):
+    for parts in _lines(text):
+        if len(parts) == 1:
+            lines.append(parts[0])
             continue
-        lines.append(_FIELD_RE.sub(lambda m: values[m.group(1)], line))
+        names = parts[1::2]
+        if all(values.get(name) for name in names):
+            lines.append("".join(values[p] if i % 2 else p for i, p in enumerate(parts)))
     merged = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", merged).strip()
+    return (_BLANKS_RE.sub("\n\n", merged) if "\n\n\n" in merged else merged).strip()
+
+
+@lru_cache(maxsize=256)
+def _lines(text: str) -> tuple[tuple[str, ...], ...]:
+    """A template's lines, each split once into text and field names, alternately."""
+    return tuple(tuple(_FIELD_RE.split(line)) for line in text.split("\n"))
 
 
 def first_name(name: str) -> str:
@@ -260,6 +278,7 @@ def first_name(name: str) -> str:
     return words[0] if words else name
 
 
+@lru_cache(maxsize=512)  # an agenda's sales fall on a few days: strftime once per day
 def when_words(day: dt.date, today: dt.date) -> str:
     """ "Thursday" within the last week, "Nov 19" within the year, else "Nov 19, 2025"."""
     if 0 <= (today - day).days < 7:
@@ -294,7 +313,7 @@ def tel_link(number: str) -> str:
     return f"tel:{quote(number, safe='+')}"
 
 
-def dial_number(contact: ContactRow) -> str:
+def dial_number(contact: Contactable) -> str:
     """The number to put in a link: the global E.164 form when known (RFC 5724 asks for one),
     else the digits as typed."""
     if contact.phone_key:
@@ -332,45 +351,60 @@ class Draft(NamedTuple):
         }
 
 
-class _Facts(NamedTuple):
-    """What a draft is made of, read once for many follow-ups."""
+class _Person(NamedTuple):
+    """The contact as a draft needs them (``scheduling.reach_of`` reads it as a contact)."""
 
-    followup: FollowUpRow
-    contact: ContactRow
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    phone_key: str | None
+    address: str | None
+    prefers: str
+    phone_invalid: bool
+    do_not_contact: bool
+    opted_out_channels: str
+
+
+class _Sale(NamedTuple):
+    kind: str
+    occurred_on: dt.date
+    amount_cents: int | None
+    items: str | None
+
+
+class _Facts(NamedTuple):
+    """What a draft is made of, read in one query for many follow-ups."""
+
+    followup_id: int
+    rule: str
+    channel: str
+    note: str | None
+    person: _Person
     purpose: str  # ``template_purpose``
-    sale: InteractionRow | None
+    sale: _Sale | None
     referrer: str
     referred: str
     their_words: str
     last_used: str | None
 
 
-def template_purpose(followup: FollowUpRow, rules: RuleSet) -> str:
-    """Which kind of message a follow-up needs: its rule's (a review link, a referral), else
-    the kind of call its rule names (a complaint and an escalation: make it right; a
-    one-off follow-up: keep in touch)."""
-    if followup.rule in (REVIEW_LINK, REFERRAL_INTRO, REFERRAL_THANKS):
-        return followup.rule
-    if followup.rule == MANUAL:
+def template_purpose(rule: str, rules: RuleSet) -> str:
+    """Which kind of message a follow-up of ``rule`` needs: its rule's (a review link, a
+    referral), else the kind of call its rule names (a complaint and an escalation: make it
+    right; a one-off follow-up: keep in touch)."""
+    if rule in (REVIEW_LINK, REFERRAL_INTRO, REFERRAL_THANKS):
+        return rule
+    if rule == MANUAL:
         return "keep-in-touch"
-    script = script_for(followup.rule, rules)
+    script = script_for(rule, rules)
     return "make-it-right" if script == "complaint" else script
 
 
-def _rows_by_id(tx: Tx, kind: type[Any], ids: Iterable[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        where, params = in_list("id", chunk)
-        found.update((row.id, row) for row in fetch(tx, kind, where, params))
-    return found
-
-
-def _words(tx: Tx, followup: FollowUpRow) -> str:
+def _words(tx: Tx, contact_id: int, rule: str, note: str | None) -> str:
     """What the customer said that went badly: the negative (else neutral) answers of their
     last call, else the words a make-it-right follow-up was made with (its note)."""
-    rows = tx.rows(LAST_CALL_WORDS_SQL, {"contact": followup.contact_id})
+    rows = tx.rows(LAST_CALL_WORDS_SQL, {"contact": contact_id})
     if rows:
         last = rows[0][0]
         answers = [(answer, label) for call_id, answer, label in rows if call_id == last]
@@ -378,62 +412,55 @@ def _words(tx: Tx, followup: FollowUpRow) -> str:
             said = [answer.strip() for answer, label in answers if label == wanted]
             if said:
                 return "; ".join(said)
-    if followup.rule not in (MAKE_IT_RIGHT, ESCALATED):
+    if rule not in (MAKE_IT_RIGHT, ESCALATED):
         return ""
-    return (followup.note or "").removeprefix("They said: ").strip()
+    return (note or "").removeprefix("They said: ").strip()
 
 
 def _gather(tx: Tx, followup_ids: Sequence[int], rules: RuleSet) -> list[_Facts]:
-    followups = _rows_by_id(tx, FollowUpRow, followup_ids)
-    contacts = _rows_by_id(tx, ContactRow, (f.contact_id for f in followups.values()))
-    referrers = _rows_by_id(
-        tx, ContactRow, (c.referred_by_id for c in contacts.values() if c.referred_by_id)
-    )
-    sales = _rows_by_id(
-        tx, InteractionRow, (f.interaction_id for f in followups.values() if f.interaction_id)
-    )
-    referred: dict[int, str] = {}
+    """The facts of each follow-up (at most 500 ids): one query for the follow-ups, their
+    contacts, referrers and events, two for whom they referred and the templates used."""
+    where, params = in_list("f.id", followup_ids)
+    rows = {row[0]: row for row in tx.rows(DRAFT_FACTS_SQL.format(where=where), params)}
+    contact_ids = sorted({row[1] for row in rows.values()})
+    where, params = in_list("referred_by_id", contact_ids)
+    referred = dict(tx.rows(REFERRED_SQL.format(where=where), params))  # the latest wins
     used: dict[tuple[int, str], str] = {}
-    ids = sorted(contacts)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        where, params = in_list("referred_by_id", chunk)
-        referred.update(
-            (cid, name) for cid, name in tx.rows(REFERRED_SQL.format(where=where), params)
-        )
-        where, params = in_list("contact_id", chunk)
-        for contact_id, template in tx.rows(TEMPLATES_USED_SQL.format(where=where), params):
-            match = _TEMPLATE_ID_RE.match(template)
-            if match:
-                used[(contact_id, f"{match.group(1)}.{match.group(2)}")] = template
+    where, params = in_list("contact_id", contact_ids)
+    for contact_id, template in tx.rows(TEMPLATES_USED_SQL.format(where=where), params):
+        match = _TEMPLATE_ID_RE.match(template)
+        if match:
+            used[(contact_id, f"{match.group(1)}.{match.group(2)}")] = template
     facts = []
     for fid in followup_ids:
-        followup = followups.get(fid)
-        if followup is None:
+        row = rows.get(fid)
+        if row is None:
             continue
-        contact = contacts[followup.contact_id]
-        referrer = referrers.get(contact.referred_by_id) if contact.referred_by_id else None
-        purpose = template_purpose(followup, rules)
+        (_, cid, rule, channel, note, name, email, phone, phone_key, address, prefers,
+         wrong, dnc, opted_out, referrer, kind, on, cents, items) = row  # fmt: skip
+        purpose = template_purpose(rule, rules)
+        person = _Person(
+            cid, name, email, phone, phone_key, address, prefers, bool(wrong), bool(dnc),
+            opted_out,
+        )  # fmt: skip
         facts.append(
             _Facts(
-                followup=followup,
-                contact=contact,
+                followup_id=fid, rule=rule, channel=channel, note=note, person=person,
                 purpose=purpose,
-                sale=sales.get(followup.interaction_id) if followup.interaction_id else None,
-                referrer=referrer.name if referrer else "",
-                referred=referred.get(contact.id, ""),
-                their_words=_words(tx, followup) if purpose in QUOTING else "",
-                last_used=used.get((contact.id, f"{purpose}.{followup.channel}")),
+                sale=_Sale(kind, as_date(on), cents, items) if kind is not None else None,
+                referrer=referrer or "", referred=referred.get(cid, ""),
+                their_words=_words(tx, cid, rule, note) if purpose in QUOTING else "",
+                last_used=used.get((cid, f"{purpose}.{channel}")),
             )
-        )
+        )  # fmt: skip
     return facts
 
 
 def _values(facts: _Facts, settings: Settings, today: dt.date) -> dict[str, str]:
-    contact, sale = facts.contact, facts.sale
+    person, sale = facts.person, facts.sale
     return {
-        "first_name": first_name(contact.name),
-        "name": contact.name,
+        "first_name": first_name(person.name),
+        "name": person.name,
         "owner": settings.owner,
         "business": settings.business,
         "bought": (sale.items or "").strip() if sale else "",
@@ -446,47 +473,44 @@ def _values(facts: _Facts, settings: Settings, today: dt.date) -> dict[str, str]
     }
 
 
-def _bought(sale: InteractionRow | None) -> str:
+def _bought(sale: _Sale | None) -> str:
     if sale is None or sale.kind != "sale":
         return ""
     items = (sale.items or "").strip()
-    day = f"{sale.occurred_on:%b} {sale.occurred_on.day}, {sale.occurred_on.year}"
+    day = _full_day(sale.occurred_on)
     return f"{items}, {day}" if items else f"a purchase on {day}"
 
 
-def _build(
-    facts: _Facts, templates: Templates, settings: Settings, rules: RuleSet, today: dt.date
-) -> Draft:
-    """The draft of one follow-up; Conflict when it cannot have one (consent, no review link)."""
-    followup, contact = facts.followup, facts.contact
-    channel = followup.channel
-    if channel not in reach_of(contact).channels():
-        from followup_cli.followups import unreachable_reason
+@lru_cache(maxsize=512)
+def _full_day(day: dt.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
 
-        raise Conflict(f"No draft for #{followup.id}: {unreachable_reason(contact, channel)}.")
-    purpose = facts.purpose
+
+def _build(facts: _Facts, templates: Templates, settings: Settings, today: dt.date) -> Draft | None:
+    """The draft of one follow-up; None when it cannot have one: the contact cannot be
+    reached by its channel (``Reach``: opted out, no email...), or a review link is wanted
+    and none is set."""
+    person, channel, purpose = facts.person, facts.channel, facts.purpose
+    if channel not in reach_of(person).channels():
+        return None
     if purpose == "review-link" and not settings.review_link:
-        raise Conflict(
-            f"No draft for #{followup.id}: no review link is set; "
-            "`followup config set review_link https://...` first."
-        )
-    to = {
-        "email": contact.email or "",
-        "text": contact.phone or "",
-        "phone": contact.phone or "",
-        "mail": address_line(contact.address),
-        "visit": address_line(contact.address),
-    }[channel]
+        return None
+    if channel == "email":
+        to = person.email or ""
+    elif channel in ("text", "phone"):
+        to = person.phone or ""
+    else:
+        to = address_line(person.address)
     variants = templates.variants(purpose, channel)
     template = next_variant(variants, facts.last_used) if variants else None
     values = _values(facts, settings, today)
     subject = fill(template.subject, values) if template and template.subject else None
     body = fill(template.body, values) if template else ""
     draft = Draft(
-        followup_id=followup.id, contact=contact.name, channel=channel, purpose=purpose,
+        followup_id=facts.followup_id, contact=person.name, channel=channel, purpose=purpose,
         to=to, template=template.id if template else None, subject=subject, body=body,
-        link=None, bought=_bought(facts.sale), address=contact.address,
-        dial=dial_number(contact),
+        link=None, bought=_bought(facts.sale), address=person.address,
+        dial=dial_number(person),
     )  # fmt: skip
     return with_text(draft, subject, body)
 
@@ -514,12 +538,21 @@ def draft_for(
     templates: Templates,
     today: dt.date,
 ) -> Draft:
-    """The message for one pending follow-up, in its channel, with its link."""
-    from followup_cli.followups import get_pending
+    """The message for one pending follow-up, in its channel, with its link; Conflict saying
+    why when it cannot have one."""
+    from followup_cli.followups import get_contact, get_pending, unreachable_reason
 
-    get_pending(tx, followup_id)  # unknown, done or skipped: said plainly
+    followup = get_pending(tx, followup_id)  # unknown, done or skipped: said plainly
     (facts,) = _gather(tx, [followup_id], rules)
-    return _build(facts, templates, settings, rules, today)
+    made = _build(facts, templates, settings, today)
+    if made is not None:
+        return made
+    contact = get_contact(tx, followup.contact_id)
+    if followup.channel not in reach_of(contact).channels():
+        why = unreachable_reason(contact, followup.channel)
+    else:
+        why = "no review link is set; `followup config set review_link https://...` first"
+    raise Conflict(f"No draft for #{followup_id}: {why}.")
 
 
 def drafts_for(
@@ -532,13 +565,11 @@ def drafts_for(
     today: dt.date,
 ) -> dict[int, Draft | None]:
     """Drafts for many follow-ups (the agenda's, the power hour's, the notes sheet's), read
-    in a few queries; None for one that cannot have a draft."""
+    in a few queries per 500; None for one that cannot have a draft."""
     found: dict[int, Draft | None] = {}
-    for facts in _gather(tx, followup_ids, rules):
-        try:
-            found[facts.followup.id] = _build(facts, templates, settings, rules, today)
-        except Conflict:
-            found[facts.followup.id] = None
+    for start in range(0, len(followup_ids), 500):
+        for facts in _gather(tx, followup_ids[start : start + 500], rules):
+            found[facts.followup_id] = _build(facts, templates, settings, today)
     return found
 
 

@@ -12,14 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
 from followup_cli.values import split_csv_set
-
-if TYPE_CHECKING:
-    from followup_cli.store.rows import ContactRow
 
 Unit = Literal["d", "w", "m", "y", "wd"]
 Customer = Literal["any", "first-time", "repeat"]
@@ -358,8 +355,30 @@ def script_for(rule: str, rules: RuleSet, also: Sequence[CadenceRule] = ()) -> s
     return named.script if named is not None else "thank-you"
 
 
-def reach_of(contact: ContactRow) -> Reach:
-    """How a contact (a stored row) can be reached."""
+class Contactable(Protocol):
+    """What deciding how to reach a contact reads: a stored contact row, or the few columns
+    of it a query selected (the drafts' facts)."""
+
+    @property
+    def prefers(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def phone_key(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def phone_invalid(self) -> bool: ...
+    @property
+    def do_not_contact(self) -> bool: ...
+    @property
+    def opted_out_channels(self) -> str: ...
+
+
+def reach_of(contact: Contactable) -> Reach:
+    """How a contact can be reached."""
     return Reach(
         prefers=contact.prefers,
         has_email=bool(contact.email),

@@ -178,7 +178,7 @@ def test_purposes_follow_the_rule(tx: Tx, rules: RuleSet) -> None:
                      "keep-in-touch", "manual", "make-it-right", "escalated", "review-link",
                      "referral-intro", "referral-thanks", "sale-note")
     }  # fmt: skip
-    assert {rule: template_purpose(f, rules) for rule, f in made.items()} == {
+    assert {rule: template_purpose(f.rule, rules) for rule, f in made.items()} == {
         "sale-thank-you": "thank-you", "complaint-call": "make-it-right",
         "resolved-check": "satisfaction", "prospect-follow-up": "prospect",
         "keep-in-touch": "keep-in-touch", "manual": "keep-in-touch",

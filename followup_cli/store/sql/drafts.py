@@ -12,6 +12,20 @@ def in_list(column: str, ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
     return f"{column} IN ({', '.join(':' + name for name in params) or 'NULL'})", params
 
 
+# What a draft is made of, for the follow-ups of {where} (an ``in_list`` over f.id): the
+# follow-up, its contact as reaching them needs, who referred them, and its event.
+DRAFT_FACTS_SQL = """
+SELECT f.id, f.contact_id, f.rule, f.channel, f.note,
+       c.name, c.email, c.phone, c.phone_key, c.address, c.prefers, c.phone_invalid,
+       c.do_not_contact, c.opted_out_channels, r.name,
+       i.kind, i.occurred_on, i.amount_cents, i.items
+FROM followup f
+JOIN contact c ON c.id = f.contact_id
+LEFT JOIN contact r ON r.id = c.referred_by_id
+LEFT JOIN interaction i ON i.id = f.interaction_id
+WHERE {where}
+"""
+
 # Who each contact referred, oldest first: the caller keeps the latest. {where} is an
 # ``in_list`` over referred_by_id.
 REFERRED_SQL = "SELECT referred_by_id, name FROM contact WHERE {where} ORDER BY id"
