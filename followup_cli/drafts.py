@@ -328,6 +328,8 @@ def dial_number(contact: Contactable) -> str:
 
 
 class Draft(NamedTuple):
+    """A follow-up's message in its channel, and the link that opens it."""
+
     followup_id: int
     contact: str
     channel: str
