@@ -39,7 +39,7 @@ from followup_cli.drafts import (
 from followup_cli.errors import ConfigError, Conflict
 from followup_cli.followups import complete, log_interaction, new_followup
 from followup_cli.scheduling import RuleSet
-from followup_cli.store import Tx
+from followup_cli.store import Database, Tx
 from followup_cli.store.rows import FollowUpRow, get
 from tests.helpers import make_contact, query
 
@@ -606,7 +606,11 @@ def test_today_json_has_no_draft_for_a_channel_they_cannot_be_reached_by(
     ]
 
 
-def test_with_drafts_drafts_a_streamed_agenda_a_batch_at_a_time(tx: Tx, rules: RuleSet) -> None:
+def test_with_drafts_drafts_a_streamed_agenda_a_batch_at_a_time(
+    tx: Tx, db: Database, rules: RuleSet
+) -> None:
+    """Drafting reads while the agenda's cursor is still open (a server-side cursor on
+    PostgreSQL), inside the command's one read transaction."""
     from followup_cli.agenda import read_due
     from followup_cli.drafts import with_drafts
 
@@ -615,17 +619,18 @@ def test_with_drafts_drafts_a_streamed_agenda_a_batch_at_a_time(tx: Tx, rules: R
                      email=f"p{number}@example.com", prefers="email")  # fmt: skip
         new_followup(tx, number + 1, rule="sale-thank-you", purpose="Thank-you {action}",
                      channel="email", due_on=TODAY, today=TODAY)  # fmt: skip
-    pairs = list(
-        with_drafts(
-            tx,
-            read_due(tx, TODAY),
-            settings=OWNER,
-            rules=rules,
-            templates=load_templates(),
-            today=TODAY,
-            batch=2,
+    with db.reading() as reading:
+        pairs = list(
+            with_drafts(
+                reading,
+                read_due(reading, TODAY),
+                settings=OWNER,
+                rules=rules,
+                templates=load_templates(),
+                today=TODAY,
+                batch=2,
+            )
         )
-    )
     assert [(item.id, d.followup_id if d else None) for item, d in pairs] == [
         (n, n) for n in range(1, 6)
     ]
