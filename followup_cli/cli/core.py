@@ -59,17 +59,23 @@ def today_command(
     """
     from followup_cli import agenda
 
-    day, wanted, currency = today(), _channel(channel), settings().currency
+    day, wanted, owner, rule_set = today(), _channel(channel), settings(), rules()
     with database(ctx).reading() as tx:
         items = agenda.read_due(
-            tx, day, channel=wanted, currency=currency, calendar=rules().calendar
+            tx, day, channel=wanted, currency=owner.currency, calendar=rule_set.calendar
         )
-        if as_json or as_jsonl:  # written as it is read
-            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
+        if as_json or as_jsonl:  # written as it is read, each item with its draft and link
+            from followup_cli.drafts import load_templates, with_drafts
+            from followup_cli.render.drafts import item_json
+
+            drafted = with_drafts(
+                tx, items, settings=owner, rules=rule_set, templates=load_templates(), today=day
+            )
+            plain.json_items((item_json(*pair) for pair in drafted), lines=as_jsonl)
             return
         listed = list(items)  # the screen groups them by channel
         next_due = None if listed else agenda.next_due(tx, day, channel=wanted)
-    plain.agenda(listed, day, next_due)
+    plain.agenda(listed, day, next_due, review_link=owner.review_link)
 
 
 @app.command()

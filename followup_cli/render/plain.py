@@ -150,7 +150,10 @@ def agenda(
     today: dt.date,
     next_due: dt.date | None,
     out: TextIO | None = None,
+    *,
+    review_link: str = "",
 ) -> None:
+    """The morning agenda; a "send the review link" row shows the link to send."""
     out = out or sys.stdout
     if not items:
         when = (
@@ -173,7 +176,7 @@ def agenda(
         if group:
             lines.append("")
             lines.append(style(heading, "1"))
-            lines.extend(_table(group, style))
+            lines.extend(_table(group, style, review_link))
     out.write("\n".join(lines) + "\n")
 
 
@@ -263,13 +266,20 @@ def _paged(lines: Iterator[str]) -> bool:
     return True
 
 
-def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
+def _why(item: AgendaItem, review_link: str) -> str:
+    from followup_cli.enums import REVIEW_LINK
+
+    why = ("! " if item.priority else "") + item.purpose
+    return f"{why}: {review_link}" if item.rule == REVIEW_LINK and review_link else why
+
+
+def _table(items: Sequence[AgendaItem], style: _Style, review_link: str = "") -> list[str]:
     rows = [
         (
             str(item.id),
             visible(item.contact),
             visible(item.reach_at),
-            visible(("! " if item.priority else "") + item.purpose),
+            visible(_why(item, review_link)),
             overdue_words(item.days_overdue),
         )
         for item in items
@@ -440,7 +450,8 @@ def history(h: ContactHistory, currency: str) -> None:
         [
             [
                 str(f.id), f.due_on.isoformat(), f.channel, _cell(purpose_for(f.purpose, f.channel)),
-                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else ""),
+                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else "")
+                + (f", sent with {f.template}" if f.template else ""),  # followup draft --sent
                 f.outcome or "", _cell(f.note),
             ]
             for f in h.followups
