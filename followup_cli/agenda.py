@@ -47,6 +47,7 @@ class AgendaItem:
     address: str | None
     days_overdue: int
     note: str | None
+    rule: str = ""  # the cadence rule that made it (``review-link``: the row shows the link)
 
     @property
     def reach_at(self) -> str:
@@ -150,6 +151,7 @@ def _items(
         on,
         cents,
         note,
+        rule,
     ) in rows:
         due_date = as_date(due)
         first = Event.of(kind, on, cents)
@@ -171,6 +173,7 @@ def _items(
             if due_date < today
             else 0,
             note=note,
+            rule=rule,
         )
 
 

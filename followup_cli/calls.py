@@ -29,7 +29,7 @@ from typing import Any
 from followup_cli import script as sc
 from followup_cli.config import Settings
 from followup_cli.contacts import add_contact, describe, resolve
-from followup_cli.enums import Channel, Status
+from followup_cli.enums import REFERRAL_INTRO, REFERRAL_THANKS, REVIEW_LINK, Channel, Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
     MAKE_IT_RIGHT_RULE,
@@ -40,10 +40,16 @@ from followup_cli.followups import (
     reachable,
     retry,
     schedule_consequence,
-    script_for,
     unreachable_reason,
 )
-from followup_cli.scheduling import PREFERRED, CadenceRule, Offset, RuleSet, WorkCalendar
+from followup_cli.scheduling import (
+    PREFERRED,
+    CadenceRule,
+    Offset,
+    RuleSet,
+    WorkCalendar,
+    script_for,
+)
 from followup_cli.sentiment import DEFAULT_VOCABULARY, Vocabulary, explain
 from followup_cli.store import Tx
 from followup_cli.store.rows import (
@@ -64,9 +70,6 @@ from followup_cli.values import ID_RE
 IN_PROGRESS = "in-progress"
 INTERRUPTED = "interrupted"
 COMPLETED = "completed"
-REVIEW_LINK = "review-link"
-REFERRAL_INTRO = "referral-intro"
-REFERRAL_THANKS = "referral-thanks"
 
 # What a call's answers lead to, as cadence rules: planned by the same planner as a sale's
 # (make it right is followups.MAKE_IT_RIGHT_RULE, for every negative outcome).

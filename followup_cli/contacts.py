@@ -284,6 +284,8 @@ def set_opt_out(tx: Tx, ref: str, channel: str | None, *, undo: bool = False) ->
 def consent_summary(contact: ContactRow) -> str:
     if contact.do_not_contact:
         return "do not contact"
+    if not contact.opted_out_channels:  # most people: nothing to split (per row of a list)
+        return "ok"
     channels = split_csv_set(contact.opted_out_channels)
     return f"not by {', '.join(channels)}" if channels else "ok"
 

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The rules of what a call's answers lead to (``calls``): a review link sent, a referred person
+# introduced to, the referrer thanked. Here so the agenda can name them without the call code.
+REVIEW_LINK = "review-link"
+REFERRAL_INTRO = "referral-intro"
+REFERRAL_THANKS = "referral-thanks"
+
 
 class Channel(StrEnum):
     PHONE = "phone"

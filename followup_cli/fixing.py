@@ -18,10 +18,6 @@ from followup_cli.contacts import resolve
 from followup_cli.enums import Status
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.followups import (
-    ESCALATED,
-    KEEP_IN_TOUCH,
-    MAKE_IT_RIGHT,
-    MANUAL,
     DoneResult,
     check_amount,
     complete,
@@ -34,7 +30,14 @@ from followup_cli.followups import (
     snooze,
     unreachable_reason,
 )
-from followup_cli.scheduling import RuleSet, WorkCalendar
+from followup_cli.scheduling import (
+    ESCALATED,
+    KEEP_IN_TOUCH,
+    MAKE_IT_RIGHT,
+    MANUAL,
+    RuleSet,
+    WorkCalendar,
+)
 from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, get, update
 from followup_cli.store.sql.fixing import (
     DELETE_INTERACTION_SQL,

@@ -32,18 +32,22 @@ from followup_cli.enums import (
 )
 from followup_cli.errors import Conflict, InvalidInput, NotFound
 from followup_cli.scheduling import (
+    ESCALATED,
+    KEEP_IN_TOUCH,
+    MAKE_IT_RIGHT,
+    MANUAL,
     PREFERRED,
     CadenceRule,
     Offset,
     Planned,
-    Reach,
     RuleSet,
     WorkCalendar,
     choose_channel,
     first_channel_spec,
-    opted_out_set,
     plan_followups,
     plan_one,
+    reach_of,
+    script_for,
 )
 from followup_cli.store.rows import (
     ContactRow,
@@ -89,13 +93,10 @@ if TYPE_CHECKING:
 
 KIND_NAMES = ", ".join(k.value for k in InteractionKind)
 OUTCOME_NAMES = ", ".join(o.value for o in Outcome)
-KEEP_IN_TOUCH = "keep-in-touch"
-MANUAL = "manual"
 
 # A negative outcome, however it was recorded (a call's answers or `done --outcome negative`),
 # leads to a high-priority call the next working day to put it right (a complaint call's
 # promise sets its own day). Its calls follow the make-it-right script.
-MAKE_IT_RIGHT = "make-it-right"
 MAKE_IT_RIGHT_RULE = CadenceRule(
     name=MAKE_IT_RIGHT, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
     purpose="Make it right {action}", priority=Priority.HIGH, script="make-it-right",
@@ -103,38 +104,11 @@ MAKE_IT_RIGHT_RULE = CadenceRule(
 # A make-it-right call that did not make it right escalates: one high-priority follow-up for
 # the owner to handle personally (hear it again with the complaint script, promise again),
 # never another make-it-right call, which is how one customer got three in a row.
-ESCALATED = "escalated"
 ESCALATED_RULE = CadenceRule(
     name=ESCALATED, on=(), after=Offset(1, "wd"), channels=(Channel.PHONE, PREFERRED),
     purpose="Escalated {action}: still not right after making it right",
     priority=Priority.HIGH, script="complaint",
 )  # fmt: skip
-# The scripts of follow-ups that no rules file makes.
-BUILT_IN_SCRIPTS = {MAKE_IT_RIGHT: "make-it-right", ESCALATED: "complaint"}
-
-
-def script_for(rule: str, rules: RuleSet, also: Sequence[CadenceRule] = ()) -> str:
-    """The script a call for a follow-up of ``rule`` (its name) follows: a built-in rule's,
-    else the rules file's (``also``: more built-in rules), else thank-you."""
-    if rule in BUILT_IN_SCRIPTS:
-        return BUILT_IN_SCRIPTS[rule]
-    if rule == KEEP_IN_TOUCH:
-        return "keep-in-touch"
-    named = next((r for r in (*also, *rules.rules) if r.name == rule), None)
-    return named.script if named is not None else "thank-you"
-
-
-def reach_of(contact: ContactRow) -> Reach:
-    """How a contact can be reached (see ``scheduling.Reach``)."""
-    return Reach(
-        prefers=contact.prefers,
-        has_email=bool(contact.email),
-        has_phone=bool(contact.phone),
-        has_address=bool(contact.address),
-        phone_invalid=contact.phone_invalid,
-        do_not_contact=contact.do_not_contact,
-        opted_out=opted_out_set(contact.opted_out_channels),
-    )
 
 
 def reachable(contact: ContactRow) -> set[str]:

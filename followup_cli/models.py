@@ -185,6 +185,8 @@ class FollowUp(SQLModel, table=True):
     until_sale: bool = Field(default=False, sa_column_kwargs=_server(False))
     note: str | None = None
     created_on: dt.date
+    # the message template it was sent with: "thank-you.email#2" (followup draft --sent)
+    template: str | None = None
 
 
 class FollowUpEvent(SQLModel, table=True):

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
@@ -33,6 +33,14 @@ CHANNELS = tuple(c.value for c in Channel)
 # The call scripts a rule can name (``script.PURPOSES`` says what each is for).
 SCRIPTS = ("thank-you", "satisfaction", "complaint", "make-it-right", "prospect", "keep-in-touch")
 PREFERRED = "preferred"
+# Follow-ups no rules file makes: a one-off (`followup schedule`), a keep-in-touch check-in,
+# making it right after a negative outcome, and the escalation after a make-it-right call that
+# did not (their rules are in ``followups``), with the scripts their calls follow.
+MANUAL = "manual"
+KEEP_IN_TOUCH = "keep-in-touch"
+MAKE_IT_RIGHT = "make-it-right"
+ESCALATED = "escalated"
+BUILT_IN_SCRIPTS = {MAKE_IT_RIGHT: "make-it-right", ESCALATED: "complaint"}
 
 
 @dataclass(frozen=True)
@@ -334,3 +342,49 @@ def plan_followups(
 def first_channel_spec(rule_channels: Sequence[str], prefers: str) -> str:
     """The channel a rule asked for first, to say why it could not be used."""
     return next((c for c in rule_channels if c != PREFERRED), prefers)
+
+
+def script_for(rule: str, rules: RuleSet, also: Sequence[CadenceRule] = ()) -> str:
+    """The script a call for a follow-up of ``rule`` (its name) follows: a built-in rule's,
+    else the rules file's (``also``: more built-in rules), else thank-you."""
+    if rule in BUILT_IN_SCRIPTS:
+        return BUILT_IN_SCRIPTS[rule]
+    if rule == KEEP_IN_TOUCH:
+        return "keep-in-touch"
+    named = next((r for r in (*also, *rules.rules) if r.name == rule), None)
+    return named.script if named is not None else "thank-you"
+
+
+class Contactable(Protocol):
+    """What deciding how to reach a contact reads: a stored contact row, or the few columns
+    of it a query selected (the drafts' facts)."""
+
+    @property
+    def prefers(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def phone_key(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def phone_invalid(self) -> bool: ...
+    @property
+    def do_not_contact(self) -> bool: ...
+    @property
+    def opted_out_channels(self) -> str: ...
+
+
+def reach_of(contact: Contactable) -> Reach:
+    """How a contact can be reached."""
+    return Reach(
+        prefers=contact.prefers,
+        has_email=bool(contact.email),
+        has_phone=bool(contact.phone),
+        has_address=bool(contact.address),
+        phone_invalid=contact.phone_invalid,
+        do_not_contact=contact.do_not_contact,
+        opted_out=opted_out_set(contact.opted_out_channels),
+    )

@@ -35,9 +35,28 @@ Conventions (``tests/data/labelled_answers.csv`` is labelled by the same rules):
   time"); both are ignored. "too" + any word is an excess and a complaint ("cut it too
   short"). A rating "N/10" or "N out of 5" counts as praise from 80%, lukewarm from 50%, a
   complaint below.
-* Empty, whitespace-only or unrecognised text is neutral: the rules only know the phrases
-  they list, so an unlisted complaint ("asked for no onions and got onions") is missed. That
-  is the main weakness, and why owners can add words.
+* The question decides what a bare answer means: "No." refuses "would you recommend us?",
+  but to a question asking whether anything is wrong ("Any problems?", "Anything else?") it
+  says there is nothing to report (neutral). A refusal phrase inside a sentence ("I don't
+  really do reviews") is no refusal, and its "not" then negates what follows ("I wouldn't
+  recommend you").
+* Word forms: an opinion word also matches its comparative, adverb and verb forms ("wobble",
+  "wobbles"; "regret", "regretted"), except the few listed whose forms mean something else.
+  A complaint adverb right before praise only intensifies it ("dead pleased", "awfully kind").
+* Sarcasm: praise repeated after "just" ("Brilliant, just brilliant.") or followed by "if
+  you enjoy" + a verb in -ing, and listed idioms ("thanks for nothing"), are complaints.
+* A problem played down ("a rattle, but nothing major") or excused ("that's down to me") is
+  neutral. What the customer had before ("my old boiler was so noisy") is no complaint about
+  this business; nor is a problem that went away ("doesn't squeak anymore", praise), a joke
+  ("Make them bigger. Kidding, they're perfect."), or regret at not coming sooner ("wish I'd
+  called you months ago", praise). Ringing or emailing again and again is a complaint.
+* Too soon to say is neutral: a negated clause ending in "yet" ("haven't opened it yet") and
+  a wait chosen to see whether it worked ("wait a fortnight and see").
+* Empty, whitespace-only or unrecognised text is neutral, and marked as a guess so the call
+  asks; an answer with no opinion words but an exclamation mark ("He wore it to bed!") is a
+  positive guess. The rules only know the phrases they list, so an unlisted complaint
+  ("asked for no onions and got onions") is missed. That is the main weakness, and why owners
+  can add words.
 
 ``Explanation.matched`` quotes the answer as typed ("wasn't great"), so a UI can highlight it.
 """
@@ -154,11 +173,15 @@ _REPAIR_VERBS = frozenset(_grammar("repair_verbs"))
 _REPAIR_WINDOW = 3
 _FEAR_WORDS = frozenset(_grammar("fear_words"))
 _FEAR_WINDOW = 6
+_SEE_WINDOW = 8
+_EARLIER_WORDS = frozenset(_grammar("earlier_words"))
+_EARLIER_WINDOW = 5
 _NOT_AN_EXCESS = frozenset(_grammar("not_an_excess"))
 _NOTHING_FILLERS = frozenset(_grammar("nothing_fillers"))
 _CLAUSE_WORDS = frozenset(_grammar("clause_words"))
 _NOTHING_TO_IMPROVE = _grammar("nothing_to_improve")
 _EXCUSES = _grammar("excuses")
+_MINIMISERS = _grammar("minimisers")
 _REFUSALS = _grammar("refusals")
 _YES = tuple(_WORDS["positive"]["yes"])
 _REFUSAL_WORDS = frozenset(_grammar("refusal_words"))
@@ -172,16 +195,45 @@ _CONTRAST_WORDS = frozenset({"but", "though", "although", "however", "except", "
 #: "still" + these is fine ("still going strong", "still working").
 _STILL_FINE = frozenset(_grammar("still_fine"))
 _NOT_INFLECTED = frozenset(_grammar("not_inflected"))
+_NO_VERB_FORMS = frozenset(_grammar("no_verb_forms"))
 _LONG_WAITS = frozenset(_grammar("long_waits"))
 _WAIT_VERBS = frozenset(_grammar("wait_verbs"))
 _SPEED_PRAISE = frozenset(_WORDS["positive"]["speed_and_ease"])
+#: "Don't change anything", "keep it up": told what to do, but only to carry on.
+_NOTHING_TO_FAULT = _WORDS["positive"]["couldnt_be_better"]
+_AUXILIARIES = frozenset(
+    {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would", "can"}
+)
+#: "Kidding, they're perfect": what came before was a joke.
+_JOKING = frozenset({"kidding", "joking", "jk", "jokes"})
+#: "doesn't squeak anymore", "no longer leaks": a negated complaint that has gone away.
+_GONE_AWAY = ("anymore", "any more", "no longer")
+#: "Lovely, if you enjoy being kept awake": liking words that make praise sarcastic.
+_LIKING = frozenset({"enjoy", "like", "love", "fancy"})
+#: "I rang six times", "we've emailed twice": the customer had to chase.
+_CHASED = re.compile(
+    r"\b(?:i|we) (?:have |had )?(?:called|rang|rung|phoned|emailed|messaged|texted|chased|wrote)"
+    r"\b(?: \w+){0,4}? (?:twice|(?:three|four|five|six|seven|eight|nine|ten|several|a few"
+    r"|multiple|many|\d+) times)\b"
+)
+#: "Wish I'd found you sooner", "we should have come to you first": regret at not coming sooner.
+_REGRET = re.compile(
+    r"(?:\bwish (?:i|we) (?:had|would have|would)|\b(?:i|we) should have) (?!been\b|not\b|never\b)"
+    r"(?:\w+ ){0,6}?(?:sooner|earlier|years ago|months ago|ages ago|before now|first|years back)\b"
+)
 _VOWELS = frozenset("aeiou")
 
 QuestionKind = Literal["liked_best", "do_better", "what_went_wrong", "would_mind", "yes_no", "open"]
 #: How a question is told apart from its words (checked in this order), so a custom script's
 #: own wording is read too. Anything else that starts with a verb is a yes/no question.
 _QUESTION_PHRASES: tuple[tuple[QuestionKind, tuple[str, ...]], ...] = (
-    ("do_better", ("better", "improve", "differently", "change", "could we", "should we")),
+    ("do_better", (
+        "better", "improve", "differently", "change", "could we", "should we",
+        # Asking whether anything is wrong: a "no" says nothing is, so it is no refusal.
+        "any problems", "any problem", "any issues", "any issue", "any complaints",
+        "any concerns", "any trouble", "anything wrong", "anything go wrong",
+        "anything went wrong", "anything else", "anything to add",
+    )),
     ("liked_best", (
         "like best", "liked best", "like most", "liked most", "enjoy most", "enjoyed most",
         "favourite", "favorite", "stood out", "stand out", "stands out", "highlight",
@@ -214,7 +266,11 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\1 not",
         ),
         (r"n't$", " not"),
-        (r"^(it|that|there|what|he|she|here|who|where|how)'s$", r"\1 is"),
+        (
+            r"^(it|that|there|what|he|she|here|who|where|how|one|nobody|somebody|everybody"
+            r"|nothing|something|everything|someone|everyone)'s$",
+            r"\1 is",
+        ),
         (r"^thats$", "that is"),
         (r"^let's$", "let us"),
         (r"^i'?m$", "i am"),
@@ -223,6 +279,7 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"'ll$", " will"),
         (r"'d$", " would"),
         (r"^noone$", "nobody"),
+        (r"'s$", ""),  # a possessive: "the seam's coming up" is about the seam
         (r"'", ""),
     )
 )
@@ -256,7 +313,8 @@ class _Signal:
     weak: bool = False  # a flat "nothing to improve": any praise beside it wins
     strong: bool = False  # top-end or intensified praise: outranks a lukewarm word
     concession: bool = False  # a time or price complaint a later "but ... worth it" can concede
-    excuse: bool = False  # "not your fault": the complaints beside it are not the business's
+    excuse: bool = False  # "not your fault", "nothing major": the complaints beside it are excused
+    minimiser: bool = False  # "nothing major": without a complaint beside it, it says nothing
 
 
 @dataclass(frozen=True)
@@ -312,8 +370,9 @@ def _phrase_key(phrase: str) -> str:
 
 
 def _forms(word: str) -> tuple[str, ...]:
-    """The regular comparative, superlative and adverb of one opinion word, so the lists
-    hold base forms only ("fast" also matches "faster", "fastest"; "polite", "politely")."""
+    """The regular comparative, superlative and adverb of one opinion word, and its verb forms,
+    so the lists hold base forms only ("fast" also matches "faster", "fastest"; "polite",
+    "politely"; "wobble", "wobbles", "wobbled"; "regret", "regretted")."""
     if len(word) < 4 or not word.isalpha() or word in _NOT_INFLECTED:
         return ()
     if word.endswith("ly"):  # "friendly" -> "friendliest"
@@ -322,6 +381,11 @@ def _forms(word: str) -> tuple[str, ...]:
         return ()
     if word.endswith(("ful", "ous", "ive", "ent", "ant", "ic", "al", "ish")):
         return (word + "ly",)
+    return _degrees(word) + (() if word in _NO_VERB_FORMS else _verb_forms(word))
+
+
+def _degrees(word: str) -> tuple[str, ...]:
+    """ "-er", "-est" and "-ly", spelled the regular way."""
     if word.endswith("le"):
         return (word[:-1] + "r", word[:-1] + "st", word[:-2] + "ly")
     if word.endswith("y") and not word.endswith("ey"):
@@ -335,6 +399,25 @@ def _forms(word: str) -> tuple[str, ...]:
     return (word + "er", word + "est", word + "ly")
 
 
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """ "-s", "-ed" and "-ing", spelled the regular way; a final consonant after one vowel is
+    also tried doubled ("regretted"), since a wrong spelling matches nothing."""
+    if word.endswith("e") and not word.endswith("ee"):
+        return (word + "s", word + "d", word[:-1] + "ing")
+    if word.endswith("y") and word[-2] not in _VOWELS:
+        return (word[:-1] + "ies", word[:-1] + "ied", word + "ing")
+    if word.endswith(("x", "z", "ch", "sh")):
+        return (word + "es", word + "ed", word + "ing")
+    forms: tuple[str, ...] = (word + "s", word + "ed", word + "ing")
+    if (
+        word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    ):
+        forms += (word + word[-1] + "ed", word + word[-1] + "ing")
+    return forms
+
+
 @lru_cache(maxsize=64)
 def _compile(vocabulary: Vocabulary) -> _Matcher:
     """Build the matcher once per vocabulary; the owner's phrases override the grammar lists."""
@@ -345,6 +428,7 @@ def _compile(vocabulary: Vocabulary) -> _Matcher:
         ("not_opinion", _NOT_OPINIONS),
         ("nothing", _NOTHING_TO_IMPROVE),
         ("excuse", _EXCUSES),
+        ("minimiser", _MINIMISERS),
         ("refusal", _REFUSALS),
         ("positive", vocabulary.positive),
         ("neutral", vocabulary.neutral),
@@ -375,8 +459,8 @@ def _negator_before(start: int, split: _Words, consumed: set[int]) -> int | None
         following = words[index + 1]
         if following in _NOT_NEGATING_NEXT:
             continue
-        if following in _BELIEF_VERBS:
-            reach = _BELIEF_WINDOW
+        if following in _BELIEF_VERBS or (word == "none" and following == "of"):
+            reach = _BELIEF_WINDOW  # "don't think they were helpful", "none of that cheap rubbish"
         elif word in _SHORT_NEGATORS:
             reach = _SHORT_NEGATION_WINDOW
         else:
@@ -416,14 +500,20 @@ def _concession_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _carry_on_keys() -> frozenset[str]:
+    return frozenset(_phrase_key(p) for p in _NOTHING_TO_FAULT)
+
+
+@lru_cache(maxsize=1)
 def _yes_keys() -> frozenset[str]:
     return frozenset(_phrase_key(p) for p in _YES)
 
 
 def _phrase_signals(
     text: str, split: _Words, matcher: _Matcher, question: QuestionKind | None
-) -> tuple[list[_Signal], list[str], set[int]]:
-    """Signals from vocabulary phrases, notes on what was ignored, and the words used up."""
+) -> tuple[list[_Signal], list[str], set[int], set[int]]:
+    """Signals from vocabulary phrases, notes on what was ignored, the words used up, and
+    those inside lukewarm words or hedges."""
     words = split.words
     joined = " ".join(words)
     word_at: dict[int, int] = {}
@@ -436,10 +526,15 @@ def _phrase_signals(
         first = word_at[match.start()]
         found.append((first, first + len(match.group(0).split()), match.group(0)))
     consumed = {i for first, end, _ in found for i in range(first, end)}
+    hedged = {
+        i for first, end, phrase in found if matcher.kinds[phrase] == "neutral"
+        for i in range(first, end)
+    }  # fmt: skip
 
     def quote(first: int, end: int) -> str:
         return text[split.spans[first][0] : split.spans[end - 1][1]]
 
+    praise_starts = {first for first, _, phrase in found if matcher.kinds[phrase] == "positive"}
     signals: list[_Signal] = []
     notes: list[str] = []
     for first, end, phrase in found:
@@ -464,12 +559,20 @@ def _phrase_signals(
             notes.append(f'"{said}": not the business\'s fault')
             reason = f'"{said}" excuses it (neutral)'
             signals.append(_Signal("neutral", reason, said, clause, excuse=True))
+        elif kind == "minimiser":
+            reason = f'"{said}" plays the problem down (neutral, unless praised)'
+            signals.append(
+                _Signal("neutral", reason, said, clause, weak=True, excuse=True, minimiser=True)
+            )
         elif kind == "refusal":
-            opening = [i for i in range(first) if split.clauses[i] == clause]
-            if all(words[i] in _REFUSAL_WORDS for i in opening):
+            around = [
+                i for i, c in enumerate(split.clauses) if c == clause and not first <= i < end
+            ]
+            if all(words[i] in _REFUSAL_WORDS for i in around):
                 signals.append(_refusal(said, clause, question))
-            else:  # "I don't really know anyone who ...": not an answer to the question
+            else:  # "I don't really do reviews": a sentence, not an answer to the question
                 notes.append(f'"{said}" inside a sentence is not a no (ignored)')
+                consumed.difference_update(range(first, end))  # its "not" negates what follows
         elif kind == "positive":
             if negator is not None and phrase in _STRONG_PRAISE:
                 reason = f'negated top praise: "{negated}" (neutral)'
@@ -497,10 +600,18 @@ def _phrase_signals(
             else:
                 reason = f'"{said}" is lukewarm (neutral)'
                 signals.append(_Signal("neutral", reason, said, clause))
+        elif (phrase in _INTENSIFIERS or phrase.endswith("ly")) and end in praise_starts:
+            # "dead pleased", "ridiculously good", "awfully kind"
+            notes.append(f'"{said}" only strengthens the praise after it (ignored)')
         else:
             repair = _word_before(first, split, _REPAIR_VERBS, _REPAIR_WINDOW)
             fear = _word_before(first, split, _FEAR_WORDS, _FEAR_WINDOW)
-            if negator is not None and question == "liked_best":
+            earlier = _word_before(first, split, _EARLIER_WORDS, _EARLIER_WINDOW)
+            gone = any(f" {w} " in f" {joined} " for w in _GONE_AWAY)
+            if negator is not None and gone:
+                reason = f'negated complaint: "{negated}" has gone away (positive)'
+                signals.append(_Signal("positive", reason, negated, clause))
+            elif negator is not None and question == "liked_best":
                 reason = f'negated complaint: "{negated}" is what they liked (positive)'
                 signals.append(_Signal("positive", reason, negated, clause))
             elif negator is not None:
@@ -510,11 +621,13 @@ def _phrase_signals(
                 notes.append(f'"{said}" after "{repair}" is the job done (ignored)')
             elif fear is not None:
                 notes.append(f'"{said}" after "{fear}" is a fear, not what happened (ignored)')
+            elif earlier is not None:
+                notes.append(f'"{said}" after "{earlier}" is about what came before (ignored)')
             else:
                 reason = f'"{said}" is a complaint (negative)'
                 concession = phrase in _concession_keys()
                 signals.append(_Signal("negative", reason, said, clause, concession=concession))
-    return signals, notes, consumed
+    return signals, notes, consumed, hedged
 
 
 def _excess_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
@@ -605,11 +718,14 @@ def question_kind(question: str | None) -> QuestionKind | None:
         return None
     split = _split(question)
     joined = f" {' '.join(split.words)} "
+    openers = {split.words[indices[0]] for indices in _clauses(split)}
+    yes_no = bool(openers & _YES_NO_OPENERS)
     for kind, keys in _question_keys():
         if any(f" {key} " in joined for key in keys):
+            if kind == "what_went_wrong" and yes_no and " what " not in joined:
+                return "yes_no"  # "Are you happy with how we put it right?" asks yes or no
             return kind
-    openers = {split.words[indices[0]] for indices in _clauses(split)}
-    return "yes_no" if openers & _YES_NO_OPENERS else "open"
+    return "yes_no" if yes_no else "open"
 
 
 def _without_opinion_words(split: _Words, kind: QuestionKind | None) -> tuple[Label, str] | None:
@@ -653,7 +769,8 @@ def _decide(
     if negative and not excused:
         return "negative", negative, "a complaint outranks the rest" if mixed else None
     if negative:
-        return "neutral", [s for s in signals if s.excuse], "the complaint is not the business's"
+        played_down = "the complaint is played down, or not the business's"
+        return "neutral", [s for s in signals if s.excuse], played_down
     if conceded:
         return "positive", positive, "praise after the complaint outweighs it"
     if question == "what_went_wrong" and firm and not positive and not excused:
@@ -678,23 +795,29 @@ def _still_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal
         following = words[index + 1]
         if words[index] != "still" or index in consumed or index + 1 in consumed:
             continue
-        if following in _NEGATORS or (following.endswith("ing") and following not in _STILL_FINE):
-            said = text[split.spans[index][0] : split.spans[index + 1][1]]
+        last = index + 1
+        if following in _AUXILIARIES and last + 1 < len(words) and words[last + 1] in _NEGATORS:
+            last += 1  # "still isn't sending"
+        if words[last] in _NEGATORS or (following.endswith("ing") and following not in _STILL_FINE):
+            said = text[split.spans[index][0] : split.spans[last][1]]
             reason = f'"{said}": a problem that has not gone away (negative)'
             signals.append(_Signal("negative", reason, said, split.clauses[index]))
     return signals
 
 
-def _wait_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+def _wait_signals(
+    text: str, split: _Words, signals: list[_Signal], hedged: set[int]
+) -> list[_Signal]:
     """ "took three weeks", "waited a month": a long wait is a time complaint; with "only" or
-    "just" before it, it is not, unless the answer also praises speed (sarcasm)."""
+    "just" before it, it is not, unless the answer also praises speed (sarcasm); nor is one
+    the customer chose to wait and see (``hedged``: "need to wait a fortnight and see")."""
     words = split.words
     praised_speed = any(
         s.label == "positive" and _SPEED_PRAISE & set(s.matched.lower().split()) for s in signals
     )
     found: list[_Signal] = []
     for index, word in enumerate(words):
-        if word not in _WAIT_VERBS:
+        if word not in _WAIT_VERBS or index in hedged:
             continue
         unit = next(
             (i for i in range(index + 1, min(index + 4, len(words))) if words[i] in _LONG_WAITS),
@@ -714,6 +837,113 @@ def _wait_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_Sig
     return found
 
 
+def _sarcasm_signals(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """Praise said as sarcasm: repeated after "just" ("Brilliant, just brilliant.") or followed
+    by "if you like" + a verb in -ing ("Lovely, if you enjoy being kept awake")."""
+    words = split.words
+    praised = {w for s in signals if s.label == "positive" for w in _split(s.matched).words}
+    found: list[_Signal] = []
+    for index in range(1, len(words) - 1):
+        following = words[index + 1]
+        repeated = (
+            words[index] == "just"
+            and following in praised
+            and following in words[:index]
+            and split.clauses[words.index(following)] != split.clauses[index]
+        )
+        conditional = (
+            praised
+            and words[index] == "you"
+            and words[index - 1] == "if"
+            and following in _LIKING
+            and index + 2 < len(words)
+            and words[index + 2].endswith("ing")
+        )
+        if repeated or conditional:
+            last = index + 1 if repeated else index + 2
+            said = text[split.spans[index - (0 if repeated else 1)][0] : split.spans[last][1]]
+            reason = f'"{said}" after praise is sarcasm (negative)'
+            found.append(_Signal("negative", reason, said, split.clauses[index]))
+    return found
+
+
+def _chased_signals(text: str, split: _Words) -> list[_Signal]:
+    """ "I rang six times", "we've emailed twice": contacting them again and again is a
+    complaint even when the words say nothing against them."""
+    found: list[_Signal] = []
+    for indices in _clauses(split):
+        clause_words = " ".join(split.words[i] for i in indices)
+        if not _CHASED.search(clause_words):
+            continue
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        reason = f'"{said}": they had to chase (negative)'
+        found.append(_Signal("negative", reason, said, split.clauses[indices[0]]))
+    return found
+
+
+def _not_yet_signals(text: str, split: _Words, consumed: set[int]) -> list[_Signal]:
+    """A negated clause ending in "yet" ("Haven't unpacked it yet", "can't really say yet"):
+    too soon for an opinion, which is neutral however the rest reads."""
+    found: list[_Signal] = []
+    for indices in _clauses(split):
+        words = [split.words[i] for i in indices]
+        if words[-1] != "yet" or indices[-1] in consumed or not set(words) & _NEGATORS:
+            continue
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        reason = f'"{said}": too soon to say (neutral)'
+        found.append(_Signal("neutral", reason, said, split.clauses[indices[0]]))
+    return found
+
+
+def _waiting_to_see(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "We'll need to wait a few weeks and see": a wait the customer chooses, to see whether
+    it worked, is too soon to say, not a long wait."""
+    words = split.words
+    for index, word in enumerate(words):
+        ahead = words[index + 1 : index + 1 + _SEE_WINDOW]
+        if word not in _WAIT_VERBS or "see" not in ahead:
+            continue
+        clause = split.clauses[index]
+        signals = [
+            s
+            for s in signals
+            if not (s.clause == clause and s.label == "negative")
+            or _split(s.matched).words[0] not in _WAIT_VERBS
+        ]
+        seen = index + 1 + ahead.index("see")
+        said = text[split.spans[index][0] : split.spans[seen][1]]
+        reason = f'"{said}": waiting to see, too soon to say (neutral)'
+        signals.append(_Signal("neutral", reason, said, clause))
+        break
+    return signals
+
+
+def _unjoked(split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "Make them bigger. Kidding, they're perfect.": the complaints and suggestions before
+    "kidding" / "joking" were a joke."""
+    joke = next((split.clauses[i] for i, w in enumerate(split.words) if w in _JOKING), None)
+    if joke is None:
+        return signals
+    return [s for s in signals if s.clause >= joke or s.label == "positive"]
+
+
+def _regrets(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
+    """ "Wish I'd called you months ago", "we should have come to you first": the only regret is
+    not coming sooner, which is praise; the wish, "should have" and "sooner" in that clause
+    are not complaints or suggestions."""
+    found: list[_Signal] = []
+    for indices in _clauses(split):
+        clause_text = " ".join(split.words[i] for i in indices)
+        if not _REGRET.search(clause_text):
+            continue
+        clause = split.clauses[indices[0]]
+        said = text[split.spans[indices[0]][0] : split.spans[indices[-1]][1]]
+        signals = [s for s in signals if s.clause != clause or s.label == "positive"]
+        reason = f'"{said}": the only regret is not coming sooner (positive)'
+        found.append(_Signal("positive", reason, said, clause, strong=True))
+    return signals + found
+
+
 def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_Signal]:
     """To "what could we do better?", a clause that starts with a verb tells the business what
     to do, which reports what went wrong ("Clean up after yourselves."); praise inside it is
@@ -729,6 +959,8 @@ def _told_what_to_do(text: str, split: _Words, signals: list[_Signal]) -> list[_
         if any(s.clause == clause and s.weak for s in signals):
             continue  # "Not a chance", "No, nothing": nothing to improve, not an instruction
         said = text[split.spans[first][0] : split.spans[indices[-1]][1]]
+        if any(s.clause == clause and _phrase_key(s.matched) in _carry_on_keys() for s in signals):
+            continue  # "Just don't change anything!", "Keep it up": the instruction is praise
         signals[:] = [s for s in signals if not (s.clause == clause and s.label == "positive")]
         reason = f'"{said}" tells us what to do: it reports what went wrong (negative)'
         told.append(_Signal("negative", reason, said, clause))
@@ -788,15 +1020,23 @@ def explain(
     if learned is not None:
         reason = f'you labelled "{learned.answer}" {learned.label} before'
         return Explanation(learned.label, (reason,), (text.strip(),))
-    signals, notes, consumed = _phrase_signals(text, split, _compile(vocabulary), kind)
+    signals, notes, consumed, hedged = _phrase_signals(text, split, _compile(vocabulary), kind)
     signals += _rating_signals(text.translate(_APOSTROPHES))
     signals += _excess_signals(text, split, consumed)
     signals += _bare_clause_signals(text, split, consumed, kind)
     signals += _still_signals(text, split, consumed)
-    signals += _wait_signals(text, split, signals)
+    signals += _wait_signals(text, split, signals, hedged)
+    signals += _not_yet_signals(text, split, consumed)
+    signals += _sarcasm_signals(text, split, signals)
+    signals = _regrets(text, split, signals)
+    signals += _chased_signals(text, split)
+    signals = _waiting_to_see(text, split, signals)
     if kind == "do_better" and not any(s.label == "neutral" and not s.weak for s in signals):
         signals += _told_what_to_do(text, split, signals)
+    signals = _unjoked(split, signals)
 
+    if not any(s.label == "negative" for s in signals):
+        signals = [s for s in signals if not s.minimiser]  # nothing to play down
     reasons = tuple(notes) + tuple(s.reason for s in signals)
     if signals:
         contrasts = frozenset(
@@ -811,6 +1051,9 @@ def explain(
     if meaning is not None:
         label, reason = meaning
         return Explanation(label, (*reasons, f"no opinion words; {reason} ({label})"), ())
+    if "!" in text and not notes:  # "Thank you so much!" is politeness, not enthusiasm
+        reason = "no opinion words, but said with an exclamation: enthusiasm (positive, a guess)"
+        return Explanation("positive", (*reasons, reason), (), guessed=True)
     return Explanation("neutral", (*reasons, "no opinion words found (neutral)"), (), guessed=True)
 
 

@@ -26,11 +26,11 @@ from followup_cli import importer, values
 from followup_cli.cli import app
 from followup_cli.config import suppression_key
 from followup_cli.contacts import set_opt_out
-from followup_cli.followups import log_interaction, reach_of, save_plan
+from followup_cli.followups import log_interaction, save_plan
 from followup_cli.importer import resolve
 from followup_cli.importer.validate import fingerprint_of
 from followup_cli.privacy import suppression_hash
-from followup_cli.scheduling import RuleSet, plan_followups
+from followup_cli.scheduling import RuleSet, plan_followups, reach_of
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import ContactRow, InteractionRow, fetch, get, insert
 from followup_cli.store.rows import update as update_row

@@ -109,7 +109,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(shop: Path, argv: list[str]) -> Any:
     args = [a.replace("{orders}", str(shop / "orders.csv")) for a in argv]
-    result = runner.invoke(app, ["--db", str(shop / "shop.db"), *args])
+    # A few days after the demo's last day: something is due, overdue and coming.
+    result = runner.invoke(
+        app, ["--db", str(shop / "shop.db"), *args], env={"FOLLOWUP_TODAY": "2026-11-27"}
+    )
     assert result.exit_code == 0, (argv, result.stderr)
     return json.loads(result.stdout)
 

@@ -2,11 +2,24 @@
 answers written blind, learning from the owner's corrections, and `followup sentiment`.
 
 The labelled sets in tests/data, and what each score means:
-* labelled_answers.csv: the rules were extended until they passed it (98% before this work);
+* labelled_answers.csv: the rules were extended until they passed it (98% before this work;
+  96.4% after the first round, 98.0% after the second);
 * answers_fresh_a.csv, answers_fresh_b.csv: written blind by two writers who never saw the
-  rules; the rules scored 69.2% and 66.0% on them, and were then tuned on their errors;
+  rules; the rules scored 69.2% and 66.0% on them, and were then tuned on their errors
+  (91.7% and 89.6%; 95.2% and 92.0% after the second round);
 * answers_untuned_c.csv: written blind by a third writer after the tuning, never looked at
-  row by row: the honest score (60.8% before, 74.7% after).
+  row by row: an honest score (60.8% before, 74.7% after the first round, 77.1% after the
+  second);
+* answers_fresh_d.csv: 360 answers with their questions, written blind by a fourth writer
+  who never saw the rules. Before the second round the rules scored 67.2% on it (recall
+  positive 55%, neutral 73%, negative 73%). It was split by row number: rows 0 and 1 of every
+  three (D-dev, 240 answers) were read and tuned on; row 2 of every three (D-holdout, 120)
+  never was. After: D 87.5% (recall 87 / 86 / 90), D-dev 67.1% -> 94.6%, and D-holdout
+  67.5% -> 73.3% (recall 68 / 73 / 79): the holdout and set C are the figures to believe;
+* answers_untuned_e.csv: 360 answers with their questions, written blind by a fifth writer
+  while D was being tuned on, and never read row by row by anyone who changed the rules. Its
+  score was taken once before the second round (70.6%: recall positive 69%, neutral 74%,
+  negative 68%) and once after (77.2%: recall 79% / 76% / 77%): the most honest figure.
 """
 
 from __future__ import annotations
@@ -48,10 +61,12 @@ def label(text: str, question: str | None = None) -> str:
 @pytest.mark.parametrize(
     ("name", "accuracy", "recall"),
     [
-        ("answers_fresh_a.csv", 0.91, 0.87),
-        ("answers_fresh_b.csv", 0.89, 0.86),
-        ("answers_untuned_c.csv", 0.73, 0.71),
-        ("labelled_answers.csv", 0.96, 0.94),
+        ("answers_fresh_a.csv", 0.94, 0.90),
+        ("answers_fresh_b.csv", 0.91, 0.87),
+        ("answers_untuned_c.csv", 0.76, 0.74),
+        ("answers_fresh_d.csv", 0.87, 0.84),
+        ("answers_untuned_e.csv", 0.76, 0.75),
+        ("labelled_answers.csv", 0.97, 0.95),
     ],
 )
 def test_scores_on_the_labelled_sets_do_not_fall(name: str, accuracy: float, recall: float) -> None:
@@ -204,6 +219,215 @@ def test_an_answer_no_words_decide_is_a_guess_the_call_can_ask_about() -> None:
 def test_every_label_says_why() -> None:
     why = explain("Took a while but worth it")
     assert why.matched and any("outweighs" in reason for reason in why.reasons)
+
+
+# --------------------------------------------------------------------------------------------
+# The error classes found on blind set D (rules read from D-dev only), with everyday wordings
+# --------------------------------------------------------------------------------------------
+
+PUT_RIGHT = "Are you happy with how we put it right?"
+REVIEW = "Would you leave us a review?"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Any problems with the install?", "do_better"),
+        ("Did anything go wrong?", "do_better"),
+        ("Is there anything else we should know?", "do_better"),
+        (PUT_RIGHT, "yes_no"),
+        ("Can you tell me what happened?", "what_went_wrong"),
+    ],
+)
+def test_asking_whether_anything_is_wrong_is_not_a_yes_no_question(
+    question: str, kind: str
+) -> None:
+    assert question_kind(question) == kind
+
+
+def test_a_no_to_whether_anything_went_wrong_is_no_refusal() -> None:
+    assert label("No.", "Did anything go wrong?") == "neutral"
+    assert label("Nope, nothing to add.", "Is there anything else we should know?") == "neutral"
+    assert label("It's done, that's the main thing.", PUT_RIGHT) == "neutral"
+    assert label("No, it's still dripping.", PUT_RIGHT) == "negative"
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "expected"),
+    [
+        ("I don't really do reviews, sorry.", REVIEW, "neutral"),
+        ("I don't really do online reviews.", "Would you mind leaving us a review?", "neutral"),
+        ("Probably, yeah. I don't really do recommendations.", RECOMMEND, "neutral"),
+        ("I wouldn't recommend you to anyone.", RECOMMEND, "negative"),
+        ("I wouldn't recommend you, to be honest", None, "negative"),
+        ("The coffee's nice but no, not after how I was treated.", RECOMMEND, "negative"),
+    ],
+)
+def test_a_refusal_inside_a_sentence_is_not_a_no(
+    answer: str, question: str | None, expected: str
+) -> None:
+    assert label(answer, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Nobody's called me back.", "negative"),  # "nobody's" is "nobody is": a negator
+        ("I regretted booking it.", "negative"),  # "regret" -> "regretted"
+        ("The shelf wobbles.", "negative"),  # "wobble" -> "wobbles"
+        ("It's been troubling me all week.", "negative"),  # "trouble" -> "troubling"
+        ("I'd been fasting since midnight.", "neutral"),  # "fast": no verb forms
+        ("All kinds of options.", "neutral"),  # "kind": no verb forms
+    ],
+)
+def test_possessives_and_verb_forms(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Dead pleased with it.", "positive"),
+        ("Terribly good of them to come out.", "positive"),
+        ("Awfully nice of the lad.", "positive"),
+    ],
+)
+def test_a_complaint_word_before_praise_intensifies_it(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Lovely. Just lovely. The tyre's flat again.", "negative"),
+        ("Brilliant, just brilliant.", "negative"),
+        ("Fab, if you enjoy sitting in traffic.", "negative"),
+        ("Thanks for nothing.", "negative"),
+        ("It's just brilliant.", "positive"),  # praise said once is meant
+        ("Lovely, if you're ever passing do pop in.", "positive"),
+    ],
+)
+def test_sarcasm_markers(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("One tiny scratch on the frame but nothing major.", "neutral"),
+        ("Bit of a rattle, minor though.", "neutral"),
+        ("Nothing major to report, all great.", "positive"),  # nothing to play down
+    ],
+)
+def test_a_played_down_problem_is_neutral(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Wish I'd found you years ago.", "positive"),
+        ("We should have come to you first.", "positive"),
+        ("You should have called first.", "negative"),  # their failure, not a regret
+        ("I should have been told sooner.", "negative"),
+    ],
+)
+def test_regret_at_not_coming_sooner_is_praise(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Lovely loaf, none of that sliced factory rubbish.", "positive"),
+        ("It doesn't squeak anymore.", "positive"),
+        ("No longer leaking, thank you.", "positive"),
+        ("My old boiler was so noisy, this one is lovely and quiet.", "positive"),
+        ("It sounds like it did when my late husband played it. So grateful.", "positive"),
+        ("It still isn't charging.", "negative"),
+    ],
+)
+def test_negation_scope_and_what_came_before(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "expected"),
+    [
+        ("We'll need to wait a few weeks and see.", None, "neutral"),
+        ("Yes, it arrived. Haven't opened it yet.", "Has the parcel arrived?", "neutral"),
+        ("Yeah, not had it out on the road yet.", None, "neutral"),
+        ("The parking could be easier.", None, "neutral"),
+        ("Just don't change anything! We loved it.", DO_BETTER, "positive"),
+        ("Make it cheaper. Kidding, it's perfect.", DO_BETTER, "positive"),
+    ],
+)
+def test_hedges_suggestions_and_jokes(answer: str, question: str | None, expected: str) -> None:
+    assert label(answer, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("I rang six times.", "negative"),
+        ("We've emailed you twice about it.", "negative"),
+        ("You called to check on me, lovely.", "positive"),  # "on me" is no excuse here
+        ("There's no better place in town.", "positive"),
+        ("Cheers love.", "neutral"),  # "love" here is how they talk, not praise
+    ],
+)
+def test_chasing_excuses_and_terms_of_address(answer: str, expected: str) -> None:
+    assert label(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Fitted the smart meter, all good.",
+        "I was embarrassed about my teeth but they were so kind.",
+        "The kids could run around while we ate, lovely.",
+        "Packed up and gone by five, spotless.",
+        "Shot two below par, the course was perfect.",
+        "The lights came back on straight away, brilliant.",
+    ],
+)
+def test_words_that_complain_only_in_some_uses_are_not_listed(answer: str) -> None:
+    """Guards: "smart", "embarrassed", "run around", "packed up", "below par", "came back on"
+    are complaints in some trades and praise or plain description in others."""
+    assert label(answer) == "positive"
+
+
+def test_narrow_phrases_keep_the_complaint_those_words_carried() -> None:
+    assert label("The warning light came back on.") == "negative"
+    assert label("There's a buzzing noise from the fridge.") == "negative"
+
+
+def test_an_exclamation_without_opinion_words_is_a_positive_guess() -> None:
+    why = explain("The kids went straight back out on their bikes!")
+    assert (why.label, why.guessed) == ("positive", True)
+    assert explain("The kids went straight back out on their bikes.").label == "neutral"
+    assert explain("Thank you so much!").label == "neutral"  # politeness, not enthusiasm
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Top job, lads.", "positive"),
+        ("Works a charm now.", "positive"),
+        ("Night and day compared to before.", "positive"),
+        ("Scrummy, every last bite.", "positive"),
+        ("She's been singing your praises to everyone.", "positive"),
+        ("Means the world to us.", "positive"),
+        ("Forty quid down the drain.", "negative"),
+        ("Proper bodge job, complete cowboys.", "negative"),
+        ("Daylight robbery for what it was.", "negative"),
+        ("Grotty bathroom, mind.", "negative"),
+        ("Swings and roundabouts, but good fun.", "neutral"),
+        ("As far as I know, yeah.", "neutral"),
+    ],
+)
+def test_everyday_idioms(answer: str, expected: str) -> None:
+    assert label(answer) == expected
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ import tomllib
 import pytest
 
 from followup_cli import models
-from followup_cli.followups import log_interaction, new_followup, reach_of
+from followup_cli.followups import log_interaction, new_followup
 from followup_cli.rules import default_rules_text, load_rules, parse_rules
-from followup_cli.scheduling import CHANNELS, consent_sql
+from followup_cli.scheduling import CHANNELS, consent_sql, reach_of
 from followup_cli.store import Database, Tx
 from followup_cli.store.rows import ROW_TYPES, FollowUpRow, InteractionRow, Row, fetch, get, update
 from tests.helpers import make_contact

@@ -246,15 +246,15 @@ def test_improvement_suggestions_follow_the_documented_rule(text: str, expected:
 
 
 def test_owner_can_extend_the_vocabulary() -> None:
-    custom = DEFAULT_VOCABULARY.extended(neutral=("meh",), negative=("wonky",))
-    assert classify("the staff were great but the food was meh") == "positive"
-    assert classify("the staff were great but the food was meh", custom) == "neutral"
-    assert classify("lovely staff, wonky chair") == "positive"
-    assert classify("lovely staff, wonky chair", custom) == "negative"
-    assert explain("lovely staff, wonky chair", custom).matched == ("wonky",)
+    custom = DEFAULT_VOCABULARY.extended(neutral=("middlin",), negative=("squiffy",))
+    assert classify("the staff were great but the food was middlin") == "positive"
+    assert classify("the staff were great but the food was middlin", custom) == "neutral"
+    assert classify("lovely staff, squiffy chair") == "positive"
+    assert classify("lovely staff, squiffy chair", custom) == "negative"
+    assert explain("lovely staff, squiffy chair", custom).matched == ("squiffy",)
     # the default is untouched and negation applies to owner words too
-    assert "meh" not in DEFAULT_VOCABULARY.neutral
-    assert classify("the table wasn't wonky", custom) == "neutral"
+    assert "middlin" not in DEFAULT_VOCABULARY.neutral
+    assert classify("the table wasn't squiffy", custom) == "neutral"
 
 
 def test_owner_words_override_the_defaults() -> None:

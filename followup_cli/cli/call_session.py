@@ -109,10 +109,16 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
 def power_hour(run: CallRun) -> None:
     """Today's calls one by one: Enter calls, s skips, q quits."""
     from followup_cli import agenda
+    from followup_cli.drafts import drafts_for, load_templates
     from followup_cli.errors import FollowupError, Interrupted
+    from followup_cli.render.drafts import voicemail
 
     with run.db.reading() as tx:
         items = agenda.due_today(tx, run.day, channel="phone", currency=run.settings.currency)
+        drafts = drafts_for(
+            tx, [item.id for item in items], settings=run.settings, rules=run.rules,
+            templates=load_templates(), today=run.day,
+        )  # fmt: skip
     if not items:
         view.line(f"No calls due today ({run.day.isoformat()}).")
         return
@@ -120,6 +126,8 @@ def power_hour(run: CallRun) -> None:
     view.line(f"{len(items)} call{'s' if len(items) != 1 else ''} due today.", "bold")
     for number, item in enumerate(items, 1):
         view.line(f"\n{number}/{len(items)}: {item.contact}, {item.purpose}")
+        for line in voicemail(drafts.get(item.id)):  # the tel: link, what to leave on voicemail
+            view.line(line)
         try:
             choice = _ask("Enter to call, s to skip, q to quit", default="").strip().lower()
         except _STOP:

@@ -73,23 +73,30 @@ def today_command(
     """
     from followup_cli import agenda
 
-    day, wanted, currency = today(), _channel(channel), settings().currency
+    day, wanted, owner, rule_set = today(), _channel(channel), settings(), rules()
     with database(ctx).reading() as tx:
         items = agenda.read_due(
-            tx, day, channel=wanted, currency=currency, calendar=rules().calendar
+            tx, day, channel=wanted, currency=owner.currency, calendar=rule_set.calendar
         )
-        if (as_json or as_jsonl) and not notify:  # written as it is read
-            plain.json_items((item.to_json() for item in items), lines=as_jsonl)
-            return
-        listed = list(items)  # the screen groups them by channel; --notify counts them
+        if notify:  # read at once: counted for the notification once the agenda is out
+            counted = list(items)
+            items = iter(counted)
         scripted = as_json or as_jsonl
-        next_due = None if listed or scripted else agenda.next_due(tx, day, channel=wanted)
+        if scripted:  # written as it is read, each item with its draft and link
+            from followup_cli.drafts import load_templates, with_drafts
+            from followup_cli.render.drafts import item_json
+
+            drafted = with_drafts(
+                tx, items, settings=owner, rules=rule_set, templates=load_templates(), today=day
+            )
+            plain.json_items((item_json(*pair) for pair in drafted), lines=as_jsonl)
+        else:
+            listed = list(items)  # the screen groups them by channel
+            next_due = None if listed else agenda.next_due(tx, day, channel=wanted)
+    if not scripted:
+        plain.agenda(listed, day, next_due, review_link=owner.review_link)
     if notify:
-        _notify(listed, day)
-    if scripted:
-        plain.json_items((item.to_json() for item in listed), lines=as_jsonl)
-        return
-    plain.agenda(listed, day, next_due)
+        _notify(counted, day)
 
 
 def _notify(items: list[agenda.AgendaItem], day: dt.date) -> None:

@@ -83,7 +83,7 @@ def run_import(
     ``tx`` is a read transaction (``Database.reading(bulk=True)``): the file is staged in
     TEMP tables without the write lock, then ``tx`` restarts as the one write transaction.
     """
-    from followup_cli.followups import MANUAL
+    from followup_cli.scheduling import MANUAL
 
     if options.source is not None and options.source.strip() == MANUAL:
         raise InvalidInput(

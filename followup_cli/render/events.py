@@ -164,7 +164,7 @@ def sample(name: str, at: dt.datetime) -> dict[str, Any]:
     followup = FollowUpRow(
         id=1, contact_id=1, interaction_id=1, rule="sale-thank-you", purpose="Thank-you {action}",
         channel="phone", due_on=day, priority=0, status="done", outcome="negative",
-        completed_on=day, attempts=1, until_sale=False, note=None, created_on=day,
+        completed_on=day, attempts=1, until_sale=False, note=None, created_on=day, template=None,
     )  # fmt: skip
     call = CallRow(
         id=1, followup_id=1, contact_id=1, called_on=day, started_at=at, status="completed",

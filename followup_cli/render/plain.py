@@ -171,7 +171,10 @@ def agenda(
     today: dt.date,
     next_due: dt.date | None,
     out: TextIO | None = None,
+    *,
+    review_link: str = "",
 ) -> None:
+    """The morning agenda; a "send the review link" row shows the link to send."""
     out = out or sys.stdout
     if not items:
         when = (
@@ -194,7 +197,7 @@ def agenda(
         if group:
             lines.append("")
             lines.append(style(heading, "1"))
-            lines.extend(_table(group, style))
+            lines.extend(_table(group, style, review_link))
     out.write("\n".join(lines) + "\n")
 
 
@@ -228,20 +231,14 @@ def columns(
     first = list(islice(rows, sample))
     widths = [max([len(header[i]), *(len(row[i]) for row in first)]) for i in range(len(header))]
     last = len(header) - 1
-    # how each cell is padded: the last column's only when it is to the right
-    pads = [
-        (lambda cell, w=w: cell.rjust(w)) if i in right
-        else (lambda cell, w=w: cell.ljust(w)) if i < last
-        else str
-        for i, w in enumerate(widths)
-    ]  # fmt: skip
+    # one printf-style format: padded, never cut; the last column unpadded unless to the right
+    layout = "  " + "  ".join(
+        f"%{w}s" if i in right else f"%-{w}s" if i < last else "%s" for i, w in enumerate(widths)
+    )
 
-    def line(cells: Sequence[str]) -> str:
-        return "  " + "  ".join([pad(cell) for pad, cell in zip(pads, cells, strict=True)]).rstrip()
-
-    yield line(header)
+    yield (layout % tuple(header)).rstrip()
     for row in chain(first, rows):
-        yield line(row)
+        yield (layout % tuple(row)).rstrip()
 
 
 def show(lines: Iterable[str], out: TextIO | None = None) -> None:
@@ -260,8 +257,8 @@ def show(lines: Iterable[str], out: TextIO | None = None) -> None:
         lines = chain(first, lines)
         if len(first) >= height and _paged(lines):
             return
-    for text in lines:
-        out.write(text + "\n")
+    while chunk := list(islice(lines, 1000)):  # one write per thousand lines, not per line
+        out.write("\n".join(chunk) + "\n")
 
 
 def _paged(lines: Iterator[str]) -> bool:
@@ -290,13 +287,20 @@ def _paged(lines: Iterator[str]) -> bool:
     return True
 
 
-def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
+def _why(item: AgendaItem, review_link: str) -> str:
+    from followup_cli.enums import REVIEW_LINK
+
+    why = ("! " if item.priority else "") + item.purpose
+    return f"{why}: {review_link}" if item.rule == REVIEW_LINK and review_link else why
+
+
+def _table(items: Sequence[AgendaItem], style: _Style, review_link: str = "") -> list[str]:
     rows = [
         (
             str(item.id),
             visible(item.contact),
             visible(item.reach_at),
-            visible(("! " if item.priority else "") + item.purpose),
+            visible(_why(item, review_link)),
             overdue_words(item.days_overdue),
         )
         for item in items
@@ -313,41 +317,62 @@ def _table(items: Sequence[AgendaItem], style: _Style) -> list[str]:
 
 def upcoming(items: Iterable[AgendaItem], days: int, limit: int | None) -> None:
     """What comes next, as it is read (paged on a terminal)."""
-    from itertools import chain
-
-    shown = 0
-
-    def rows() -> Iterator[list[str]]:
-        nonlocal shown
-        for item in items:
-            shown += 1
-            yield [
-                str(item.id), day(item.due), item.channel, visible(item.contact),
-                visible(("! " if item.priority else "") + item.purpose),
-            ]  # fmt: skip
-
-    listed = rows()
-    first = next(listed, None)
-    if first is None:
-        say(
-            f"Nothing scheduled in the next {days} days. Look further with --days 30, or "
-            "schedule one with `followup schedule NAME WHEN`."
-        )
-        return
-    style = _Style(sys.stdout)
-    lines = columns(("ID", "Due", "Channel", "Contact", "Why"), chain([first], listed))
-    title = style(f"Next {days} days", "1")
-    show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
+    listing(
+        (
+            [str(item.id), day(item.due), item.channel, item.contact,
+             ("! " if item.priority else "") + item.purpose]
+            for item in items
+        ),
+        ("ID", "Due", "Channel", "Contact", "Why"),
+        empty=f"Nothing scheduled in the next {days} days. Look further with --days 30, or "
+        "schedule one with `followup schedule NAME WHEN`.",
+        title=f"Next {days} days",
+        closing=lambda shown: _limited(shown, limit),
+    )  # fmt: skip
 
 
 def _limited(shown: int, limit: int | None) -> str:
     return f"The first {limit:,} shown; --limit 0 shows them all." if shown == limit else ""
 
 
-def at_end(last: Callable[[], str]) -> Iterator[str]:
-    """A list's closing line (if any), worked out once the list before it is written."""
-    if text := last():
-        yield text
+def listing(
+    rows: Iterable[Sequence[str]],
+    header: Sequence[str],
+    *,
+    empty: str,
+    title: str = "",
+    closing: Callable[[int], str] = lambda shown: "",
+    right: Container[int] = (0,),
+    out: TextIO | None = None,
+) -> None:
+    """A list as plain columns, written as it is read and paged on a terminal: the title,
+    the header and the rows, then a closing line worked out from how many were shown (e.g.
+    that a limit stopped it); ``empty`` when there are none. Each row is escaped as a line
+    (``visible``, one pass): a cell holding an escape shifts its own row, never the list."""
+    from itertools import chain
+
+    out = out or sys.stdout
+    shown = 0
+
+    def counted() -> Iterator[Sequence[str]]:
+        nonlocal shown
+        for row in rows:
+            shown += 1
+            yield row
+
+    def last() -> Iterator[str]:
+        if text := closing(shown):
+            yield text
+
+    listed = counted()
+    first = next(listed, None)
+    if first is None:
+        out.write(visible(empty) + "\n")
+        return
+    style = _Style(out)
+    lines = columns(header, chain([first], listed), right=right)
+    head = [style(visible(title), "1")] if title else []
+    show(chain(head, [style(next(lines), "2")], map(visible, lines), last()), out)
 
 
 def silence(result: SilenceReport, currency: str) -> None:
@@ -383,32 +408,19 @@ def silence(result: SilenceReport, currency: str) -> None:
 
 def feedback(items: Iterable[Feedback], limit: int) -> None:
     """What customers said, newest first, as it is read (paged on a terminal)."""
-    from itertools import chain
-
-    shown = 0
-
-    def rows() -> Iterator[list[str]]:
-        nonlocal shown
-        for item in items:
-            shown += 1
-            yield [
-                item.called_on.isoformat(), visible(f"{item.contact} (#{item.contact_id})"),
-                visible(item.question), item.label or "", visible(item.answer),
-            ]  # fmt: skip
-
-    listed = rows()
-    first = next(listed, None)
-    if first is None:
-        say(
-            "No feedback to show yet. Answers appear here after follow-up calls: "
-            "run `followup call ID` on a call from `followup today`."
-        )
-        return
-    style = _Style(sys.stdout)
-    header = ("Date", "Customer", "Question", "Label", "Answer")
-    lines = columns(header, chain([first], listed), right=())
-    title = style("What customers said", "1")
-    show(chain([title, style(next(lines), "2")], lines, at_end(lambda: _limited(shown, limit))))
+    listing(
+        (
+            [item.called_on.isoformat(), f"{item.contact} (#{item.contact_id})", item.question,
+             item.label or "", item.answer]
+            for item in items
+        ),
+        ("Date", "Customer", "Question", "Label", "Answer"),
+        empty="No feedback to show yet. Answers appear here after follow-up calls: "
+        "run `followup call ID` on a call from `followup today`.",
+        title="What customers said",
+        closing=lambda shown: _limited(shown, limit),
+        right=(),
+    )  # fmt: skip
 
 
 def _cell(text: str | None) -> str:
@@ -459,7 +471,8 @@ def history(h: ContactHistory, currency: str) -> None:
         [
             [
                 str(f.id), f.due_on.isoformat(), f.channel, _cell(purpose_for(f.purpose, f.channel)),
-                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else ""),
+                f.status + (f" {f.completed_on.isoformat()}" if f.completed_on else "")
+                + (f", sent with {f.template}" if f.template else ""),  # followup draft --sent
                 f.outcome or "", _cell(f.note),
             ]
             for f in h.followups
@@ -501,32 +514,18 @@ def contacts(page: ContactList, searched: str | None, out: TextIO | None = None)
     rich table took minutes for 100k contacts."""
     from followup_cli.contacts import consent_summary
 
-    out = out or sys.stdout
-    shown = 0
-
-    def rows() -> Iterator[list[str]]:
-        nonlocal shown
-        for c in page.contacts:
-            shown += 1
-            yield [
-                str(c.id), visible(c.name), visible(c.email or ""), visible(c.phone or ""),
-                c.prefers, visible(c.tags.replace(",", ", ")), consent_summary(c),
-            ]  # fmt: skip
-
-    listed = rows()
-    first = next(listed, None)
-    if first is None:
-        if searched:
-            out.write(visible(f"No contact matches {searched!r}.") + "\n")
-        else:
-            out.write("No contacts yet. Add one with `followup contact add NAME --phone ...`.\n")
-        return
-    from itertools import chain
-
-    header = ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent")
-    style = _Style(out)
-    lines = columns(header, chain([first], listed))
-    show(chain([style(next(lines), "2")], lines, at_end(lambda: _more(page, shown))), out)
+    listing(
+        (
+            [str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
+             c.tags.replace(",", ", "), consent_summary(c)]
+            for c in page.contacts
+        ),
+        ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"),
+        empty=f"No contact matches {searched!r}." if searched
+        else "No contacts yet. Add one with `followup contact add NAME --phone ...`.",
+        closing=lambda shown: _more(page, shown),
+        out=out,
+    )  # fmt: skip
 
 
 def _more(page: ContactList, shown: int) -> str:

@@ -36,8 +36,20 @@ if TYPE_CHECKING:
 
 # The newest migration; kept as a constant so opening an up-to-date database needs no Alembic
 # import (tests check it equals Alembic's head).
-SCHEMA_REVISION = "0010"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
+SCHEMA_REVISION = "0011"
+KNOWN_REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+)
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 # A big import touches index pages all over a 1M-row database: a 64 MiB page cache (SQLite's

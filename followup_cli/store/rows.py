@@ -141,6 +141,7 @@ class FollowUpRow(Row, table="followup"):
     until_sale: bool
     note: str | None
     created_on: dt.date
+    template: str | None  # the message template it was sent with (``drafts``)
 
 
 @dataclass(frozen=True)

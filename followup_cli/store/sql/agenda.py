@@ -19,7 +19,7 @@ WHERE f.status = 'pending' AND {_CONSENT} AND {_CHANNEL}
 _SELECT = (
     """
 SELECT f.id, f.contact_id, c.name, f.due_on, f.channel, f.purpose, f.priority, f.attempts,
-       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note
+       c.phone, c.email, c.address, i.kind, i.occurred_on, i.amount_cents, f.note, f.rule
 """
     + _PENDING
 )
