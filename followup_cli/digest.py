@@ -16,7 +16,9 @@ from followup_cli.store.sql.digest import ATTENTION_SQL, IMPORTS_SQL
 
 if TYPE_CHECKING:
     from followup_cli.agenda import AgendaItem
-    from followup_cli.scheduling import WorkCalendar
+    from followup_cli.config import Settings
+    from followup_cli.drafts import Templates
+    from followup_cli.scheduling import RuleSet
     from followup_cli.store import Tx
 
 ANSWERS_LISTED = 50  # a digest is short: the rest are one `followup report feedback` away
@@ -60,6 +62,8 @@ class Digest:
     days: int
     imports: list[ImportRun] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
+    # each due item's draft link (mailto: with its subject and body, sms:, tel:), by id
+    links: dict[int, str] = field(default_factory=dict)
 
     @property
     def overdue(self) -> list[AgendaItem]:
@@ -127,14 +131,20 @@ def build(
     *,
     since: dt.datetime | None,
     days: int = 0,
-    currency: str = "$",
-    calendar: WorkCalendar = agenda.MON_TO_FRI,
+    settings: Settings,
+    rules: RuleSet,
+    templates: Templates,
 ) -> Digest:
-    """The digest for ``today``: its agenda (and ``days`` ahead), the imports saved since
-    yesterday began, and the negative and neutral answers given since ``since`` (the last
-    digest; the last day when there was none)."""
+    """The digest for ``today``: its agenda (and ``days`` ahead) with each due item's draft
+    link, the imports saved since yesterday began, and the negative and neutral answers
+    given since ``since`` (the last digest; the last day when there was none)."""
+    from followup_cli.drafts import with_drafts
+
     since = since or now - dt.timedelta(days=1)
-    due = agenda.due_today(tx, today, currency=currency, calendar=calendar)
+    currency = settings.currency
+    due = agenda.due_today(tx, today, currency=currency, calendar=rules.calendar)
+    drafted = with_drafts(tx, due, settings=settings, rules=rules, templates=templates, today=today)
+    links = {item.id: made.link for item, made in drafted if made is not None and made.link}
     coming = agenda.upcoming(tx, today, days, currency=currency) if days else []
     window = {"since": local_midnight(today - dt.timedelta(days=1)), "until": now}
     imports = [
@@ -159,4 +169,4 @@ def build(
         )
         for r in rows
     ]
-    return Digest(today, since, due, coming, days, imports, attention)
+    return Digest(today, since, due, coming, days, imports, attention, links)

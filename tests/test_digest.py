@@ -185,8 +185,11 @@ def test_the_digest_is_a_plain_text_and_html_email(
     assert "Overdue: 1 (marked in each list above)" in body
     assert 'negative: Zoë Øberg (call #1): "The wait & the mess <b>"' in body
     page = html_part.get_content()
-    assert "<b>Zoë Øberg</b>" in page and '<a href="tel:5550100102">555-010-0102</a>' in page
-    assert '<a href="mailto:ann@example.com">ann@example.com</a>' in page
+    # each due item links to its draft: the number to dial, the email written out
+    assert "<b>Zoë Øberg</b>" in page and '<a href="tel:+15550100102">555-010-0102</a>' in page
+    assert (
+        '<a href="mailto:ann@example.com?subject=How%20are%20things%2C%20Ann%3F&amp;body=Hi' in page
+    )
     assert "The wait &amp; the mess &lt;b&gt;" in page  # customer text is never markup
 
 

@@ -74,10 +74,13 @@ def digest_command(
     conf = settings()
     smtp = conf.smtp
     sent_at = now()
+    from followup_cli.drafts import load_templates
+
+    templates = load_templates()
     with database(ctx).reading() as tx:
         result = digest.build(
-            tx, today(), sent_at, since=_last_sent(), days=days, currency=conf.currency,
-            calendar=rules().calendar,
+            tx, today(), sent_at, since=_last_sent(), days=days, settings=conf, rules=rules(),
+            templates=templates,
         )  # fmt: skip
     if as_json:
         plain.print_json(result.to_json())

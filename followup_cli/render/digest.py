@@ -9,7 +9,6 @@ import html
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from followup_cli.render.plain import CHANNEL_HEADINGS, day, overdue_words, visible
 
@@ -64,27 +63,22 @@ def text(digest: Digest) -> str:
     return visible("\n".join(lines).rstrip() + "\n")
 
 
-def _link(item: AgendaItem) -> str:
-    """Where the item goes, as a link the owner's phone opens (tel:, sms:, mailto:)."""
-    target = item.reach_at
-    if not target:
-        return ""
-    scheme = {"phone": "tel:", "text": "sms:", "email": "mailto:"}.get(item.channel)
-    shown = html.escape(target)
-    if scheme is None:
+def _link(item: AgendaItem, href: str | None) -> str:
+    """Where the item goes, as the draft's link when it has one (the owner's phone opens
+    the mail or text with its message written, or dials)."""
+    shown = html.escape(item.reach_at)
+    if not shown or not href:
         return shown
-    number = "".join(ch for ch in target if ch.isdigit() or ch == "+")
-    href = scheme + (quote(target, safe="@+.") if scheme == "mailto:" else number)
     return f'<a href="{html.escape(href)}">{shown}</a>'
 
 
-def _item_html(item: AgendaItem) -> str:
+def _item_html(item: AgendaItem, href: str | None = None) -> str:
     late = (
         f' <b style="color:#b00">({overdue_words(item.days_overdue)})</b>'
         if item.days_overdue
         else ""
     )
-    link = _link(item)
+    link = _link(item, href)
     reach = f", {link}" if link else ""
     return (
         f"<li>#{item.id} <b>{html.escape(item.contact)}</b>{reach}: "
@@ -99,7 +93,8 @@ def html_body(digest: Digest) -> str:
         parts.append(f"<p>{NOTHING}</p>")
     for channel, items in digest.by_channel.items():
         parts.append(f"<h3>{CHANNEL_HEADINGS[channel]} ({len(items)})</h3>")
-        parts.append("<ul>" + "".join(_item_html(i) for i in items) + "</ul>")
+        parts.append("<ul>" + "".join(_item_html(i, digest.links.get(i.id)) for i in items))
+        parts.append("</ul>")
     if digest.overdue:
         parts.append(f"<p>Overdue: {len(digest.overdue)} (marked in each list above).</p>")
     if digest.coming:
