@@ -161,6 +161,15 @@ class FollowUp(SQLModel, table=True):
         ),
         # A contact's follow-ups; with the rule, a once_per cap is checked from the index.
         Index("ix_followup_contact_id_status_rule", "contact_id", "status", "rule"),
+        # The templates a contact's messages were sent with, for the drafts' rotation: only
+        # the rows that have one, so an import (which sets none) never writes to it.
+        Index(
+            "ix_followup_contact_id_template",
+            "contact_id",
+            "template",
+            sqlite_where=text("template IS NOT NULL"),
+            postgresql_where=text("template IS NOT NULL"),
+        ),
         # Nothing else: each index costs every import (migration 0004 dropped two).
     )
 

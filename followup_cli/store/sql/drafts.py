@@ -31,7 +31,8 @@ WHERE {where}
 REFERRED_SQL = "SELECT referred_by_id, name FROM contact WHERE {where} ORDER BY id"
 
 # The templates each contact's follow-ups were sent with, oldest first: the caller keeps the
-# latest of each kind. {where} is an ``in_list`` over contact_id (its index serves it).
+# latest of each kind. {where} is an ``in_list`` over contact_id (the partial index of the
+# follow-ups sent with a template serves it).
 TEMPLATES_USED_SQL = (
     "SELECT contact_id, template FROM followup WHERE {where} AND template IS NOT NULL"
     " ORDER BY completed_on, id"
