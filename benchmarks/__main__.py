@@ -178,6 +178,12 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         "COMP_WORDS": "followup to",
         "COMP_CWORD": "1",
     }
+    data_complete = {  # completion that reads the data: follow-up ids, a contact's name
+        name: {**complete_env, "COMP_WORDS": words, "COMP_CWORD": str(words.count(" "))}
+        for name, words in (
+            ("complete-id", "followup done "), ("complete-name", "followup contact show Ma"),
+        )
+    }  # fmt: skip
     out = b.work / "out.txt"
     cases = {
         "bare": lambda _: run([sys.executable, str(b.bare)], b.env),
@@ -185,6 +191,10 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         "today-empty": lambda _: run([*b.followup, "today"], empty_env),
         "help": lambda _: run([*b.followup, "--help"], big_env),
         "complete": lambda _: run([*b.followup], complete_env, stdout=out),
+        **{
+            name: lambda _, env=env: run([*b.followup], env)  # type: ignore[misc]
+            for name, env in data_complete.items()
+        },
     }
     print(f"Start-up: {len(cases)} commands x {b.args.runs} runs, interleaved ...", flush=True)
     s = interleaved(cases, b.args.runs)
@@ -209,6 +219,12 @@ def startup_and_scale(b: Bench, big: Path, empty: Path) -> None:
         ("today", f"start-up: today ({rows:,} follow-ups)", 1.2),
         ("help", "start-up: --help", 2.0),
         ("complete", "start-up: completion `followup to<TAB>`", 2.0),
+        ("complete-id", f"completion `followup done <TAB>` ({rows:,} follow-ups)", 2.0),
+        (
+            "complete-name",
+            f"completion `followup contact show Ma<TAB>` ({b.size.contacts:,} contacts)",
+            2.0,
+        ),
     ):
         b.add(compare(label, s[key], "bare Typer app", s["bare"], limit))
     b.add(

@@ -543,6 +543,7 @@ class CallResult:
     escalated: FollowUpRow | None = None
     words: list[str] = field(default_factory=list)  # what they said, when it went badly
     notes: list[str] = field(default_factory=list)
+    negative: list[AnswerRow] = field(default_factory=list)  # the answers labelled negative
 
 
 def finish_call(
@@ -581,6 +582,7 @@ def finish_call(
     result = CallResult(call, contact, done.followup, done, outcome=result_outcome)
     result.make_it_right, result.escalated = done.make_it_right, done.escalated
     result.notes = done.notes
+    result.negative = [a for a in answers if a.label == "negative"]
     if result_outcome == "negative":
         result.words = words
     return result

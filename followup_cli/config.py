@@ -112,6 +112,24 @@ def suppression_key() -> bytes:
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+ENV_SMTP_PASSWORD = "FOLLOWUP_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where `followup digest` sends mail (``[smtp]`` in settings.toml). The password is
+    never here: it comes from FOLLOWUP_SMTP_PASSWORD or the system keyring."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"  # starttls, ssl (implicit TLS, port 465) or none
+    user: str = ""
+    sender: str = ""  # the From address ("from" in the file)
+    to: str = ""  # the default recipient (default: the sender)
+    cafile: str = ""  # a certificate to trust: a server with its own (self-signed) one
+
+
 @dataclass(frozen=True)
 class Settings:
     """The owner's settings (``settings.toml`` in the app folder)."""
@@ -122,6 +140,8 @@ class Settings:
     phone_region: str = "US"
     currency: str = "$"
     journal_days: int = 30
+    hook_timeout: int = 10  # seconds a hook may run (hooks/ in the app folder)
+    smtp: Smtp = field(default_factory=Smtp)
     sentiment_positive: tuple[str, ...] = ()
     sentiment_neutral: tuple[str, ...] = ()
     sentiment_negative: tuple[str, ...] = ()
@@ -135,6 +155,7 @@ SETTING_KEYS: dict[str, str] = {
     "phone_region": "two-letter country code for phone numbers without +country (e.g. US, GB)",
     "currency": "symbol shown before amounts",
     "journal_days": "how many days `followup undo` can reach back (default 30)",
+    "hook_timeout": "seconds an event hook may run before it is stopped (default 10)",
 }
 
 
@@ -148,7 +169,7 @@ def load_settings(path: Path | None = None) -> Settings:
     data = read_toml(path)
     if data is None:
         return Settings(path=path)
-    unknown = set(data) - set(SETTING_KEYS) - {"sentiment"}
+    unknown = set(data) - set(SETTING_KEYS) - {"sentiment", "smtp"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown setting {sorted(unknown)[0]!r}; known: {', '.join(SETTING_KEYS)}."
@@ -161,6 +182,9 @@ def load_settings(path: Path | None = None) -> Settings:
             values[key] = data[key]
     if "journal_days" in values:
         values["journal_days"] = _days(values["journal_days"], str(path))
+    if "hook_timeout" in values:
+        values["hook_timeout"] = _seconds(values["hook_timeout"], str(path))
+    values["smtp"] = _smtp(data.get("smtp", {}), str(path))
     region = values.get("phone_region")
     if region is not None:
         values["phone_region"] = validate_region(region, str(path))
@@ -185,6 +209,51 @@ def _days(text: str, where: str) -> int:
             f"{where}: journal_days must be a number of days from 1 to 3650, e.g. 30."
         )
     return int(text)
+
+
+def _seconds(text: str, where: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 3600:
+        raise ConfigError(f"{where}: hook_timeout must be a number of seconds from 1 to 3600.")
+    return int(text)
+
+
+SMTP_KEYS = ("host", "port", "security", "user", "from", "to", "cafile")
+
+
+def _smtp(data: Any, where: str) -> Smtp:
+    """The ``[smtp]`` table: text values, a port number, a known security."""
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f'{where}: [smtp] must be a table, e.g. [smtp] host = "smtp.example.com".'
+        )
+    unknown = set(data) - set(SMTP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown smtp setting {sorted(unknown)[0]!r}; known: {', '.join(SMTP_KEYS)}."
+            + (
+                " The password is never kept here: set FOLLOWUP_SMTP_PASSWORD."
+                if "password" in unknown
+                else ""
+            )
+        )
+    port = data.get("port", 587)
+    if isinstance(port, str) and port.strip().isdigit():
+        port = int(port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise ConfigError(f"{where}: smtp.port must be a port number, e.g. port = 587.")
+    text = {}
+    for key in ("host", "security", "user", "from", "to", "cafile"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigError(f'{where}: smtp.{key} must be text in quotes, e.g. {key} = "...".')
+        text[key] = value.strip()
+    security = text["security"].lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"{where}: smtp.security must be one of {', '.join(SMTP_SECURITY)}.")
+    return Smtp(
+        host=text["host"], port=port, security=security, user=text["user"],
+        sender=text["from"], to=text["to"], cafile=text["cafile"],
+    )  # fmt: skip
 
 
 def validate_region(region: str, where: str = "phone_region", *, known: bool = False) -> str:
@@ -246,6 +315,8 @@ def set_setting(key: str, value: str, path: Path | None = None) -> Path:
         value = validate_link(value)
     elif key == "journal_days":
         value = str(_days(value, key))
+    elif key == "hook_timeout":
+        value = str(_seconds(value, key))
     path = path or settings_path()
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     doc[key] = value

@@ -65,12 +65,12 @@ def cli_modules_after(argv: list[str]) -> list[str]:
 @pytest.mark.parametrize(
     ("argv", "modules"),
     [
-        (["today"], ["common", "core"]),
-        (["today", "--json"], ["common", "core"]),
-        (["done", "1"], ["common", "core"]),
-        (["history"], ["common", "journal"]),
-        (["contact", "list"], ["common", "contacts", "exports"]),
-        (["import", "--help"], ["common", "imports"]),
+        (["today"], ["common", "completion", "core"]),
+        (["today", "--json"], ["common", "completion", "core"]),
+        (["done", "1"], ["common", "completion", "core"]),
+        (["history"], ["common", "completion", "journal"]),
+        (["contact", "list"], ["common", "completion", "contacts", "exports"]),
+        (["import", "--help"], ["common", "completion", "imports"]),
     ],
 )
 def test_only_the_invoked_commands_module_loads(argv: list[str], modules: list[str]) -> None:
@@ -84,7 +84,7 @@ def test_help_still_lists_every_command() -> None:
 
     listed = cli_modules_after(["--help"])
     assert "followup_cli.cli.admin" in listed and "followup_cli.cli.listening" in listed
-    assert len(COMMANDS) == 27
+    assert len(COMMANDS) == 29
 
 
 def test_importing_the_cli_loads_nothing_heavy() -> None:
@@ -131,6 +131,21 @@ def test_everyday_commands_run_without_sqlalchemy_or_rich() -> None:
         " ".join(argv): modules_after(argv, f"m in {(*HEAVY, 'rich')!r}") for argv in EVERYDAY
     }
     assert loaded == {" ".join(argv): [] for argv in EVERYDAY}
+
+
+@pytest.mark.sqlite_only
+def test_completion_reads_without_sqlalchemy_or_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Completion runs on every Tab: it reads the database with sqlite3 alone."""
+    from typer.testing import CliRunner
+
+    from followup_cli.cli import app
+
+    CliRunner().invoke(app, ["db", "upgrade"])
+    monkeypatch.setenv("_FOLLOWUP_COMPLETE", "complete_bash")
+    for line in ("followup done ", "followup contact show A", "followup log sale A"):
+        monkeypatch.setenv("COMP_WORDS", line)
+        monkeypatch.setenv("COMP_CWORD", str(line.count(" ")))
+        assert modules_after([], f"m in {(*HEAVY, 'rich')!r}") == []
 
 
 def test_a_closed_pipe_is_not_an_error() -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from followup_cli.cli import completion
 from followup_cli.cli.common import database
 from followup_cli.render import plain
 
@@ -42,6 +43,7 @@ def call(
             "follow-up to call. Without it: today's calls, one by one.",
             metavar="ID|REF",
             show_default=False,
+            autocompletion=completion.call_targets,
         ),
     ] = None,
     answers: Annotated[
@@ -102,6 +104,7 @@ PurposeArgument = Annotated[
         help="The kind of call: thank-you (after a sale), satisfaction (after a resolved "
         "complaint), complaint, make-it-right, prospect, keep-in-touch.",
         metavar="PURPOSE",
+        autocompletion=completion.purposes,
     ),
 ]
 

@@ -7,13 +7,15 @@ start-up. What is saved when, and how an interrupted call resumes: see cli/call.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from followup_cli.cli.common import now, rules, settings, today
+from followup_cli.cli.common import fire, now, rules, settings, today
 from followup_cli.render import call as view
+from followup_cli.render import events
 from followup_cli.render.plain import visible
 
 if TYPE_CHECKING:
@@ -101,6 +103,7 @@ def call_from_file(run: CallRun, followup_id: int, path: Path) -> None:
     for recorded in result.recorded:
         view.recorded(recorded)
     view.result(result.result)
+    call_events(result.result)
 
 
 def power_hour(run: CallRun) -> None:
@@ -189,7 +192,18 @@ def call_one(run: CallRun, followup_id: int) -> CallResult:
             f"#{followup_id} stays pending. Run `followup call {followup_id}` to resume."
         ) from None
     view.result(result)
+    call_events(result)
     return result
+
+
+def call_events(result: CallResult) -> None:
+    """The hooks of a finished call: the call, its follow-up if done, each negative answer."""
+    at = now()
+    fire("on-call-finished", lambda: events.call_finished(result, at))
+    if result.followup.status == "done":
+        fire("on-followup-done", lambda: events.followup_done(result.done, at))
+    for answer in result.negative:
+        fire("on-negative-answer", partial(events.negative_answer, result, answer, at))
 
 
 def _walk(

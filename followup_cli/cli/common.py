@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from followup_cli import config
+from followup_cli.cli import completion
 from followup_cli.errors import InvalidInput
 from followup_cli.render import plain
 from followup_cli.values import ID_RE
@@ -23,7 +25,12 @@ if TYPE_CHECKING:
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 RefArgument = Annotated[
-    str, typer.Argument(help="The contact: id (12 or #12), email or name.", metavar="REF")
+    str,
+    typer.Argument(
+        help="The contact: id (12 or #12), email or name.",
+        metavar="REF",
+        autocompletion=completion.contact_refs,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 JsonLinesOption = Annotated[
@@ -85,6 +92,22 @@ def now() -> dt.datetime:
 
 def settings() -> config.Settings:
     return config.load_settings()
+
+
+def fire(name: str, event: Callable[[], dict[str, Any]]) -> None:
+    """Run the owner's hook for an event this command has saved (``event`` makes its JSON,
+    only if the hook exists). Nothing it does can undo the change: a problem is one line."""
+    from followup_cli import hooks
+    from followup_cli.errors import FollowupError
+
+    if not (hooks.folder() / name).exists():
+        return
+    try:
+        ran = hooks.run(name, event(), settings().hook_timeout)
+    except FollowupError as exc:  # settings.toml broken since the command started
+        ran = hooks.Ran(name, f"Hook {name} did not run: {exc}")
+    if ran is not None and ran.problem:
+        plain.warn(ran.problem)
 
 
 def rules() -> RuleSet:

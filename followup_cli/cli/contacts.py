@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from followup_cli import config
+from followup_cli.cli import completion
 from followup_cli.cli.common import (
     JsonLinesOption,
     JsonOption,
@@ -42,7 +43,10 @@ AddressOption = Annotated[
 PrefersOption = Annotated[
     str | None,
     typer.Option(
-        "--prefers", help="Preferred channel: phone, email, text, mail or visit.", metavar="CH"
+        "--prefers",
+        help="Preferred channel: phone, email, text, mail or visit.",
+        metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note about them.")]
@@ -149,7 +153,11 @@ def list_(
 
 
 @contact_app.command("show")
-def show(ctx: typer.Context, ref: RefArgument) -> None:
+def show(
+    ctx: typer.Context,
+    ref: RefArgument,
+    as_json: JsonOption = False,
+) -> None:
     """Show a contact and their whole history: interactions, follow-ups, calls and answers.
 
     Example: followup contact show "Ann Lee"
@@ -158,6 +166,11 @@ def show(ctx: typer.Context, ref: RefArgument) -> None:
 
     with database(ctx).reading() as tx:
         h = history(tx, ref)
+    if as_json:
+        from followup_cli.render.events import history_json
+
+        plain.print_json(history_json(h))
+        return
     plain.history(h, settings().currency)
 
 
@@ -223,6 +236,7 @@ def opt_out(
             "-c",
             help="Only this channel (phone, email, text, mail, visit); default: all contact.",
             metavar="CH",
+            autocompletion=completion.channels,
         ),
     ] = None,
     undo: Annotated[bool, typer.Option("--undo", help="Lift the opt-out.")] = False,
@@ -302,11 +316,20 @@ def dupes(
 def merge(
     ctx: typer.Context,
     keep: Annotated[
-        str, typer.Argument(help="The contact to keep: id, email, phone or name.", metavar="KEEP")
+        str,
+        typer.Argument(
+            help="The contact to keep: id, email, phone or name.",
+            metavar="KEEP",
+            autocompletion=completion.contact_refs,
+        ),
     ],
     other: Annotated[
         str,
-        typer.Argument(help="The duplicate, merged into KEEP and then deleted.", metavar="OTHER"),
+        typer.Argument(
+            help="The duplicate, merged into KEEP and then deleted.",
+            metavar="OTHER",
+            autocompletion=completion.contact_refs,
+        ),
     ],
     yes: YesOption = False,
 ) -> None:

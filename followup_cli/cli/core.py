@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from followup_cli.cli import completion
 from followup_cli.cli.common import (
     DefaultCommand,
     DefaultGroup,
     JsonLinesOption,
     JsonOption,
+    RefArgument,
     YesOption,
     confirm,
     database,
+    fire,
     now,
     parse_id,
     rules,
@@ -21,9 +25,12 @@ from followup_cli.cli.common import (
     today,
     when,
 )
-from followup_cli.render import plain
+from followup_cli.render import events, plain
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from followup_cli import agenda
     from followup_cli.fixing import Selection
 
 app = typer.Typer(rich_markup_mode=None)  # top-level commands; the root adds them
@@ -36,6 +43,7 @@ ChannelOption = Annotated[
         "-c",
         help="Only this channel: phone, email, text, mail or visit.",
         metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 
@@ -52,6 +60,12 @@ def today_command(
     channel: ChannelOption = None,
     as_json: JsonOption = False,
     as_jsonl: JsonLinesOption = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="Also show a desktop notification (notify-send; osascript on macOS)."
+        ),
+    ] = False,
 ) -> None:
     """What to do today: every follow-up due today or overdue, grouped by channel.
 
@@ -64,7 +78,11 @@ def today_command(
         items = agenda.read_due(
             tx, day, channel=wanted, currency=owner.currency, calendar=rule_set.calendar
         )
-        if as_json or as_jsonl:  # written as it is read, each item with its draft and link
+        if notify:  # read at once: counted for the notification once the agenda is out
+            counted = list(items)
+            items = iter(counted)
+        scripted = as_json or as_jsonl
+        if scripted:  # written as it is read, each item with its draft and link
             from followup_cli.drafts import load_templates, with_drafts
             from followup_cli.render.drafts import item_json
 
@@ -72,10 +90,23 @@ def today_command(
                 tx, items, settings=owner, rules=rule_set, templates=load_templates(), today=day
             )
             plain.json_items((item_json(*pair) for pair in drafted), lines=as_jsonl)
-            return
-        listed = list(items)  # the screen groups them by channel
-        next_due = None if listed else agenda.next_due(tx, day, channel=wanted)
-    plain.agenda(listed, day, next_due, review_link=owner.review_link)
+        else:
+            listed = list(items)  # the screen groups them by channel
+            next_due = None if listed else agenda.next_due(tx, day, channel=wanted)
+    if not scripted:
+        plain.agenda(listed, day, next_due, review_link=owner.review_link)
+    if notify:
+        _notify(counted, day)
+
+
+def _notify(items: list[agenda.AgendaItem], day: dt.date) -> None:
+    """The agenda's counts as a desktop notification, or one line saying why there is none."""
+    from followup_cli import notify
+    from followup_cli.render.digest import notification
+
+    why_not = notify.show(*notification(items, day))
+    if why_not:
+        plain.warn(f"No desktop notification: {why_not}.")
 
 
 @app.command()
@@ -137,9 +168,10 @@ def log(
         typer.Argument(
             help="sale, refund, visit, inquiry, complaint, resolved, call, email, text, mail or meeting.",
             show_default=False,
+            autocompletion=completion.kinds,
         ),
     ],
-    ref: Annotated[str, typer.Argument(help="The contact: id, email or name.", metavar="REF")],
+    ref: RefArgument,
     on: Annotated[
         str | None,
         typer.Option(
@@ -185,6 +217,8 @@ def log(
             amount_cents=cents, note=note, external_id=external_ref,
         )  # fmt: skip
     plain.log_result(result, settings().currency)
+    if result.interaction.kind == "sale":
+        fire("on-sale", lambda: events.sale(result, now()))
 
 
 InteractionIdArgument = Annotated[
@@ -212,7 +246,12 @@ def log_edit(
     ] = None,
     contact: Annotated[
         str | None,
-        typer.Option("--contact", help="Whose it really is: id, email or name.", metavar="REF"),
+        typer.Option(
+            "--contact",
+            help="Whose it really is: id, email or name.",
+            metavar="REF",
+            autocompletion=completion.contact_refs,
+        ),
     ] = None,
 ) -> None:
     """Correct what was logged: its day, amount, note or contact.
@@ -263,13 +302,19 @@ def log_delete(
 
 
 IdArgument = Annotated[
-    str, typer.Argument(help="The follow-up id (from `followup today`).", metavar="ID")
+    str,
+    typer.Argument(
+        help="The follow-up id (from `followup today`).",
+        metavar="ID",
+        autocompletion=completion.followup_ids,
+    ),
 ]
 IdsArgument = Annotated[
     list[str] | None,
     typer.Argument(
         help="The follow-up id (from `followup today`); several at once: 3 5 7.",
         metavar="ID",
+        autocompletion=completion.followup_ids,
         show_default=False,
     ),
 ]
@@ -289,6 +334,7 @@ SelectChannelOption = Annotated[
         "-c",
         help="Select those in this channel: phone, email, text, mail or visit.",
         metavar="CH",
+        autocompletion=completion.channels,
     ),
 ]
 RuleOption = Annotated[
@@ -301,7 +347,12 @@ RuleOption = Annotated[
 ]
 ContactOption = Annotated[
     str | None,
-    typer.Option("--contact", help="Select one contact's: id, email or name.", metavar="REF"),
+    typer.Option(
+        "--contact",
+        help="Select one contact's: id, email or name.",
+        metavar="REF",
+        autocompletion=completion.contact_refs,
+    ),
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change, and change nothing.")
@@ -370,7 +421,10 @@ def done(
     outcome: Annotated[
         str | None,
         typer.Option(
-            "--outcome", "-o", help="positive, neutral, negative or no-answer (tries again later)."
+            "--outcome",
+            "-o",
+            help="positive, neutral, negative or no-answer (tries again later).",
+            autocompletion=completion.outcomes,
         ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help="What happened.")] = None,
@@ -405,6 +459,8 @@ def done(
         )
     for result in results:
         plain.done(result)
+        if result.followup.status == "done":  # not a no-answer tried again later
+            fire("on-followup-done", partial(events.followup_done, result, now()))
 
 
 @app.command()
@@ -506,7 +562,11 @@ def edit(
     channel: Annotated[
         str | None,
         typer.Option(
-            "--channel", "-c", help="How: phone, email, text, mail or visit.", metavar="CH"
+            "--channel",
+            "-c",
+            help="How: phone, email, text, mail or visit.",
+            metavar="CH",
+            autocompletion=completion.channels,
         ),
     ] = None,
     note: Annotated[
@@ -544,7 +604,7 @@ def edit(
 @app.command()
 def schedule(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The contact: id, email or name.", metavar="REF")],
+    ref: RefArgument,
     due: Annotated[
         str, typer.Argument(help="When: tomorrow, friday, in 3 days, 2026-12-01.", metavar="WHEN")
     ],

@@ -16,6 +16,7 @@ from typing import IO, Annotated
 
 import typer
 
+from followup_cli.cli import completion
 from followup_cli.cli.common import (
     JsonLinesOption,
     JsonOption,
@@ -122,6 +123,7 @@ def export_command(
         typer.Argument(
             help="contacts, sales, followups, answers, calls, or ics (the agenda as a calendar).",
             metavar="KIND",
+            autocompletion=completion.export_kinds,
             show_default=False,
         ),
     ],
@@ -263,6 +265,7 @@ def report_feedback(
             "--label",
             "-l",
             help="Only answers with this label, to any question: negative, neutral or positive.",
+            autocompletion=completion.labels,
         ),
     ] = None,
     since: SinceOption = None,

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli import config
-from followup_cli.cli.common import database, now, rules, settings, today
+from followup_cli.cli import completion
+from followup_cli.cli.common import database, fire, now, rules, settings, today
 from followup_cli.errors import ExitCode, InvalidInput
-from followup_cli.render import plain
+from followup_cli.render import events, plain
 
 if TYPE_CHECKING:
     pass
@@ -52,7 +53,11 @@ def import_command(
     ] = None,
     preset: Annotated[
         str | None,
-        typer.Option("--preset", help="A ready column mapping for a known export: shopify."),
+        typer.Option(
+            "--preset",
+            help="A ready column mapping for a known export: shopify.",
+            autocompletion=completion.presets,
+        ),
     ] = None,
     mapping: Annotated[
         list[str] | None,
@@ -162,6 +167,8 @@ def import_command(
         print_json(summary.to_json())
     else:
         plain.say(summary_text(summary))
+    if not summary.dry_run:
+        fire("on-import", lambda: events.imported(summary, now()))
     if summary.rejected:
         plain.warn(
             f"Error: {summary.rejected} row{'s were' if summary.rejected != 1 else ' was'} "

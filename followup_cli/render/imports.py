@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from followup_cli.render.plain import rich_colour
 
 if TYPE_CHECKING:
     from followup_cli.importer import ImportSummary
@@ -25,7 +28,7 @@ def progress_bar(show: bool, label: str) -> Iterator[Callable[[int, int], None] 
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, **rich_colour(sys.stderr)),
         transient=True,
     ) as bar:
         task = bar.add_task(f"Reading {label}", total=None)

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -137,9 +137,30 @@ def overdue_words(days: int) -> str:
     return f"{days} working day{'s' if days != 1 else ''} overdue"
 
 
+# `followup --color WHEN` (the root callback sets it): auto colours a terminal, unless
+# NO_COLOR is set (no-color.org) or TERM is dumb; always and never say it outright.
+COLOR_CHOICES = ("auto", "always", "never")
+color_mode = "auto"
+
+
+def coloured(out: TextIO) -> bool:
+    """Whether output to ``out`` gets colour and bold: the one rule, for plain and rich."""
+    if color_mode != "auto":
+        return color_mode == "always"
+    return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def rich_colour(out: TextIO) -> dict[str, Any]:
+    """A rich Console's settings that follow ``coloured`` (no styles at all when off)."""
+    return {
+        "force_terminal": True if color_mode == "always" else None,
+        "color_system": "auto" if coloured(out) else None,
+    }
+
+
 class _Style:
     def __init__(self, out: TextIO) -> None:
-        self.on = out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        self.on = coloured(out)
 
     def __call__(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.on and text else text

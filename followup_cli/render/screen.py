@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.render.plain import day, followup_line, print_json, visible
+from followup_cli.render.plain import day, followup_line, print_json, rich_colour, visible
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 
 # Customer, owner and settings text is data, never rich markup: "[/]" in a name is printed,
 # not parsed (and cannot crash a command); cells and titles go through ``visible``.
-console = Console(markup=False, highlight=False, emoji=False, soft_wrap=False)
+console = Console(
+    markup=False, highlight=False, emoji=False, soft_wrap=False, **rich_colour(sys.stdout)
+)
 
 
 class SafeTable(Table):
