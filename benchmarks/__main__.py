@@ -334,9 +334,12 @@ def import_bench(b: Bench, big: Path, empty: Path) -> None:
 
 
 def _everyday(b: Bench, big: Path, _: Path) -> None:
+    """On the quick-sized database (5,000 contacts, 25,000 follow-ups), the realistic one #18
+    sets these targets on; the agenda's own start-up is measured on the 1M one."""
     from benchmarks import bench_commands
 
-    bench_commands.everyday(b, big)
+    realistic, _built = dataset.build(Path(b.followup[0]), dataset.QUICK, b.args.seed, b.env)
+    bench_commands.everyday(b, realistic)
 
 
 def _lists(b: Bench, big: Path, _: Path) -> None:

@@ -1,7 +1,7 @@
 """Every everyday command against the bare Typer app, long lists against the sqlite3 shell,
 and the nightly import of a small file (the targets of docs/benchmarks.md).
 
-Commands that write run on a copy of the big database, each run on another follow-up or
+Commands that write run on a copy of their database, each run on another follow-up or
 contact, so no run finds its work already done.
 """
 
@@ -48,11 +48,11 @@ PENDING = (
 )
 
 
-def everyday(b: Bench, big: Path) -> None:
-    """Each everyday command once per round, interleaved with the bare app."""
+def everyday(b: Bench, db: Path) -> None:
+    """Each everyday command once per round, interleaved with the bare app, on ``db``."""
     from benchmarks.__main__ import compare
 
-    work = b.copy_db(big, "everyday.db")
+    work = b.copy_db(db, "everyday.db")
     env = b.followup_env(work)
     rounds = b.args.runs + 1  # with the warm-up round
     today = f"'{dataset.TODAY.isoformat()}'"
@@ -101,7 +101,7 @@ def lists(b: Bench, big: Path) -> None:
         f" ORDER BY {LIST_ORDER} LIMIT {LIST_ROWS}"
     )
     if b.sqlite3_shell:
-        floor_cmd, floor_name = [b.sqlite3_shell, "-column", str(big), select], "sqlite3 shell"
+        floor_cmd, floor_name = [b.sqlite3_shell, str(big), select], "sqlite3 shell"
     else:
         from benchmarks.__main__ import PY_EXPORT
 

@@ -1,6 +1,7 @@
 """Shell completion of the owner's data, driven as the shells drive it: Typer's bash script
 sets COMP_WORDS and COMP_CWORD, its zsh script _TYPER_COMPLETE_ARGS, both with
-_FOLLOWUP_COMPLETE naming the shell; the candidates come back on stdout."""
+_FOLLOWUP_COMPLETE naming the shell; the candidates come back on stdout. The data tests run
+on both databases (PostgreSQL through psycopg alone); the file tests on SQLite."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from followup_cli.store import Tx
 from tests.conftest import TODAY
 from tests.helpers import make_contact
 
-pytestmark = pytest.mark.sqlite_only  # completion reads SQLite files only
 runner = CliRunner()
 
 
@@ -135,6 +135,7 @@ def test_zsh_describes_presets_and_purposes() -> None:
     assert '"shopify":"Shopify orders export' in zsh("followup import x.csv --preset s")
 
 
+@pytest.mark.sqlite_only  # a file
 def test_completion_never_creates_nor_upgrades_a_database(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     assert bash("followup contact show ", db=str(missing)) == []
@@ -143,6 +144,7 @@ def test_completion_never_creates_nor_upgrades_a_database(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == [tmp_path / "home"]
 
 
+@pytest.mark.sqlite_only  # a file
 def test_completion_reads_the_database_given_with_db(people: Tx, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     assert bash(f"followup --db {other} contact show A") == []
@@ -150,6 +152,7 @@ def test_completion_reads_the_database_given_with_db(people: Tx, tmp_path: Path)
     assert not other.exists()
 
 
+@pytest.mark.sqlite_only  # a file
 def test_completion_does_not_write(people: Tx) -> None:
     path = Path(os.environ["FOLLOWUP_DB"])
     before = path.stat().st_mtime_ns, path.read_bytes()
@@ -159,6 +162,7 @@ def test_completion_does_not_write(people: Tx) -> None:
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
 
 
+@pytest.mark.sqlite_only  # the shell's side, whatever the database
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_itself_gets_a_name_as_one_word(people: Tx, tmp_path: Path) -> None:
     """Typer's own bash script, sourced in bash: the candidates land in COMPREPLY, a name
@@ -173,3 +177,21 @@ def test_bash_itself_gets_a_name_as_one_word(people: Tx, tmp_path: Path) -> None
     )
     result = subprocess.run(["bash", "--norc", "-c", run], capture_output=True, text=True)
     assert result.stdout == "Ann\\ Lee\n", result.stderr
+
+
+def test_on_postgresql_completion_reads_in_a_read_only_session(people: Tx) -> None:
+    """A team's server: the same candidates, and a session that cannot write."""
+    from followup_cli.config import database_url, sqlite_path
+    from followup_cli.store import peek
+
+    url = database_url()
+    if sqlite_path(url) is not None:
+        pytest.skip("the PostgreSQL run checks this (FOLLOWUP_TEST_DATABASE_URL)")
+    assert bash("followup contact show A") == ["Ann\\ Lee"]
+    writes = [
+        ("INSERT INTO contact (name, created_on) VALUES ('X', '2026-11-23') RETURNING id", {})
+    ]
+    assert peek._rows(url, writes) == []  # refused: read-only
+    assert [name for _, name, *_ in peek.contacts(url, "X", "x")] == []
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    assert peek.contacts(unreachable, "A", "a") == []

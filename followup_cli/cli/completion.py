@@ -2,7 +2,8 @@
 words (kinds, channels, export kinds, presets, call purposes).
 
 Each function is a Typer ``autocompletion`` callback. They run on every Tab, so they read
-through ``store.peek`` (read-only ``sqlite3``, never creating or upgrading a database) and
+through ``store.peek`` (read-only ``sqlite3``, or psycopg for PostgreSQL; never creating or
+upgrading a database) and
 import nothing heavy; any problem completes nothing rather than printing an error.
 """
 

@@ -1,13 +1,15 @@
-"""Read-only peeks at a SQLite database for shell completion.
+"""Read-only peeks at the database for shell completion.
 
-Completion runs on every Tab, so it must be quick and harmless: the file is opened with
-``mode=ro`` on the standard ``sqlite3`` module (no SQLAlchemy), never created and never
-migrated, and any problem (no database yet, an older schema, a busy writer, PostgreSQL)
-means nothing to complete rather than an error under the owner's cursor.
+Completion runs on every Tab, so it must be quick and harmless: a SQLite file is opened with
+``mode=ro`` on the standard ``sqlite3`` module and a PostgreSQL database in a read-only
+session on psycopg (no SQLAlchemy either way); nothing is ever created or migrated, and any
+problem (no database yet, an older schema, a busy writer, an unreachable server) means
+nothing to complete rather than an error under the owner's cursor.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -35,10 +37,15 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
         yield con
 
 
-def _rows(url: str, queries: list[tuple[str, dict[str, Any]]]) -> list[tuple[Any, ...]]:
+Queries = list[tuple[str, dict[str, Any]]]
+
+
+def _rows(url: str, queries: Queries) -> list[tuple[Any, ...]]:
     path = sqlite_path(url)
-    if path is None or not path.is_file():
-        return []  # PostgreSQL, or no database yet: complete nothing, create nothing
+    if path is None:
+        return _postgres_rows(url, queries) if url.startswith("postgresql") else []
+    if not path.is_file():
+        return []  # no database yet: complete nothing, create nothing
     try:
         with _read_only(path) as con:
             return [
@@ -47,6 +54,32 @@ def _rows(url: str, queries: list[tuple[str, dict[str, Any]]]) -> list[tuple[Any
                 for row in con.execute(sql, {**params, "limit": LIMIT}).fetchall()
             ]
     except sqlite3.Error:
+        return []
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _postgres_rows(url: str, queries: Queries) -> list[tuple[Any, ...]]:
+    """A team's database, through psycopg alone (SQLAlchemy would add 0.3 s to every Tab),
+    in a read-only session whose statements give up after ``WAIT_S``."""
+    try:
+        import psycopg
+    except ImportError:  # installed without the postgres extra
+        return []
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    limits = f"-c default_transaction_read_only=on -c statement_timeout={int(WAIT_S * 1000)}"
+    try:
+        with psycopg.connect(conninfo, connect_timeout=2, options=limits) as con:
+            return [
+                tuple(row)
+                for sql, params in queries
+                # psycopg's placeholders: :name -> %(name)s
+                for row in con.execute(
+                    _NAMED.sub(r"%(\1)s", sql), {**params, "limit": LIMIT}
+                ).fetchall()
+            ]
+    except psycopg.Error:
         return []
 
 
