@@ -385,6 +385,21 @@ def test_customer_text_is_never_markup_on_screen(tx: Tx, rules: RuleSet) -> None
     assert "Ann [bold]Lee[/bold]\\x1b[2J" in result.stdout and "\x1b" not in result.stdout
 
 
+def test_a_draft_signed_with_the_placeholders_says_how_to_sign_it(tx: Tx, rules: RuleSet) -> None:
+    """A new owner's first draft would sign "the owner, our business": the command says so."""
+    make_contact(tx, email="ann@example.com", prefers="email")
+    sale(tx, rules)
+    result = run("draft", "1")
+    assert result.exit_code == 0 and result.stderr == (
+        "Signed with the placeholder owner and business: set yours with `followup config set "
+        "owner ...` and `followup config set business ...`.\n"
+    )
+    set_setting("owner", "Sam")
+    set_setting("business", "Sam's Bikes")
+    signed = run("draft", "1")
+    assert signed.stderr == "" and "Sam's Bikes" in signed.stdout
+
+
 def test_unknown_and_done_follow_ups(tx: Tx, rules: RuleSet) -> None:
     assert run("draft", "9").exit_code == 3
     make_contact(tx, email="ann@example.com", prefers="email")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from followup_cli.cli.common import database, now, parse_id, rules, settings, today, when
+from followup_cli.config import Settings
 from followup_cli.errors import Conflict, Interrupted, InvalidInput
 from followup_cli.render import plain
 
@@ -131,6 +132,13 @@ def draft_command(
             )
         made = _edit(made)
     view.draft(made)
+    unset = [key for key in ("owner", "business") if getattr(owner, key) == getattr(Settings, key)]
+    if unset:  # a customer should not read "the owner, our business" under a thank-you
+        plain.warn(
+            f"Signed with the placeholder {' and '.join(unset)}: set yours with "
+            + " and ".join(f"`followup config set {key} ...`" for key in unset)
+            + "."
+        )
     if open_it:
         if made.link is None:
             raise InvalidInput(
