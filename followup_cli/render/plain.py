@@ -267,7 +267,10 @@ def _paged(lines: Iterator[str]) -> bool:
     import shlex
     import subprocess
 
-    command = shlex.split(os.environ.get("PAGER", "less -FRX"))
+    try:
+        command = shlex.split(os.environ.get("PAGER", "less -FRX"))
+    except ValueError:  # PAGER='less "': no pager, as when it cannot start
+        return False
     if not command or command == ["cat"]:
         return False
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
@@ -288,6 +291,7 @@ def _paged(lines: Iterator[str]) -> bool:
 
 
 def _why(item: AgendaItem, review_link: str) -> str:
+    """Why it is on the list: "! " marks high priority; a review-link row shows the link."""
     from followup_cli.enums import REVIEW_LINK
 
     why = ("! " if item.priority else "") + item.purpose
@@ -319,8 +323,7 @@ def upcoming(items: Iterable[AgendaItem], days: int, limit: int | None) -> None:
     """What comes next, as it is read (paged on a terminal)."""
     listing(
         (
-            [str(item.id), day(item.due), item.channel, item.contact,
-             ("! " if item.priority else "") + item.purpose]
+            [str(item.id), day(item.due), item.channel, item.contact, _why(item, "")]
             for item in items
         ),
         ("ID", "Due", "Channel", "Contact", "Why"),

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from followup_cli.render.plain import day, followup_line, print_json, rich_colour, visible
+from followup_cli.render.plain import rich_colour, visible
 from followup_cli.values import format_money
 
 if TYPE_CHECKING:
@@ -38,9 +38,6 @@ def safe_panel(body: Any, title: str, **options: Any) -> Panel:
 
     content = visible(body) if isinstance(body, str) else body
     return Panel(content, title=Text(visible(title)), **options)
-
-
-__all__ = ["day", "followup_line", "print_json"]  # defined once, in plain.py
 
 
 EVENT_WORDS = {
