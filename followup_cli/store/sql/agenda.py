@@ -34,16 +34,18 @@ WHERE f.status = 'pending' AND f.due_on > :today AND {_CONSENT} AND {_CHANNEL}
 """
 
 
-def _later_events(followups: str) -> str:
-    """The later events the follow-ups ``followups`` selects also cover (a rule's
-    ``once_per``), by follow-up, oldest first: ``followup_event`` holds only merged events."""
+def _later_events(where: str) -> str:
+    """The later events follow-ups cover (a rule's ``once_per``), by follow-up, oldest
+    first, for the follow-ups ``where`` picks: read from ``followup_event``, which holds
+    only merged events, so it stays small and costs the agenda nothing when it is empty."""
     return f"""
 SELECT e.followup_id, i.kind, i.occurred_on, i.amount_cents FROM followup_event e
+JOIN followup f ON f.id = e.followup_id
 JOIN interaction i ON i.id = e.interaction_id
-WHERE e.followup_id IN ({followups}) ORDER BY e.followup_id, i.occurred_on, i.id
+WHERE {where} ORDER BY e.followup_id, i.occurred_on, i.id
 """
 
 
-AGENDA_EVENTS_SQL = _later_events("SELECT f.id " + _PENDING + _DUE)
-UPCOMING_EVENTS_SQL = _later_events("SELECT f.id " + _PENDING + _COMING)
-FOLLOWUP_EVENTS_SQL = _later_events(":id")
+AGENDA_EVENTS_SQL = _later_events("f.status = 'pending'" + _DUE)
+UPCOMING_EVENTS_SQL = _later_events("f.status = 'pending'" + _COMING)
+FOLLOWUP_EVENTS_SQL = _later_events("e.followup_id = :id")
