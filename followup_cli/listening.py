@@ -8,14 +8,12 @@ one of them teaching without touching the call it belongs to.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from followup_cli.config import Settings
-from followup_cli.errors import InvalidInput, NotFound
+from followup_cli.errors import NotFound
 from followup_cli.sentiment import (
     DEFAULT_VOCABULARY,
     LABELS,
@@ -25,17 +23,9 @@ from followup_cli.sentiment import (
     explain,
     refused_correction,
 )
+from followup_cli.sentiment_model import LabelledAnswer
 from followup_cli.store import Tx
 from followup_cli.store.rows import AnswerRow, fetch, update
-
-ANSWER_COLUMNS = ("answer", "text")
-
-
-@dataclass(frozen=True)
-class LabelledAnswer:
-    answer: str
-    label: Label
-    question: str | None
 
 
 @dataclass
@@ -45,7 +35,7 @@ class Score:
     confusion: dict[Label, dict[Label, int]] = field(
         default_factory=lambda: {e: dict.fromkeys(LABELS, 0) for e in LABELS}
     )
-    guessed: int = 0  # answers where no words decided, so the label was a guess
+    guessed: int = 0  # answers too close to call, where a call asks the owner
 
     @property
     def total(self) -> int:
@@ -64,45 +54,6 @@ class Score:
         row = self.confusion[label]
         expected = sum(row.values())
         return row[label] / expected if expected else None
-
-
-def read_labelled(path: Path) -> list[LabelledAnswer]:
-    """A CSV with an ``answer`` (or ``text``) and a ``label`` column, and optionally the
-    ``question`` asked; every bad row is named by its line, so a file is fixed in one pass."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            reader = csv.DictReader(file)
-            header = {name.strip().lower(): name for name in reader.fieldnames or () if name}
-            answer_column = next((header[c] for c in ANSWER_COLUMNS if c in header), None)
-            if answer_column is None or "label" not in header:
-                raise InvalidInput(
-                    f"{path} needs an answer column and a label column (header "
-                    "`question,answer,label`; question is optional)."
-                )
-            question_column = header.get("question")
-            rows: list[LabelledAnswer] = []
-            problems: list[str] = []
-            for row in reader:
-                label = (row.get(header["label"]) or "").strip().lower()
-                answer = row.get(answer_column) or ""
-                if label not in LABELS:
-                    problems.append(
-                        f"line {reader.line_num}: label {label!r} is not positive, neutral or "
-                        "negative"
-                    )
-                    continue
-                question = (row.get(question_column) or "").strip() if question_column else ""
-                rows.append(LabelledAnswer(answer, label, question or None))
-    except FileNotFoundError:
-        raise InvalidInput(f"No file at {path}.") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc}") from None
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise InvalidInput(f"{path}: " + "; ".join(problems[:3]) + more + ".")
-    if not rows:
-        raise InvalidInput(f"{path} has no labelled answers.")
-    return rows
 
 
 def score(rows: Iterable[LabelledAnswer], vocabulary: Vocabulary) -> Score:

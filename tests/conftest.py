@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,26 @@ def isolated_home(
     yield home
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def answers_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The learned layer's counts, worked out once per test session (about two seconds)."""
+    from followup_cli import sentiment_model
+
+    home = tmp_path_factory.mktemp("model-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FOLLOWUP_HOME", str(home))
+        sentiment_model.built_in.cache_clear()
+        sentiment_model.built_in()
+    return home / "cache"
+
+
+@pytest.fixture
+def counted_model(isolated_home: Path, answers_model_cache: Path) -> None:
+    """For tests that start followup in another process: the counts are already in the
+    cache there, as after a user's first call, so no prompt waits two seconds for them."""
+    shutil.copytree(answers_model_cache, isolated_home / "cache")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from followup_cli.store import Tx
 from tests.helpers import make_contact, query
 
 pexpect = pytest.importorskip("pexpect")
+pytestmark = pytest.mark.usefixtures("counted_model")
 
 TIMEOUT = 10
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)

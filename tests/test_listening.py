@@ -1,7 +1,9 @@
 """Listening that generalises: answers read with their question, the error classes found on
 answers written blind, learning from the owner's corrections, and `followup sentiment`.
 
-The labelled sets in tests/data, and what each score means:
+The labelled sets in followup_cli/answers are what the learned layer (sentiment_model) is
+counted from, so the suggestion's score on them means nothing; the rules' scores on them,
+before that layer, meant this:
 * labelled_answers.csv: the rules were extended until they passed it (98% before this work;
   96.4% after the first round, 98.0% after the second);
 * answers_fresh_a.csv, answers_fresh_b.csv: written blind by two writers who never saw the
@@ -19,7 +21,13 @@ The labelled sets in tests/data, and what each score means:
 * answers_untuned_e.csv: 360 answers with their questions, written blind by a fifth writer
   while D was being tuned on, and never read row by row by anyone who changed the rules. Its
   score was taken once before the second round (70.6%: recall positive 69%, neutral 74%,
-  negative 68%) and once after (77.2%: recall 79% / 76% / 77%): the most honest figure.
+  negative 68%) and once after (77.2%: recall 79% / 76% / 77%);
+* answers_fresh_h.csv to answers_fresh_l.csv: 1,800 answers by five more blind writers, written
+  to be counted from (the rules scored 66.7-75.6% on them; never tuned on).
+
+Held out in tests/data, read by no one who changed the code, and scored once before and once
+after the learned layer: answers_fresh_f.csv (the rules 76.9%, the suggestion 92.5%) and
+answers_fresh_g.csv (75.6%, 91.4%), two more blind writers of 360 answers each.
 """
 
 from __future__ import annotations
@@ -31,17 +39,25 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from followup_cli import calls, listening
+from followup_cli import calls, listening, sentiment_model
 from followup_cli.cli import app
 from followup_cli.config import Settings
 from followup_cli.followups import log_interaction
 from followup_cli.scheduling import RuleSet
 from followup_cli.script import load_script
-from followup_cli.sentiment import DEFAULT_VOCABULARY, Correction, explain, question_kind
+from followup_cli.sentiment import (
+    DEFAULT_VOCABULARY,
+    Correction,
+    explain,
+    explain_by_rules,
+    question_kind,
+)
+from followup_cli.sentiment_model import LabelledAnswer, read_labelled
 from followup_cli.store import Database, Tx
 from tests.helpers import make_contact
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "followup_cli" / "answers"  # what the model is counted from
+DATA_HELD_OUT = Path(__file__).parent / "data"
 RECOMMEND = "Are you willing to recommend us to others?"
 DO_BETTER = "What could we do better?"
 LIKED_BEST = "What did you like best about the bike?"
@@ -53,9 +69,57 @@ def label(text: str, question: str | None = None) -> str:
     return explain(text, DEFAULT_VOCABULARY, question).label
 
 
+def ruled(text: str, question: str | None = None) -> str:
+    """The rules' own label, before the learned layer weighs it: the tests of how the rules
+    read an answer use this; the suggestion the owner sees is ``label``."""
+    return explain_by_rules(text, DEFAULT_VOCABULARY, question).label
+
+
 # --------------------------------------------------------------------------------------------
 # The scores, kept as regression tests (floors just under today's figures)
 # --------------------------------------------------------------------------------------------
+
+
+def _rules_score(rows: list[LabelledAnswer]) -> listening.Score:
+    score = listening.Score()
+    for row in rows:
+        score.confusion[row.label][ruled(row.answer, row.question)] += 1  # type: ignore[index]
+    return score
+
+
+def _meets(score: listening.Score, accuracy: float, recall: float) -> bool:
+    labels = ("positive", "neutral", "negative")
+    return score.accuracy >= accuracy and min(score.recall(x) or 0.0 for x in labels) >= recall
+
+
+@pytest.mark.parametrize(
+    ("name", "accuracy", "recall"),
+    [("answers_fresh_f.csv", 0.92, 0.90), ("answers_fresh_g.csv", 0.91, 0.88)],
+)
+def test_the_suggestions_on_sets_nothing_was_tuned_or_trained_on(
+    name: str, accuracy: float, recall: float
+) -> None:
+    """The issue's bar is 90% with 85% recall per label; F scored 92.5% (91.7 / 95.0 / 90.8)
+    and G 91.4% (89.2 / 93.3 / 91.7). The rules alone scored 76.9% and 75.6% on them."""
+    rows = read_labelled(DATA_HELD_OUT / name)
+    assert len(rows) == 360
+    assert _meets(listening.score(rows, DEFAULT_VOCABULARY), accuracy, recall)
+    assert not _meets(_rules_score(rows), 0.80, 0.0)  # the rules alone are far below
+
+
+def test_a_writer_the_model_never_read_is_heard_as_well() -> None:
+    """Leave one writer out: counted without set E, the model still scores over 90% on it."""
+    held_out = DATA / "answers_untuned_e.csv"
+    rows = [r for p in sorted(DATA.glob("*.csv")) if p != held_out for r in read_labelled(p)]
+    model = sentiment_model.train(rows)
+    score = listening.Score()
+    for row in read_labelled(held_out):
+        verdict = explain_by_rules(row.answer, DEFAULT_VOCABULARY, row.question)
+        with_model = sentiment_model.reread(
+            row.answer, row.question, DEFAULT_VOCABULARY, verdict, model
+        )
+        score.confusion[row.label][with_model.label] += 1
+    assert _meets(score, 0.91, 0.90)
 
 
 @pytest.mark.parametrize(
@@ -69,11 +133,12 @@ def label(text: str, question: str | None = None) -> str:
         ("labelled_answers.csv", 0.97, 0.95),
     ],
 )
-def test_scores_on_the_labelled_sets_do_not_fall(name: str, accuracy: float, recall: float) -> None:
-    score = listening.score(listening.read_labelled(DATA / name), DEFAULT_VOCABULARY)
-    assert score.total >= 300
-    assert score.accuracy >= accuracy
-    assert min(score.recall(lab) or 0.0 for lab in ("positive", "neutral", "negative")) >= recall
+def test_the_rules_alone_do_not_fall(name: str, accuracy: float, recall: float) -> None:
+    """The rules' own scores, which the learned layer starts from (these sets now teach it,
+    so the suggestion's score on them would mean nothing)."""
+    rows = read_labelled(DATA / name)
+    assert len(rows) >= 300
+    assert _meets(_rules_score(rows), accuracy, recall)
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,12 +173,13 @@ def test_the_kind_of_question_comes_from_its_words(question: str | None, kind: s
 )
 def test_a_no_to_a_yes_no_question_is_a_refusal(answer: str) -> None:
     assert label(answer, RECOMMEND) == "negative"
-    assert label(answer, DO_BETTER) == "neutral"  # nothing to improve
+    assert ruled(answer, DO_BETTER) == "neutral"  # nothing to improve
 
 
 def test_without_a_question_a_bare_no_is_unchanged() -> None:
-    assert label("No.") == "neutral"
-    assert explain("No.").guessed
+    assert ruled("No.") == "neutral"
+    assert explain_by_rules("No.").guessed
+    assert explain("No.").guessed  # the call still asks the owner
 
 
 def test_no_to_would_you_mind_is_a_yes() -> None:
@@ -138,7 +204,7 @@ def test_do_better_answers(answer: str, expected: str) -> None:
 
 def test_liked_best_names_what_they_liked_and_nothing_is_not_praise() -> None:
     assert label("The bouquet.", LIKED_BEST) == "positive"
-    assert label("The bouquet.") == "neutral"
+    assert ruled("The bouquet.") == "neutral"
     assert label("Nothing really stood out.", LIKED_BEST) == "neutral"
     assert label("Nothing, the gears are still slipping.", LIKED_BEST) == "negative"
 
@@ -172,7 +238,7 @@ def test_what_went_wrong_answers_describe_the_problem_unless_excused() -> None:
     ],
 )
 def test_word_forms_and_idioms(answer: str, expected: str) -> None:
-    assert label(answer) == expected
+    assert ruled(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -211,8 +277,9 @@ def test_a_little_sarcasm() -> None:
 
 
 def test_an_answer_no_words_decide_is_a_guess_the_call_can_ask_about() -> None:
-    why = explain("The van was blue.")
+    why = explain_by_rules("The van was blue.")
     assert (why.label, why.guessed) == ("neutral", True)
+    assert explain("The van was blue.").guessed  # too close to call for the model too
     assert not explain("The van was blue.", question=LIKED_BEST).guessed
 
 
@@ -281,7 +348,7 @@ def test_a_refusal_inside_a_sentence_is_not_a_no(
     ],
 )
 def test_possessives_and_verb_forms(answer: str, expected: str) -> None:
-    assert label(answer) == expected
+    assert ruled(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -320,7 +387,7 @@ def test_sarcasm_markers(answer: str, expected: str) -> None:
     ],
 )
 def test_a_played_down_problem_is_neutral(answer: str, expected: str) -> None:
-    assert label(answer) == expected
+    assert ruled(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -377,7 +444,7 @@ def test_hedges_suggestions_and_jokes(answer: str, question: str | None, expecte
     ],
 )
 def test_chasing_excuses_and_terms_of_address(answer: str, expected: str) -> None:
-    assert label(answer) == expected
+    assert ruled(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -403,10 +470,11 @@ def test_narrow_phrases_keep_the_complaint_those_words_carried() -> None:
 
 
 def test_an_exclamation_without_opinion_words_is_a_positive_guess() -> None:
-    why = explain("The kids went straight back out on their bikes!")
+    why = explain_by_rules("The kids went straight back out on their bikes!")
     assert (why.label, why.guessed) == ("positive", True)
-    assert explain("The kids went straight back out on their bikes.").label == "neutral"
-    assert explain("Thank you so much!").label == "neutral"  # politeness, not enthusiasm
+    assert ruled("The kids went straight back out on their bikes.") == "neutral"
+    assert ruled("Thank you so much!") == "neutral"  # politeness, not enthusiasm
+    assert label("The kids went straight back out on their bikes!") == "positive"
 
 
 @pytest.mark.parametrize(
@@ -539,7 +607,7 @@ def test_sentiment_try_shows_the_label_and_why(db: Database) -> None:
     assert result.exit_code == 0
     assert result.output == 'Label: negative\n  - "No" says no to the question (negative)\n'
     guess = runner.invoke(app, ["sentiment", "try", "The van was blue."])
-    assert guess.output.startswith("Label: no suggestion (no words decided; pick a label)\n")
+    assert guess.output.startswith("Label: no suggestion (too close to call; pick a label)\n")
 
 
 def test_sentiment_words_empty_state_says_what_teaches_it(db: Database) -> None:

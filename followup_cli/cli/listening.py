@@ -40,8 +40,9 @@ def sentiment_check(
     from followup_cli import listening
     from followup_cli.render import listening as view
     from followup_cli.sentiment import DEFAULT_VOCABULARY
+    from followup_cli.sentiment_model import read_labelled
 
-    rows = listening.read_labelled(path)
+    rows = read_labelled(path)
     if defaults:
         vocabulary = DEFAULT_VOCABULARY
     else:

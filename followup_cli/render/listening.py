@@ -29,7 +29,7 @@ def score(result: Score, source: str) -> None:
         expected = sum(result.confusion[label].values())
         say(f"Recall {label}: {_pct(result.recall(label))} of {expected}")
     if result.guessed:
-        say(f"No words decided {result.guessed} of them (the label shown was a guess).")
+        say(f"{result.guessed} of them were too close to call (a call asks you to pick a label).")
     table = SafeTable(box=box.SIMPLE_HEAD, title="File's label (rows) by suggested label")
     table.add_column("")
     for label in LABELS:
@@ -40,7 +40,7 @@ def score(result: Score, source: str) -> None:
 
 
 def explanation(why: Explanation) -> None:
-    shown = "no suggestion (no words decided; pick a label)" if why.guessed else why.label
+    shown = "no suggestion (too close to call; pick a label)" if why.guessed else why.label
     say(f"Label: {shown}")
     for reason in why.reasons:
         say(f"  - {reason}")
