@@ -1097,10 +1097,13 @@ def explain(
     text: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY, question: str | None = None
 ) -> Explanation:
     """The suggested label and why: the owner's own label for this very answer, or one their
-    own words decide; else the rules', unless answers worded like it rarely meant that (see
-    ``sentiment_model``). ``guessed``: too close to call, so the call asks the owner."""
+    own words decide; else the rules', unless answers worded like it, to that kind of
+    question, rarely meant that (see ``sentiment_model``). Without a question, the rules'
+    alone. ``guessed``: too close to call, so the call asks the owner."""
     ruled = explain_by_rules(text, vocabulary, question)
-    if ruled.taught or not isinstance(text, str) or not split_words(text).words:
+    if ruled.taught or question_kind(question) is None:
+        return ruled  # without a question, as before: the answers counted all had one
+    if not isinstance(text, str) or not split_words(text).words:
         return ruled
     owner_words = vocabulary.phrases != DEFAULT_VOCABULARY.phrases
     if owner_words and explain_by_rules(text, DEFAULT_VOCABULARY, question).label != ruled.label:

@@ -177,9 +177,8 @@ def test_a_no_to_a_yes_no_question_is_a_refusal(answer: str) -> None:
 
 
 def test_without_a_question_a_bare_no_is_unchanged() -> None:
-    assert ruled("No.") == "neutral"
-    assert explain_by_rules("No.").guessed
-    assert explain("No.").guessed  # the call still asks the owner
+    assert label("No.") == "neutral"
+    assert explain("No.").guessed
 
 
 def test_no_to_would_you_mind_is_a_yes() -> None:
@@ -204,7 +203,7 @@ def test_do_better_answers(answer: str, expected: str) -> None:
 
 def test_liked_best_names_what_they_liked_and_nothing_is_not_praise() -> None:
     assert label("The bouquet.", LIKED_BEST) == "positive"
-    assert ruled("The bouquet.") == "neutral"
+    assert label("The bouquet.") == "neutral"
     assert label("Nothing really stood out.", LIKED_BEST) == "neutral"
     assert label("Nothing, the gears are still slipping.", LIKED_BEST) == "negative"
 
@@ -238,7 +237,7 @@ def test_what_went_wrong_answers_describe_the_problem_unless_excused() -> None:
     ],
 )
 def test_word_forms_and_idioms(answer: str, expected: str) -> None:
-    assert ruled(answer) == expected
+    assert label(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -277,9 +276,8 @@ def test_a_little_sarcasm() -> None:
 
 
 def test_an_answer_no_words_decide_is_a_guess_the_call_can_ask_about() -> None:
-    why = explain_by_rules("The van was blue.")
+    why = explain("The van was blue.")
     assert (why.label, why.guessed) == ("neutral", True)
-    assert explain("The van was blue.").guessed  # too close to call for the model too
     assert not explain("The van was blue.", question=LIKED_BEST).guessed
 
 
@@ -348,7 +346,7 @@ def test_a_refusal_inside_a_sentence_is_not_a_no(
     ],
 )
 def test_possessives_and_verb_forms(answer: str, expected: str) -> None:
-    assert ruled(answer) == expected
+    assert label(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -387,7 +385,7 @@ def test_sarcasm_markers(answer: str, expected: str) -> None:
     ],
 )
 def test_a_played_down_problem_is_neutral(answer: str, expected: str) -> None:
-    assert ruled(answer) == expected
+    assert label(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -444,7 +442,7 @@ def test_hedges_suggestions_and_jokes(answer: str, question: str | None, expecte
     ],
 )
 def test_chasing_excuses_and_terms_of_address(answer: str, expected: str) -> None:
-    assert ruled(answer) == expected
+    assert label(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -470,11 +468,10 @@ def test_narrow_phrases_keep_the_complaint_those_words_carried() -> None:
 
 
 def test_an_exclamation_without_opinion_words_is_a_positive_guess() -> None:
-    why = explain_by_rules("The kids went straight back out on their bikes!")
+    why = explain("The kids went straight back out on their bikes!")
     assert (why.label, why.guessed) == ("positive", True)
-    assert ruled("The kids went straight back out on their bikes.") == "neutral"
-    assert ruled("Thank you so much!") == "neutral"  # politeness, not enthusiasm
-    assert label("The kids went straight back out on their bikes!") == "positive"
+    assert explain("The kids went straight back out on their bikes.").label == "neutral"
+    assert explain("Thank you so much!").label == "neutral"  # politeness, not enthusiasm
 
 
 @pytest.mark.parametrize(

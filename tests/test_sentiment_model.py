@@ -31,16 +31,25 @@ def test_a_model_label_quotes_the_words_that_weighed_most_as_typed() -> None:
 
 
 def test_the_model_overrules_the_rules_only_where_they_were_rarely_right() -> None:
-    """ "a bit slow": the rules hear a complaint; answers worded so were neutral 97% of the
-    time, and the reason says both."""
-    why = explain("a bit slow")
-    assert explain_by_rules("a bit slow").label == "negative"
+    """ "a bit slow": the rules hear a complaint; answers worded so, to "how did it go?", were
+    neutral 97% of the time, and the reason says both."""
+    why = explain("a bit slow", question=HOW)
+    assert explain_by_rules("a bit slow", question=HOW).label == "negative"
     assert why.label == "neutral"
     assert why.reasons[0] == '"slow" is a complaint (negative)'
     assert why.reasons[-1].startswith("neutral, not negative: answers with")
     # where answers worded like it meant the rules' label often enough, the rules' reading
     # is shown unchanged
-    assert explain("shocking customer service") == explain_by_rules("shocking customer service")
+    shocking = "shocking customer service"
+    assert explain(shocking, question=HOW) == explain_by_rules(shocking, question=HOW)
+
+
+def test_without_a_question_the_suggestion_is_the_rules_as_before() -> None:
+    """Every answer counted was said to a question, so without one the model has nothing to
+    go on (and the issue asks for today's behaviour there)."""
+    for answer in ("a bit slow", "thank you so much!", "The new BIKE is mint"):
+        assert explain(answer) == explain_by_rules(answer)
+    assert explain("thank you so much!", question=HOW).label == "positive"
 
 
 @pytest.mark.parametrize(
@@ -49,8 +58,8 @@ def test_the_model_overrules_the_rules_only_where_they_were_rarely_right() -> No
 )
 def test_sarcasm_the_rules_read_stands(answer: str) -> None:
     """Word counts hear "fab" and "thanks"; the rules read how the answer is put together."""
-    assert explain_by_rules(answer).firm
-    assert explain(answer).label == "negative"
+    assert explain_by_rules(answer, question=HOW).firm
+    assert explain(answer, question=HOW).label == "negative"
 
 
 def test_on_every_answer_the_model_counts_a_lukewarm_reading_stays_off_praise() -> None:
