@@ -66,6 +66,7 @@ Conventions of the rules (``answers/labelled_answers.csv`` is labelled by the sa
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Iterable
@@ -91,21 +92,18 @@ class Correction:
 @dataclass(frozen=True)
 class Vocabulary:
     """Phrases per label; multi-word phrases allowed, matched on word boundaries, any case;
-    ``learned``: the owner's corrections, applied first."""
+    ``learned``: the owner's corrections, applied first; ``owned``: the phrases the owner
+    filed themselves (normalised), which decide before anything counted."""
 
     positive: tuple[str, ...]
     neutral: tuple[str, ...]
     negative: tuple[str, ...]
     learned: tuple[Correction, ...] = ()
-
-    @property
-    def phrases(self) -> tuple[tuple[str, ...], ...]:
-        """The phrases per label, without the corrections."""
-        return (self.positive, self.neutral, self.negative)
+    owned: frozenset[str] = frozenset()
 
     def taught(self, corrections: Iterable[Correction]) -> Vocabulary:
         """These words, plus what the owner's corrections teach."""
-        return Vocabulary(self.positive, self.neutral, self.negative, tuple(corrections))
+        return dataclasses.replace(self, learned=tuple(corrections))
 
     def extended(
         self,
@@ -134,7 +132,10 @@ class Vocabulary:
             known = {_phrase_key(p) for p in kept}
             kept += [p for p in added[label] if _phrase_key(p) not in known]
             merged[label] = tuple(kept)
-        return Vocabulary(merged["positive"], merged["neutral"], merged["negative"], self.learned)
+        owned = self.owned | {_phrase_key(p) for label in LABELS for p in added[label]}
+        return Vocabulary(
+            merged["positive"], merged["neutral"], merged["negative"], self.learned, owned
+        )
 
 
 def _as_phrases(words: Iterable[str]) -> tuple[str, ...]:
@@ -313,9 +314,10 @@ class Explanation:
     reasons: tuple[str, ...]
     matched: tuple[str, ...]
     guessed: bool = False  # too close to call: the call asks the owner to pick a label
-    lukewarm: tuple[str, ...] = ()  # the lukewarm words that made it neutral
+    lukewarm: tuple[str, ...] = ()  # the lukewarm words heard ("fine"): never praise
     firm: bool = False  # decided by how the answer is put together, which word counts miss
     taught: bool = False  # the owner labelled this very answer before
+    own_words: bool = False  # the owner's own words (settings.toml [sentiment]) decided it
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,7 @@ class _Matcher:
 
     pattern: re.Pattern[str]
     kinds: dict[str, str]
+    own: frozenset[str] = frozenset()  # the owner's phrases, or theirs under another label
 
 
 @dataclass(frozen=True)
@@ -467,7 +470,8 @@ def _compile(vocabulary: Vocabulary) -> _Matcher:
                 kinds.setdefault(form, kind)  # a listed phrase keeps its own meaning
     alternatives = sorted(kinds, key=lambda k: (-len(k.split()), -len(k), k))
     body = "|".join(re.escape(k) for k in alternatives)
-    return _Matcher(pattern=re.compile(rf"(?<!\S)(?:{body})(?!\S)"), kinds=kinds)
+    own = frozenset(form for key in vocabulary.owned for form in (key, *_forms(key)))
+    return _Matcher(re.compile(rf"(?<!\S)(?:{body})(?!\S)"), kinds, own)
 
 
 def _negator_before(start: int, split: Words, consumed: set[int]) -> int | None:
@@ -1036,7 +1040,7 @@ def refused_correction(correction: Correction) -> str | None:
     if correction.label != "positive":
         return None
     why = explain_by_rules(correction.answer, DEFAULT_VOCABULARY, correction.question)
-    if why.lukewarm:
+    if why.label == "neutral" and why.lukewarm:
         return f'"{why.lukewarm[0]}" is a built-in neutral word and stays neutral'
     return None
 
@@ -1054,7 +1058,8 @@ def explain_by_rules(
     if learned is not None:
         reason = f'you labelled "{learned.answer}" {learned.label} before'
         return Explanation(learned.label, (reason,), (text.strip(),), taught=True)
-    signals, notes, consumed, hedged = _phrase_signals(text, split, _compile(vocabulary), kind)
+    matcher = _compile(vocabulary)
+    signals, notes, consumed, hedged = _phrase_signals(text, split, matcher, kind)
     signals += _rating_signals(text.translate(_APOSTROPHES))
     signals += _excess_signals(text, split, consumed)
     signals += _bare_clause_signals(text, split, consumed, kind)
@@ -1080,9 +1085,11 @@ def explain_by_rules(
         if why:
             reasons += (f"{label}: {why}",)
         matched = tuple(dict.fromkeys(s.matched for s in deciding))
-        lukewarm = tuple(s.matched for s in deciding if s.lukewarm and label == "neutral")
+        lukewarm = tuple(s.matched for s in signals if s.lukewarm)
         firm = why in (_PLAYED_DOWN, _OUTWEIGHED) or any(s.firm for s in deciding)
-        return Explanation(label, reasons, matched, lukewarm=lukewarm, firm=firm)
+        said = {f" {_phrase_key(s.matched)} " for s in deciding}
+        own = any(f" {key} " in quoted for key in matcher.own for quoted in said)
+        return Explanation(label, reasons, matched, lukewarm=lukewarm, firm=firm, own_words=own)
     meaning = _without_opinion_words(split, kind)
     if meaning is not None:
         label, reason = meaning
@@ -1101,13 +1108,12 @@ def explain(
     question, rarely meant that (see ``sentiment_model``). Without a question, the rules'
     alone. ``guessed``: too close to call, so the call asks the owner."""
     ruled = explain_by_rules(text, vocabulary, question)
-    if ruled.taught or question_kind(question) is None:
+    if ruled.taught or ruled.own_words:
+        return ruled  # the owner's own label or words: they know their customers
+    if question_kind(question) is None:
         return ruled  # without a question, as before: the answers counted all had one
     if not isinstance(text, str) or not split_words(text).words:
         return ruled
-    owner_words = vocabulary.phrases != DEFAULT_VOCABULARY.phrases
-    if owner_words and explain_by_rules(text, DEFAULT_VOCABULARY, question).label != ruled.label:
-        return ruled  # the owner's own words decided it, and they know their customers
     from followup_cli.sentiment_model import reread  # the model reads the rules' verdict
 
     return reread(text, question, vocabulary, ruled)

@@ -3,7 +3,7 @@ labelled answers, with the rules' verdict as one of its features.
 
 Why a model beside the rules: the rules scored 77% on writers they were never tuned on,
 because every writer praises and complains in words no list has. Word counts from the
-labelled answers in ``answers/`` (six writers) generalise better, and with the rules' verdict
+labelled answers in ``answers/`` (eleven writers) generalise better, and with the rules' verdict
 as one more feature the model learns how far to trust the rules, and where. Why naive Bayes:
 it trains by counting (no dependency, no stored weights that go stale when the answers or
 rules change), and every label is explained by the words that weighed most for it.
@@ -178,9 +178,9 @@ class Model:
             for label in LABELS
         }
         top = max(scores.values())
-        odds = {label: math.exp(score - top) for label, score in scores.items()}
-        whole = sum(odds.values())
-        return {label: value / whole for label, value in odds.items()}
+        chance = {label: math.exp(score - top) for label, score in scores.items()}
+        whole = sum(chance.values())
+        return {label: value / whole for label, value in chance.items()}
 
     def leaning(self, found: Iterable[str], label: Label) -> list[str]:
         """The customer's words that weighed most for ``label`` over each other label."""
@@ -270,22 +270,24 @@ def reread(
     explained by the words that weighed most. ``model``: another than the built-in one plus
     the owner's corrections (to measure one counted without a set)."""
     model = model or model_for(vocabulary)
+    if not all(model.examples.values()):
+        return verdict  # no answers counted for a label (a broken install): the rules alone
     found = features(text, question, verdict)
-    odds = model.posterior(found)
-    if verdict.firm or (not verdict.guessed and odds[verdict.label] >= RULES_STAND_FROM):
+    chance = model.posterior(found)
+    if verdict.firm or (not verdict.guessed and chance[verdict.label] >= RULES_STAND_FROM):
         return verdict
-    label = max(LABELS, key=odds.__getitem__)
+    label = max(LABELS, key=chance.__getitem__)
     if label == "positive" and verdict.lukewarm:
-        label = "neutral"  # a lukewarm word is never praise, whatever the counts say
+        return verdict  # a lukewarm word is never praise, whatever the counts say
     words = model.leaning(found, label)
     quoted = tuple(text[span[0] : span[1]] for word in words if (span := found[word]))
     said = f"answers with {', '.join(map(_as_said, words))}" if words else "answers like this"
-    heard = f"{said} were mostly {label} ({odds[label]:.0%} of the time)"
+    heard = f"{said} were mostly {label} ({chance[label]:.0%} of the time)"
     if not verdict.guessed and label != verdict.label:
         heard = f"{label}, not {verdict.label}: {heard}"
     if model.taught:
         heard += f"; {model.taught} of the answers counted are your own labels"
-    guessed = odds[label] < UNSURE_BELOW
+    guessed = chance[label] < UNSURE_BELOW
     return Explanation(label, (*verdict.reasons, heard), quoted, guessed, verdict.lukewarm)
 
 

@@ -62,17 +62,23 @@ def test_sarcasm_the_rules_read_stands(answer: str) -> None:
     assert explain(answer, question=HOW).label == "negative"
 
 
-def test_on_every_answer_the_model_counts_a_lukewarm_reading_stays_off_praise() -> None:
-    """Of the answers the rules hear a lukewarm word in, the counts would call some praise;
-    none is suggested as praise."""
+def test_on_every_answer_the_model_counts_a_lukewarm_word_is_never_made_praise() -> None:
+    """Of the answers the rules hear a lukewarm word in and do not call praise, the counts
+    would call some praise; each keeps the rules' reading instead, which is no guess."""
     rows = [
         r
         for p in sorted(sentiment_model.CORPUS.glob("*.csv"))
         for r in sentiment_model.read_labelled(p)
+        if r.question
     ]
-    lukewarm = [r for r in rows if explain_by_rules(r.answer, question=r.question).lukewarm]
+    ruled = [(r, explain_by_rules(r.answer, question=r.question)) for r in rows]
+    lukewarm = [(r, why) for r, why in ruled if why.lukewarm and why.label != "positive"]
     assert len(lukewarm) > 300
-    assert all(explain(r.answer, question=r.question).label != "positive" for r in lukewarm)
+    for row, why in lukewarm:
+        suggested = explain(row.answer, question=row.question)
+        assert suggested.label != "positive"
+        if suggested.label == why.label:
+            assert suggested == why  # "Not bad at all, thanks!" is not "too close to call"
 
 
 def test_a_correction_moves_answers_worded_like_it_and_forgetting_it_moves_them_back() -> None:
@@ -86,10 +92,13 @@ def test_a_correction_moves_answers_worded_like_it_and_forgetting_it_moves_them_
 
 
 def test_the_owners_own_words_decide_before_the_model() -> None:
-    """Filing "sick" as praise in settings makes it praise, where the counts say otherwise."""
-    own = DEFAULT_VOCABULARY.extended(positive=["sick"])
-    assert explain("the tattoo came out sick", question=HOW).label == "negative"
-    assert explain("the tattoo came out sick", own, HOW).label == "positive"
+    """Filing "naff" as a complaint in settings makes it one, where the counts hear only a
+    mild "a bit slow" and would say neutral."""
+    own = DEFAULT_VOCABULARY.extended(negative=["naff"])
+    assert explain("a bit naff, a bit slow", question=HOW).label == "neutral"
+    why = explain("a bit naff, a bit slow", own, HOW)
+    assert (why.label, why.own_words) == ("negative", True)
+    assert "naff" in why.matched
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,9 +109,11 @@ def test_the_owners_own_words_decide_before_the_model() -> None:
 @pytest.fixture
 def fresh_counts() -> Iterator[None]:
     """Count again in this test's app folder, and leave no fake counts for later tests."""
-    sentiment_model.built_in.cache_clear()
+    for cached in (sentiment_model.built_in, sentiment_model._with_corrections):
+        cached.cache_clear()
     yield
-    sentiment_model.built_in.cache_clear()
+    for cached in (sentiment_model.built_in, sentiment_model._with_corrections):
+        cached.cache_clear()
 
 
 def _cache(home: Path) -> Path:
@@ -148,4 +159,4 @@ def test_a_stale_or_damaged_cache_is_counted_again(isolated_home: Path, content:
 @pytest.mark.usefixtures("fresh_counts")
 def test_a_cache_that_cannot_be_written_costs_only_time(isolated_home: Path) -> None:
     (isolated_home / "cache").write_text("a file where the folder would go", encoding="utf-8")
-    assert explain("over the moon with it").label == "positive"
+    assert explain("The new bike is mint", question=HOW).label == "positive"  # counted anyway
