@@ -17,6 +17,7 @@ from followup_cli.sentiment import (
     explain,
     explain_by_rules,
 )
+from followup_cli.store import Database
 
 HOW = "How did it go?"
 
@@ -160,3 +161,16 @@ def test_a_stale_or_damaged_cache_is_counted_again(isolated_home: Path, content:
 def test_a_cache_that_cannot_be_written_costs_only_time(isolated_home: Path) -> None:
     (isolated_home / "cache").write_text("a file where the folder would go", encoding="utf-8")
     assert explain("The new bike is mint", question=HOW).label == "positive"  # counted anyway
+
+
+@pytest.mark.usefixtures("fresh_counts")
+def test_a_call_counts_while_the_owner_greets_the_customer(
+    db: Database, isolated_home: Path
+) -> None:
+    """The first call after installing works the counts out as it starts, not at the first
+    answer (about two seconds, once)."""
+    from followup_cli.cli.call_session import CallRun
+
+    run = CallRun(db)
+    run.warming.join(timeout=60)
+    assert _cache(isolated_home).exists()

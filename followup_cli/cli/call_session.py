@@ -7,8 +7,10 @@ start-up. What is saved when, and how an interrupted call resumes: see cli/call.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
+from threading import Thread
 from typing import TYPE_CHECKING
 
 import typer
@@ -32,6 +34,13 @@ if TYPE_CHECKING:
 _STOP = (typer.Abort, KeyboardInterrupt, EOFError)
 
 
+def _warm(vocabulary: Vocabulary) -> None:
+    from followup_cli.sentiment_model import model_for
+
+    with suppress(Exception):
+        model_for(vocabulary)
+
+
 class CallRun:
     """What every call of one run shares."""
 
@@ -45,6 +54,11 @@ class CallRun:
         with db.reading() as tx:
             self.vocabulary: Vocabulary = owner_vocabulary(tx, self.settings)
         self._scripts: dict[str, Script] = {}
+        # The suggestions' counts take about two seconds the first time (then they are read
+        # from the cache): worked out while the owner greets the customer, not at the first
+        # answer. Any error there is met again, and reported, when an answer needs them.
+        self.warming = Thread(target=partial(_warm, self.vocabulary), name="counting")
+        self.warming.start()
 
     def script_for(self, followup: FollowUpRow) -> Script:
         """The script its rule names (the owner's copy, else the built-in), read once a run;
