@@ -122,8 +122,8 @@ def features(
             found.setdefault(pair, (split.spans[index - 1][0], split.spans[index][1]))
         if word in NEGATORS:
             negated_clause = clause
-    if question:
-        found[f"{_MARK}question:{question_kind(question)}"] = None
+    if kind := question_kind(question):
+        found[f"{_MARK}question:{kind}"] = None
     if len(split.words) <= 2:
         found[f"{_MARK}short"] = None
     if "!" in text:
@@ -218,6 +218,16 @@ def train(rows: Iterable[LabelledAnswer | Correction], weight: int = 1) -> Model
     return Model.counted(counted(row) for row in rows if split_words(row.answer).words)
 
 
+def fingerprint() -> str:
+    """What the built-in counts depend on: the labelled answers, the word lists and the code
+    that reads them."""
+    digest = hashlib.sha256()
+    for source in (*sorted(CORPUS.glob("*.csv")), WORDS_FILE, Path(sentiment.__file__)):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def built_in() -> Model:
     """The model of every labelled answer that ships with followup.
@@ -226,20 +236,17 @@ def built_in() -> Model:
     kept in the app folder's cache and counted again only when the answers, the word lists or
     this code change (a fingerprint of all of them). A cache that cannot be read or written
     costs only the time."""
-    answers = sorted(CORPUS.glob("*.csv"))
-    digest = hashlib.sha256()
-    for source in (*answers, WORDS_FILE, Path(sentiment.__file__), Path(__file__)):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    fingerprint = digest.hexdigest()
+    current = fingerprint()
     cache = app_dir() / "cache" / "answers-model.json"
     try:
         kept = json.loads(cache.read_text(encoding="utf-8"))
-        if kept["fingerprint"] == fingerprint:
+        whole = set(kept["counts"]) == set(kept["examples"]) == set(LABELS)
+        if kept["fingerprint"] == current and whole:
             return Model(kept["counts"], kept["examples"], 0)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no cache yet, or not one this code wrote: count again
-    model = train(row for path in answers for row in read_labelled(path))
-    kept = {"fingerprint": fingerprint, "counts": model.counts, "examples": model.examples}
+    model = train(row for path in sorted(CORPUS.glob("*.csv")) for row in read_labelled(path))
+    kept = {"fingerprint": current, "counts": model.counts, "examples": model.examples}
     with suppress(OSError):
         write_private_text(cache, json.dumps(kept, separators=(",", ":")))
     return model
@@ -270,7 +277,7 @@ def reread(
     explained by the words that weighed most. ``model``: another than the built-in one plus
     the owner's corrections (to measure one counted without a set)."""
     model = model or model_for(vocabulary)
-    if not all(model.examples.values()):
+    if not all(model.examples.get(label) for label in LABELS):
         return verdict  # no answers counted for a label (a broken install): the rules alone
     found = features(text, question, verdict)
     chance = model.posterior(found)

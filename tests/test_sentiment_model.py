@@ -146,12 +146,13 @@ def test_the_counts_are_kept_private_and_read_back_instead_of_counted_again(
         '{"fingerprint": "from another version", "counts": {}, "examples": {}}',
         "[]",
         '{"counts": 3}',
+        '{"fingerprint": "FINGERPRINT", "counts": {}, "examples": {}}',
     ],
 )
 def test_a_stale_or_damaged_cache_is_counted_again(isolated_home: Path, content: str) -> None:
     cache = _cache(isolated_home)
     cache.parent.mkdir()
-    cache.write_text(content, encoding="utf-8")
+    cache.write_text(content.replace("FINGERPRINT", sentiment_model.fingerprint()), "utf-8")
     model = sentiment_model.built_in()
     assert sum(model.examples.values()) > 3000
     assert json.loads(cache.read_text(encoding="utf-8"))["fingerprint"] != "from another version"
