@@ -9,7 +9,7 @@ one of them teaching without touching the call it belongs to.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from followup_cli.config import Settings
@@ -18,6 +18,7 @@ from followup_cli.sentiment import (
     DEFAULT_VOCABULARY,
     LABELS,
     Correction,
+    Explanation,
     Label,
     Vocabulary,
     explain,
@@ -56,11 +57,17 @@ class Score:
         return row[label] / expected if expected else None
 
 
-def score(rows: Iterable[LabelledAnswer], vocabulary: Vocabulary) -> Score:
-    """Label every answer (with its question, when the file gives one) and count agreements."""
+def score(
+    rows: Iterable[LabelledAnswer],
+    vocabulary: Vocabulary,
+    read: Callable[[str, Vocabulary, str | None], Explanation] = explain,
+) -> Score:
+    """Label every answer (with its question, when the file gives one) and count agreements.
+    ``read``: another reader than the suggestion's (the rules alone, a model counted
+    without a set), to measure it the same way."""
     result = Score()
     for row in rows:
-        why = explain(row.answer, vocabulary, row.question)
+        why = read(row.answer, vocabulary, row.question)
         result.confusion[row.label][why.label] += 1
         result.guessed += why.guessed
     return result

@@ -1087,8 +1087,9 @@ def explain_by_rules(
         matched = tuple(dict.fromkeys(s.matched for s in deciding))
         lukewarm = tuple(s.matched for s in signals if s.lukewarm)
         firm = why in (_PLAYED_DOWN, _OUTWEIGHED) or any(s.firm for s in deciding)
-        said = {f" {_phrase_key(s.matched)} " for s in deciding}
-        own = any(f" {key} " in quoted for key in matcher.own for quoted in said)
+        own = bool(matcher.own) and any(  # only for an owner who filed words of their own
+            f" {key} " in f" {_phrase_key(s.matched)} " for s in deciding for key in matcher.own
+        )
         return Explanation(label, reasons, matched, lukewarm=lukewarm, firm=firm, own_words=own)
     meaning = _without_opinion_words(split, kind)
     if meaning is not None:

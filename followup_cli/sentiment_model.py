@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from followup_cli import sentiment
@@ -133,7 +133,7 @@ def features(
     return found
 
 
-@dataclass(frozen=True, eq=False)  # one model is one object: cached by identity
+@dataclass(frozen=True, eq=False)  # compared by identity: two models are never the same
 class Model:
     """How often each feature was seen in answers of each label."""
 
@@ -160,13 +160,19 @@ class Model:
         examples = {label: self.examples[label] + other.examples[label] for label in LABELS}
         return Model(counts, examples, taught)
 
-    @property
+    @cached_property
     def known(self) -> frozenset[str]:
-        return _known(self)
+        """Every feature seen, whatever its label."""
+        return frozenset(f for counts in self.counts.values() for f in counts)
+
+    @cached_property
+    def _denominators(self) -> dict[Label, int]:
+        """Per label: its features counted, plus one for each known feature (smoothing)."""
+        return {label: sum(self.counts[label].values()) + len(self.known) for label in LABELS}
 
     def weight(self, feature: str, label: Label) -> float:
         """log P(feature | label), add-one smoothed."""
-        return math.log((self.counts[label].get(feature, 0) + 1) / _denominator(self, label))
+        return math.log((self.counts[label].get(feature, 0) + 1) / self._denominators[label])
 
     def posterior(self, found: Iterable[str]) -> dict[Label, float]:
         """P(label | features), over the features the model has seen."""
@@ -196,16 +202,6 @@ class Model:
             if margin > 0:
                 weighed.append((margin, feature))
         return [feature for _, feature in sorted(weighed, reverse=True)[:SHOWN_WORDS]]
-
-
-@lru_cache(maxsize=16)
-def _known(model: Model) -> frozenset[str]:
-    return frozenset(f for counts in model.counts.values() for f in counts)
-
-
-@lru_cache(maxsize=64)
-def _denominator(model: Model, label: Label) -> int:
-    return sum(model.counts[label].values()) + len(model.known)
 
 
 def train(rows: Iterable[LabelledAnswer | Correction], weight: int = 1) -> Model:
