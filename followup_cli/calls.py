@@ -62,6 +62,7 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert_row,
+    table_of,
     update,
 )
 from followup_cli.store.sql.calls import ANSWER_COUNT_SQL, PREVIOUS_ANSWERS_SQL
@@ -255,8 +256,8 @@ def start_call(
         call = get(tx, CallRow, resume_call_id)
         if call is None or call.followup_id != followup_id or call.status == COMPLETED:
             raise Conflict(f"Call #{resume_call_id} cannot be resumed.")
-        update(tx, CallRow.TABLE, call.id, {"status": IN_PROGRESS})
-        return call.replace(status=IN_PROGRESS)
+        update(tx, table_of(CallRow), call.id, {"status": IN_PROGRESS})
+        return call._replace(status=IN_PROGRESS)
     values = {
         "followup_id": followup_id, "contact_id": followup.contact_id, "called_on": today,
         "started_at": now, "status": IN_PROGRESS, "script": script_name,
@@ -364,7 +365,7 @@ def record_answer(
     result = Recorded(row)
     column = {sc.REACH: "reach", sc.RECOMMEND: "would_recommend", sc.REVIEW: "review"}
     if step.key in column:
-        update(tx, CallRow.TABLE, call.id, {column[step.key]: answer})
+        update(tx, table_of(CallRow), call.id, {column[step.key]: answer})
     if step.key == sc.REVIEW and answer == sc.REVIEW_AGREED:
         _schedule_review_link(tx, call, today, rules, settings, result)
     if step.key == sc.PROMISE_BY:
@@ -511,7 +512,7 @@ def record_referral(
     )
     result.scheduled.append(schedule_consequence(tx, new, intro, today, rules=rules, today=today))
     referrals = call.referrals + 1
-    update(tx, CallRow.TABLE, call.id, {"referrals": referrals})
+    update(tx, table_of(CallRow), call.id, {"referrals": referrals})
     if referrals == 1:
         try:
             result.scheduled.append(
@@ -527,8 +528,8 @@ def record_referral(
 def interrupt_call(tx: Tx, call_id: int) -> CallRow:
     """Ctrl-C or end of input: keep the answers, leave the follow-up pending."""
     call = _open_call(tx, call_id)
-    update(tx, CallRow.TABLE, call.id, {"status": INTERRUPTED})
-    return call.replace(status=INTERRUPTED)
+    update(tx, table_of(CallRow), call.id, {"status": INTERRUPTED})
+    return call._replace(status=INTERRUPTED)
 
 
 @dataclass
@@ -557,22 +558,22 @@ def finish_call(
     contact = get_contact(tx, call.contact_id)
     answers = _answers(tx, call_id)
     if call.reach != sc.REACHED:
-        call = call.replace(status=COMPLETED)
-        update(tx, CallRow.TABLE, call.id, {"status": COMPLETED})
+        call = call._replace(status=COMPLETED)
+        update(tx, table_of(CallRow), call.id, {"status": COMPLETED})
         flagged = call.reach == sc.WRONG_NUMBER
         if flagged:
-            update(tx, ContactRow.TABLE, contact.id, {"phone_invalid": True})
-            contact = contact.replace(phone_invalid=True)
+            update(tx, table_of(ContactRow), contact.id, {"phone_invalid": True})
+            contact = contact._replace(phone_invalid=True)
             # Trying a wrong number again is pointless: go straight to the channel switch.
-            followup = followup.replace(
+            followup = followup._replace(
                 attempts=max(followup.attempts, rules.retry.max_attempts - 1)
             )
         done = retry(tx, followup, contact, today=today, rules=rules)
         done.wrong_number = flagged
         return CallResult(call, contact, done.followup, done, phone_flagged=flagged)
     result_outcome = sc.outcome(a.label for a in answers)
-    call = call.replace(status=COMPLETED, outcome=result_outcome)
-    update(tx, CallRow.TABLE, call.id, {"status": COMPLETED, "outcome": result_outcome})
+    call = call._replace(status=COMPLETED, outcome=result_outcome)
+    update(tx, table_of(CallRow), call.id, {"status": COMPLETED, "outcome": result_outcome})
     words = [f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"]
     promised = any(a.step == sc.PROMISE_BY for a in answers)  # its make-it-right is scheduled
     done = complete(

@@ -15,7 +15,9 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert_row,
+    replaced,
     stream,
+    table_of,
     update,
 )
 from followup_cli.store.sql.contacts import (
@@ -256,9 +258,9 @@ def edit_contact(
     if "every_days" in changes:
         _check_interval(changes["every_days"])
     changes = {k: v for k, v in changes.items() if getattr(contact, k) != v}
-    update(tx, ContactRow.TABLE, contact.id, changes)
+    update(tx, table_of(ContactRow), contact.id, changes)
     changed = [k for k in changes if k not in ("phone_key", "phone_invalid", "name_key")]
-    return contact.replace(**changes), changed
+    return replaced(contact, changes), changed
 
 
 def set_opt_out(tx: Tx, ref: str, channel: str | None, *, undo: bool = False) -> ContactRow:
@@ -277,8 +279,8 @@ def set_opt_out(tx: Tx, ref: str, channel: str | None, *, undo: bool = False) ->
         else:
             channels.add(channel)
         changes = {"opted_out_channels": ",".join(sorted(channels))}
-    update(tx, ContactRow.TABLE, contact.id, changes)
-    return contact.replace(**changes)
+    update(tx, table_of(ContactRow), contact.id, changes)
+    return replaced(contact, changes)
 
 
 def consent_summary(contact: ContactRow) -> str:

@@ -14,7 +14,7 @@ from followup_cli.errors import Conflict, InvalidInput
 from followup_cli.followups import add_contact_scheduled, complete, log_interaction
 from followup_cli.scheduling import RuleSet
 from followup_cli.store.database import file_mark
-from followup_cli.store.rows import AnswerRow, CallRow, FollowUpRow, fetch, insert
+from followup_cli.store.rows import AnswerRow, CallRow, FollowUpRow, fetch, insert, table_of
 from followup_cli.store.sql.demo import FOLLOWUPS_COUNT_SQL, SALES_COUNT_SQL
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
         "started_at": now, "status": "completed", "reach": "reached", "outcome": "neutral",
         "would_recommend": "not-sure", "review": "asked",
     }  # fmt: skip
-    call_id = insert(tx, CallRow.TABLE, call)
+    call_id = insert(tx, table_of(CallRow), call)
     for step, question, answer, label in [
         (
             "liked_best",
@@ -114,7 +114,7 @@ def build_demo(tx: Tx, *, today: dt.date, now: dt.datetime, rules: RuleSet) -> d
             "call_id": call_id, "step": step, "question": question, "answer": answer,
             "label": label, "suggested_label": label, "answered_at": now,
         }  # fmt: skip
-        insert(tx, AnswerRow.TABLE, given)
+        insert(tx, table_of(AnswerRow), given)
     return {
         "contacts": len(refs),
         "sales": int(tx.value(SALES_COUNT_SQL)),

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 from followup_cli.contacts import describe, resolve
 from followup_cli.enums import Status
 from followup_cli.errors import InvalidInput
-from followup_cli.store.rows import ContactRow, FollowUpRow, fetch, insert, update
+from followup_cli.store.rows import (
+    ContactRow,
+    FollowUpRow,
+    columns_of,
+    fetch,
+    insert,
+    replaced,
+    table_of,
+    update,
+)
 from followup_cli.store.sql.contacts import (
     ALIAS_TAKEN_SQL,
     ALIASES_OF_SQL,
@@ -251,7 +260,7 @@ def _merged(keep: ContactRow, other: ContactRow) -> ContactRow:
         opted_out_channels=",".join(sorted(opted_out)),
         created_on=min(keep.created_on, other.created_on),
     )
-    return keep.replace(**changes)
+    return replaced(keep, changes)
 
 
 def _collapsed(
@@ -292,16 +301,16 @@ def merge(tx: Tx, keep_ref: str, other_ref: str, *, today: dt.date) -> MergePlan
     tx.execute(MOVE_ALIASES_SQL, ids)
     for dropped, kept in plan.collapsed:
         tx.execute(JOIN_EVENTS_SQL, {"kept": kept.id, "followup": dropped.id})
-        update(tx, FollowUpRow.TABLE, dropped.id, {
+        update(tx, table_of(FollowUpRow), dropped.id, {
             "status": Status.SKIPPED.value, "completed_on": today,
             "note": f"Duplicate of #{kept.id} (merged {describe(other)} into #{keep.id})",
         })  # fmt: skip
     tx.execute(DELETE_CONTACT_SQL, {"id": other.id})  # its email and phone are free now
-    columns = [name for name in ContactRow.COLUMNS.split(", ") if name != "id"]
+    columns = [name for name in columns_of(ContactRow).split(", ") if name != "id"]
     changes = {
         k: getattr(plan.merged, k) for k in columns if getattr(plan.merged, k) != getattr(keep, k)
     }
-    update(tx, ContactRow.TABLE, keep.id, changes)
+    update(tx, table_of(ContactRow), keep.id, changes)
     for kind, value in plan.aliases:  # OTHER's own ones were moved above
         if tx.one(ALIAS_TAKEN_SQL, {"kind": kind, "value": value}) is None:
             insert(tx, "contact_alias", {"contact_id": keep.id, "kind": kind, "value": value})

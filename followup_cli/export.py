@@ -16,7 +16,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from followup_cli.store.sql import ALL_STATUSES
 
 if TYPE_CHECKING:
     from followup_cli.store import Tx
+    from followup_cli.store.rows import AnswerRow, CallRow, ContactRow, FollowUpRow, InteractionRow
 
 BATCH_SIZE = 5000
 # Read exports through a memory map: it speeds up the follow-ups export's contact join on a
@@ -363,10 +363,12 @@ def contact_document(tx: Tx, ref: str, *, exported_on: dt.date) -> dict[str, Any
 
     h = history(tx, ref)
 
-    def plain(row: Any) -> dict[str, Any]:
+    def plain(
+        row: ContactRow | InteractionRow | FollowUpRow | CallRow | AnswerRow,
+    ) -> dict[str, Any]:
         return {
             name: value.isoformat() if isinstance(value, dt.date) else value
-            for name, value in dataclasses.asdict(row).items()
+            for name, value in row._asdict().items()
         }
 
     return {

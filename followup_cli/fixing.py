@@ -38,7 +38,17 @@ from followup_cli.scheduling import (
     RuleSet,
     WorkCalendar,
 )
-from followup_cli.store.rows import ContactRow, FollowUpRow, InteractionRow, fetch, get, update
+from followup_cli.store.rows import (
+    ContactRow,
+    FollowUpRow,
+    InteractionRow,
+    fetch,
+    get,
+    read_row,
+    replaced,
+    table_of,
+    update,
+)
 from followup_cli.store.sql.fixing import (
     DELETE_INTERACTION_SQL,
     DELETE_PENDING_SQL,
@@ -121,7 +131,7 @@ def select(tx: Tx, selection: Selection, *, today: dt.date, rules: RuleSet) -> l
     ids = {f"id{n}": followup_id for n, followup_id in enumerate(selection.ids)}
     sql = selection_sql(ids=len(ids), filters=list(given))
     params = {"pending": Status.PENDING.value, **ids, **given}
-    found = [Selected(FollowUpRow.from_row(row[:-1]), row[-1]) for row in tx.rows(sql, params)]
+    found = [Selected(read_row(FollowUpRow, row[:-1]), row[-1]) for row in tx.rows(sql, params)]
     if not found and selection.rule is not None:
         _check_rule(tx, selection.rule, rules)
     return found
@@ -216,8 +226,8 @@ def reopen(tx: Tx, followup_id: int) -> Reopened:
         contact, followup.channel, f"Cannot reopen #{followup_id} by {followup.channel}"
     )
     changes = {"status": Status.PENDING.value, "outcome": None, "completed_on": None}
-    update(tx, FollowUpRow.TABLE, followup.id, changes)
-    return Reopened(followup.replace(**changes), contact, followup.status)
+    update(tx, table_of(FollowUpRow), followup.id, changes)
+    return Reopened(replaced(followup, changes), contact, followup.status)
 
 
 @dataclass(frozen=True)
@@ -277,9 +287,9 @@ def edit_followup(
     values = {k: v for k, v in values.items() if getattr(followup, k) != v}
     if "channel" in values:
         values["attempts"] = 0  # the retry rule counts attempts in one channel
-    update(tx, FollowUpRow.TABLE, followup.id, values)
+    update(tx, table_of(FollowUpRow), followup.id, values)
     changed = [k for k in values if k != "attempts"]
-    return Edited(followup.replace(**values), contact, changed)
+    return Edited(replaced(followup, values), contact, changed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,8 +387,8 @@ def edit_interaction(
         contact = resolve(tx, changes.contact)
         values["contact_id"] = contact.id
     values = {k: v for k, v in values.items() if getattr(interaction, k) != v}
-    update(tx, InteractionRow.TABLE, interaction.id, values)
-    fix = LogFix(before, interaction.replace(**values), contact, changed=list(values))
+    update(tx, table_of(InteractionRow), interaction.id, values)
+    fix = LogFix(before, replaced(interaction, values), contact, changed=list(values))
     pending = before.pending
     if "contact_id" in values:
         fix.unjoined = _unjoin(tx, interaction.id)
@@ -395,13 +405,13 @@ def edit_interaction(
             if followup.channel not in reachable(contact):
                 why = unreachable_reason(contact, followup.channel)
                 skipped = {"status": Status.SKIPPED.value, "completed_on": today, "note": why}
-                update(tx, FollowUpRow.TABLE, followup.id, skipped)
-                fix.skipped.append((followup.replace(**skipped), why))
+                update(tx, table_of(FollowUpRow), followup.id, skipped)
+                fix.skipped.append((replaced(followup, skipped), why))
                 continue
             moves["contact_id"] = contact.id
         if moves:
-            update(tx, FollowUpRow.TABLE, followup.id, moves)
-            fix.moved.append(followup.replace(**moves))
+            update(tx, table_of(FollowUpRow), followup.id, moves)
+            fix.moved.append(replaced(followup, moves))
     return fix
 
 
@@ -409,7 +419,7 @@ def _hand_over(tx: Tx, interaction_id: int) -> list[FollowUpRow]:
     """The pending follow-ups of the interaction that also cover later events stay for
     them."""
     kept = [
-        FollowUpRow.from_row(row)
+        read_row(FollowUpRow, row)
         for row in tx.rows(
             HAND_OVER_SQL, {"interaction": interaction_id, "pending": Status.PENDING.value}
         )
@@ -422,7 +432,7 @@ def _hand_over(tx: Tx, interaction_id: int) -> list[FollowUpRow]:
 def _unjoin(tx: Tx, interaction_id: int) -> list[FollowUpRow]:
     """The interaction no longer joins other follow-ups (they are the old contact's)."""
     joined = [
-        FollowUpRow.from_row(row) for row in tx.rows(JOINED_SQL, {"interaction": interaction_id})
+        read_row(FollowUpRow, row) for row in tx.rows(JOINED_SQL, {"interaction": interaction_id})
     ]
     tx.execute(UNJOIN_SQL, {"interaction": interaction_id})
     return joined

@@ -54,10 +54,14 @@ from followup_cli.store.rows import (
     FollowUpRow,
     InteractionRow,
     as_date,
+    columns_of,
     fetch,
     get,
     insert,
     insert_row,
+    read_row,
+    replaced,
+    table_of,
     update,
 )
 from followup_cli.store.sql.followups import (
@@ -218,8 +222,8 @@ def settle_planned(tx: Tx, today: dt.date, *, show: bool = False) -> Settled:
             tx.execute(statement, {"rank": rank})
         params = {"today": today, "rank": rank}
         if show:  # ids follow the planned order, whatever order RETURNING gives them in
-            returned = tx.rows(create_sql(FollowUpRow.COLUMNS), params)
-            made += sorted((FollowUpRow.from_row(row) for row in returned), key=lambda f: f.id)
+            returned = tx.rows(create_sql(columns_of(FollowUpRow)), params)
+            made += sorted((read_row(FollowUpRow, row) for row in returned), key=lambda f: f.id)
             created = len(made)
         else:
             created += tx.execute(create_sql(), params)
@@ -437,7 +441,7 @@ def _close_complaint(tx: Tx, contact: ContactRow, on: dt.date) -> list[FollowUpR
 
 def _changed(tx: Tx, sql: str, params: dict[str, Any]) -> list[FollowUpRow]:
     """The follow-ups an ``UPDATE ... RETURNING`` changed, in agenda order (RETURNING has none)."""
-    changed = [FollowUpRow.from_row(row) for row in tx.rows(sql, params)]
+    changed = [read_row(FollowUpRow, row) for row in tx.rows(sql, params)]
     return sorted(changed, key=lambda f: (f.due_on, f.id))
 
 
@@ -507,8 +511,8 @@ def get_contact(tx: Tx, contact_id: int) -> ContactRow:
 
 def _update(tx: Tx, followup: FollowUpRow, **changes: Any) -> FollowUpRow:
     """Write ``changes`` (column names of ``followup``) and return the row as it now is."""
-    update(tx, FollowUpRow.TABLE, followup.id, changes)
-    return followup.replace(**changes)
+    update(tx, table_of(FollowUpRow), followup.id, changes)
+    return replaced(followup, changes)
 
 
 def last_contacted_on(tx: Tx, contact_id: int) -> dt.date | None:
@@ -625,7 +629,7 @@ def complete(
         "contact_id": contact.id, "kind": CHANNEL_OUTREACH[Channel(followup.channel)].value,
         "occurred_on": today, "note": note or f"Follow-up #{followup.id}", "created_at": now,
     }  # fmt: skip
-    insert(tx, InteractionRow.TABLE, outreach)
+    insert(tx, table_of(InteractionRow), outreach)
     result = DoneResult(followup, contact, also_done=reached_elsewhere(tx, followup, today))
     result.keep_in_touch = refresh_keep_in_touch(tx, contact, rules, today, last=today)
     if outcome == Outcome.NEGATIVE and not promised:

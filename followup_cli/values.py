@@ -279,7 +279,8 @@ def fold_text(text: str) -> str:
 
 
 def split_csv_set(text: str | None) -> list[str]:
-    return [part for part in (text or "").split(",") if part]
+    """The parts of a stored ``a,b`` set (tags, opted-out channels): most are empty."""
+    return [part for part in text.split(",") if part] if text else []
 
 
 def is_text(data: object) -> bool:

@@ -25,6 +25,7 @@ from followup_cli.store.rows import (
     InteractionRow,
     fetch,
     get,
+    table_of,
     update,
 )
 from tests.helpers import make_contact
@@ -51,7 +52,7 @@ def fid(tx: Tx, today: dt.date, rules: RuleSet) -> int:
         tx, "Ann Lee", "sale", on=dt.date(2026, 11, 19), today=today, now=NOW, rules=rules,
         amount_cents=12900,
     )  # fmt: skip
-    update(tx, InteractionRow.TABLE, result.interaction.id, {"items": "a blue bike"})
+    update(tx, table_of(InteractionRow), result.interaction.id, {"items": "a blue bike"})
     phone = [f for f in result.scheduling.scheduled if f.channel == "phone"]
     assert phone and phone[0].due_on == today
     return phone[0].id

@@ -10,7 +10,6 @@ types, and databases written by earlier versions, have them.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -46,6 +45,7 @@ from followup_cli.store.rows import (
     FollowUpRow,
     InteractionRow,
     fetch,
+    table_of,
     update,
 )
 from tests.helpers import make_contact, query
@@ -84,7 +84,7 @@ def three_followups(db: Database) -> list[int]:
     with db.transaction() as tx:
         contact = make_contact(tx, email="ann@example.com")
         # an interval but no check-in yet: the first `done` makes it
-        update(tx, ContactRow.TABLE, contact.id, {"every_days": 30})
+        update(tx, table_of(ContactRow), contact.id, {"every_days": 30})
         return [schedule(tx, "Ann", MON, today=MON).id for _ in range(3)]
 
 
@@ -275,14 +275,14 @@ def test_rows_written_by_the_first_released_schema_read_back(tmp_path: Path) -> 
     models = dict(zip(ROW_TYPES, (Contact, Interaction, FollowUp, Call, Answer), strict=True))
     try:
         for kind, model in models.items():
-            names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+            names = list(kind._fields)
             with db.reading() as tx:
-                rows = [_instants(vars(row)) for row in fetch(tx, kind)]
+                rows = [_instants(row._asdict()) for row in fetch(tx, kind)]
             with Session(db.engine) as session:
                 objects = session.exec(select(model).order_by(model.id)).all()  # type: ignore[attr-defined]
                 expected = [_instants({name: getattr(o, name) for name in names}) for o in objects]
-            assert rows, kind.TABLE  # the fixture has rows in every table
-            assert rows == expected, kind.TABLE
+            assert rows, table_of(kind)  # the fixture has rows in every table
+            assert rows == expected, table_of(kind)
     finally:
         db.dispose()
 
@@ -363,3 +363,16 @@ def test_a_write_gives_up_after_its_patience(db: Database) -> None:
     finally:
         holder.close()
     assert waited == [0.5, 1.0, 1.5]
+
+
+def test_a_list_abandoned_after_its_connection_closed_is_closed_quietly(tmp_path: Path) -> None:
+    """An error mid-list closes the connection before the half-read list is collected: closing
+    its cursor then must not print a traceback after the command's one-line error."""
+    from followup_cli.store.tx import SqliteTx
+
+    con = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    con.executescript("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);")
+    rows = SqliteTx(con).iter("SELECT n FROM t")
+    assert next(rows) == (1,)
+    con.close()
+    rows.close()  # raised sqlite3.ProgrammingError: Cannot operate on a closed database

@@ -13,6 +13,7 @@ import datetime as dt
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -290,9 +291,13 @@ class SqliteTx(Tx):
     ) -> Iterator[tuple[Any, ...]]:
         cursor = self._con.execute(sql, _plain_params(params))
         try:
-            yield from cursor
+            for row in cursor:  # noqa: UP028 - `yield from` closes the cursor itself, unguarded
+                yield row
         finally:
-            cursor.close()
+            # A list abandoned by an error may be collected after its connection closed,
+            # which released the cursor already: closing it again printed a traceback.
+            with suppress(sqlite3.ProgrammingError):
+                cursor.close()
 
     def batches(
         self, sql: str, params: Params = None, batch_size: int = 5000

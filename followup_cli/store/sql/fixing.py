@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from followup_cli.scheduling import consent_sql
-from followup_cli.store.rows import FollowUpRow
+from followup_cli.store.rows import FollowUpRow, columns_of
 
-_FOLLOWUP_COLUMNS = ", ".join(f"f.{column}" for column in FollowUpRow.COLUMNS.split(", "))
+_FOLLOWUP_COLUMNS = ", ".join(f"f.{column}" for column in columns_of(FollowUpRow).split(", "))
 
 
 # A bulk command's filters, by name; each compares with the parameter of its name.
@@ -65,7 +65,7 @@ HAND_OVER_SQL = (
     " WHERE e.followup_id = followup.id) WHERE interaction_id = :interaction"
     " AND status = :pending AND EXISTS (SELECT 1 FROM followup_event e"
     " WHERE e.followup_id = followup.id)"
-    f" RETURNING {FollowUpRow.COLUMNS}"
+    f" RETURNING {columns_of(FollowUpRow)}"
 )
 # ... and that event is no longer a later one.
 UNJOIN_OWN_SQL = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from followup_cli.store.rows import FollowUpRow
+from followup_cli.store.rows import FollowUpRow, columns_of
 from followup_cli.store.sql import OUTREACH_KINDS, unindexed
 
 # The last outreach (call, email, text, note, meeting) logged for :contact.
@@ -49,13 +49,13 @@ def cancel_refunded_sql(refunds: str) -> str:
 # For one refund logged by hand; the rows it skipped come back to be shown.
 CANCEL_REFUNDED_SQL = (
     cancel_refunded_sql("SELECT :contact AS contact_id, :on AS occurred_on, :cents AS amount_cents")
-    + f" RETURNING {FollowUpRow.COLUMNS}"
+    + f" RETURNING {columns_of(FollowUpRow)}"
 )
 
 # For one sale logged by hand; the rows it dropped come back to be shown.
 DROP_PROSPECTS_SQL = (
     drop_prospects_sql("SELECT :contact AS contact_id, :on AS occurred_on")
-    + f" RETURNING {FollowUpRow.COLUMNS}"
+    + f" RETURNING {columns_of(FollowUpRow)}"
 )
 
 # A resolved complaint closes what the complaint set going: the complaint's own follow-ups
@@ -65,7 +65,7 @@ RESOLVE_COMPLAINT_SQL = (
     " WHERE contact_id = :contact AND status = :pending AND (rule IN (:make_it_right, :escalated)"
     " OR interaction_id IN (SELECT i.id FROM interaction i"
     " WHERE i.contact_id = :contact AND i.kind = :complaint))"
-    f" RETURNING {FollowUpRow.COLUMNS}"
+    f" RETURNING {columns_of(FollowUpRow)}"
 )
 
 # The events :followup is about: its own and the later ones it covers (``followup_event``).
@@ -83,5 +83,5 @@ REACHED_SQL = (
     " AND channel <> :channel AND channel <> :mail"
     f" AND (interaction_id IN ({EVENTS_OF}) OR id IN (SELECT followup_id FROM followup_event"
     f" WHERE interaction_id IN ({EVENTS_OF})))"
-    f" RETURNING {FollowUpRow.COLUMNS}"
+    f" RETURNING {columns_of(FollowUpRow)}"
 )
