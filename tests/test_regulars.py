@@ -368,6 +368,25 @@ def test_an_order_already_recorded_under_another_source_is_reported(tmp_path: Pa
     ]
 
 
+def test_an_order_is_found_under_any_of_many_other_sources(tmp_path: Path) -> None:
+    """The other sources are found one index search each, from the first to the last: the
+    order a fifth till recorded is found, whichever source comes first or last by name."""
+    path = tmp_path / "till.csv"
+    for number, source in enumerate(("b-till", "a-till", "e-till", "c-till", "d-till")):
+        path.write_text(f"order,date,email,total\n{number},2026-11-20,ann@example.com,10\n")
+        assert runner.invoke(app, ["import", str(path), "--source", source]).exit_code == 0
+    path.write_text(
+        "order,date,email,total\n"
+        + "".join(f"{n},2026-11-20,ann@example.com,10\n" for n in range(5))
+    )
+    result = runner.invoke(app, ["import", str(path), "--source", "c-till", "--json"])
+    summary = json.loads(result.stdout)
+    assert (summary["sales_imported"], summary["already_imported"]) == (0, 1), result.stdout
+    assert sorted(summary["elsewhere_orders"]) == [
+        "0 (b-till)", "1 (a-till)", "2 (e-till)", "4 (d-till)"
+    ]  # fmt: skip
+
+
 def test_a_sale_logged_by_hand_with_its_order_number_is_not_imported_again(
     tmp_path: Path,
 ) -> None:

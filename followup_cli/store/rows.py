@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 def as_date(value: Any) -> dt.date:
     """A date read by SQL: ISO text on SQLite, a date elsewhere."""
+    if type(value) is str:  # SQLite's, first: once per row of a long list
+        return dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
