@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks import dataset
-from benchmarks.floors import LIST_CONTACTS
+from benchmarks.floors import LIST_CONTACTS, LIST_CONTACTS_JSON
 from benchmarks.measure import Run, interleaved, run
 
 if TYPE_CHECKING:
@@ -114,6 +114,9 @@ def lists(b: Bench, big: Path) -> None:
         "python": lambda _: run(
             [sys.executable, "-c", LIST_CONTACTS, str(big), limit], b.env, stdout=out
         ),
+        "python json": lambda _: run(
+            [sys.executable, "-c", LIST_CONTACTS_JSON, str(big), limit], b.env, stdout=out
+        ),
         "text": lambda _: run([*b.followup, "contact", "list", "--limit", limit], env, stdout=out),
         "json": lambda _: run(
             [*b.followup, "contact", "list", "--limit", limit, "--json"], env, stdout=out
@@ -122,13 +125,14 @@ def lists(b: Bench, big: Path) -> None:
     runs = b.args.heavy_runs
     print(f"contact list of {listed:,}: {runs} runs each ...", flush=True)
     s = interleaved(cases, runs)
-    b.add(
-        Result(
-            "  (a hand-written python program listing them)", ms(s["python"].median), "-",
-            floor_name, ms(s["floor"].median), s["python"].median / s["floor"].median,
-            "(what any python program pays)", None, "info",
-        )
-    )  # fmt: skip
+    for key, what in (("python", "listing them"), ("python json", "writing the same JSON")):
+        b.add(
+            Result(
+                f"  (a hand-written python program {what})", ms(s[key].median), "-",
+                floor_name, ms(s["floor"].median), s[key].median / s["floor"].median,
+                "(what any python program pays)", None, "info",
+            )
+        )  # fmt: skip
     for key, label in (("text", "text"), ("json", "--json")):
         b.add(
             compare(f"contact list {listed:,}, {label}", s[key], floor_name, s["floor"], LIST_LIMIT)

@@ -238,7 +238,7 @@ def columns(
 
     yield (layout % tuple(header)).rstrip()
     for row in chain(first, rows):
-        yield (layout % tuple(row)).rstrip()
+        yield (layout % (row if type(row) is tuple else tuple(row))).rstrip()
 
 
 def show(lines: Iterable[str], out: TextIO | None = None) -> None:
@@ -519,8 +519,8 @@ def contacts(page: ContactList, searched: str | None, out: TextIO | None = None)
 
     listing(
         (
-            [str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
-             c.tags.replace(",", ", "), consent_summary(c)]
+            (str(c.id), c.name, c.email or "", c.phone or "", c.prefers,
+             c.tags.replace(",", ", "), consent_summary(c))
             for c in page.contacts
         ),
         ("ID", "Name", "Email", "Phone", "Prefers", "Tags", "Consent"),
