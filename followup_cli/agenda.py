@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.scheduling import WorkCalendar, purpose_for
 from followup_cli.store.rows import as_date
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 MON_TO_FRI = WorkCalendar()
 
 
-@dataclass(frozen=True)
-class AgendaItem:
+class AgendaItem(NamedTuple):
     id: int
     contact_id: int
     contact: str
@@ -60,15 +58,14 @@ class AgendaItem:
         return self.phone or ""
 
     def to_json(self) -> dict[str, Any]:
-        """Its fields, the date as ISO text (``asdict`` deep-copies: 4.8 s of 8.9 s for a
-        33k-item agenda)."""
-        data = self.__dict__.copy()
+        """Its fields, the date as ISO text (``dataclasses.asdict`` deep-copied: 4.8 s of 8.9 s
+        for a 33k-item agenda)."""
+        data = self._asdict()
         data["due"] = self.due.isoformat()
         return data
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """What a follow-up is about: a sale on a day for an amount, a visit, a complaint."""
 
     kind: str

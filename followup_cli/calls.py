@@ -20,7 +20,6 @@ Which script a call follows is its follow-up's rule's (``script_purpose``).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -400,8 +399,8 @@ def _schedule_promise(
     contact = get_contact(tx, call.contact_id)
     words = " ".join(promise.split())
     short = words if len(words) <= 60 else words[:59].rstrip() + "…"  # the agenda's line
-    rule = dataclasses.replace(
-        MAKE_IT_RIGHT_RULE, after=Offset(0, "d"), purpose=f"Make it right {{action}}: {short}"
+    rule = MAKE_IT_RIGHT_RULE._replace(
+        after=Offset(0, "d"), purpose=f"Make it right {{action}}: {short}"
     )
     note = f"Promised on the call of {today.isoformat()}: {words}"
     try:
@@ -420,7 +419,7 @@ def _schedule_review_link(
     if channel is None:
         result.notes.append(f"Review link not scheduled: {unreachable_reason(contact)}.")
         return
-    rule = dataclasses.replace(REVIEW_LINK_RULE, channels=(channel,))
+    rule = REVIEW_LINK_RULE._replace(channels=(channel,))
     result.scheduled.append(
         schedule_consequence(
             tx, contact, rule, today, rules=rules, today=today, note=settings.review_link or None
@@ -506,8 +505,7 @@ def record_referral(
     result = Recorded(row, notes=notes, contact=new)
     if new is None:
         return result
-    intro = dataclasses.replace(
-        REFERRAL_INTRO_RULE,
+    intro = REFERRAL_INTRO_RULE._replace(
         purpose=REFERRAL_INTRO_RULE.purpose.replace("{referrer}", referrer.name),
     )
     result.scheduled.append(schedule_consequence(tx, new, intro, today, rules=rules, today=today))

@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli.errors import ConfigError, InvalidInput
 
@@ -116,8 +115,7 @@ SMTP_SECURITY = ("starttls", "ssl", "none")
 ENV_SMTP_PASSWORD = "FOLLOWUP_SMTP_PASSWORD"
 
 
-@dataclass(frozen=True)
-class Smtp:
+class Smtp(NamedTuple):
     """Where `followup digest` sends mail (``[smtp]`` in settings.toml). The password is
     never here: it comes from FOLLOWUP_SMTP_PASSWORD or the system keyring."""
 
@@ -130,8 +128,7 @@ class Smtp:
     cafile: str = ""  # a certificate to trust: a server with its own (self-signed) one
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The owner's settings (``settings.toml`` in the app folder)."""
 
     owner: str = "the owner"
@@ -141,11 +138,11 @@ class Settings:
     currency: str = "$"
     journal_days: int = 30
     hook_timeout: int = 10  # seconds a hook may run (hooks/ in the app folder)
-    smtp: Smtp = field(default_factory=Smtp)
+    smtp: Smtp = Smtp()
     sentiment_positive: tuple[str, ...] = ()
     sentiment_neutral: tuple[str, ...] = ()
     sentiment_negative: tuple[str, ...] = ()
-    path: Path | None = field(default=None, compare=False)
+    path: Path | None = None
 
 
 SETTING_KEYS: dict[str, str] = {

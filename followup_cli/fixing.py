@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.contacts import resolve
 from followup_cli.enums import Status
@@ -70,8 +70,7 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """Which pending follow-ups a bulk ``done``, ``skip`` or ``snooze`` acts on: the ids given,
     narrowed by each filter given (as Taskwarrior reads ``task 1 2 +OVERDUE``)."""
 
@@ -103,8 +102,7 @@ class Selection:
         return len(self.ids) == 1 and not self.filtered
 
 
-@dataclass(frozen=True)
-class Selected:
+class Selected(NamedTuple):
     followup: FollowUpRow
     contact: str  # the contact's name
 
@@ -198,8 +196,7 @@ def snooze_all(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reopened:
+class Reopened(NamedTuple):
     followup: FollowUpRow
     contact: ContactRow
     was: str  # done or skipped
@@ -230,8 +227,7 @@ def reopen(tx: Tx, followup_id: int) -> Reopened:
     return Reopened(replaced(followup, changes), contact, followup.status)
 
 
-@dataclass(frozen=True)
-class FollowUpChanges:
+class FollowUpChanges(NamedTuple):
     """What ``followup edit`` changes; None leaves a field as it is, a note of "" clears it."""
 
     purpose: str | None = None
@@ -241,11 +237,10 @@ class FollowUpChanges:
     priority: str | None = None  # normal or high
 
     def given(self) -> bool:
-        return any(value is not None for value in vars(self).values())
+        return any(value is not None for value in self)
 
 
-@dataclass(frozen=True)
-class Edited:
+class Edited(NamedTuple):
     followup: FollowUpRow
     contact: ContactRow
     changed: list[str]  # the columns that changed, in the order of FollowUpChanges
@@ -327,8 +322,7 @@ def logged(tx: Tx, interaction_id: int) -> Logged:
     )
 
 
-@dataclass(frozen=True)
-class InteractionChanges:
+class InteractionChanges(NamedTuple):
     """What ``log edit`` changes; None leaves a field as it is, a note of "" clears it."""
 
     on: dt.date | None = None
@@ -337,7 +331,7 @@ class InteractionChanges:
     contact: str | None = None  # a contact reference, as typed
 
     def given(self) -> bool:
-        return any(value is not None for value in vars(self).values())
+        return any(value is not None for value in self)
 
 
 @dataclass

@@ -14,9 +14,8 @@ import os
 import signal
 import subprocess
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli import config
 
@@ -35,8 +34,7 @@ def folder() -> Path:
     return config.app_dir() / "hooks"
 
 
-@dataclass(frozen=True)
-class Hook:
+class Hook(NamedTuple):
     """One file in ``hooks/``: which event it is for and whether it can run."""
 
     name: str
@@ -58,8 +56,7 @@ def installed() -> list[Hook]:
     ]
 
 
-@dataclass(frozen=True)
-class Ran:
+class Ran(NamedTuple):
     """What running a hook came to: ``problem`` is None when it succeeded."""
 
     name: str

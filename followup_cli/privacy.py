@@ -6,8 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from followup_cli.config import ENV_SECRET
 from followup_cli.errors import ConfigError
@@ -72,8 +71,7 @@ def ready_suppression(tx: Tx, secret: bytes, today: dt.date) -> None:
         insert(tx, "suppression", {"key_hash": fingerprint, "created_on": today})
 
 
-@dataclass(frozen=True)
-class Forgotten:
+class Forgotten(NamedTuple):
     """What ``forget`` erased, for the confirmation message."""
 
     name: str
@@ -121,7 +119,7 @@ def forget(tx: Tx, ref: str, *, today: dt.date, secret: bytes) -> Forgotten:
     mentions = _erase_mentions(tx, words)
     # Nothing of theirs stays in the journal either, so the erasure cannot be undone.
     journal.forget_rows(tx, rows, [*words, *(value for _, value in known if value)])
-    return replace(result, mentions=mentions)
+    return result._replace(mentions=mentions)
 
 
 ERASED = "[erased]"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from types import MappingProxyType
+from typing import Literal, NamedTuple, Protocol
 
 from followup_cli.enums import Channel, Priority
 from followup_cli.errors import ConfigError, InvalidInput
@@ -43,8 +43,7 @@ ESCALATED = "escalated"
 BUILT_IN_SCRIPTS = {MAKE_IT_RIGHT: "make-it-right", ESCALATED: "complaint"}
 
 
-@dataclass(frozen=True)
-class Offset:
+class Offset(NamedTuple):
     """A distance in time as the rules write it: ``2d``, ``1w``, ``3m``, ``1wd`` (working days)."""
 
     amount: int
@@ -97,8 +96,7 @@ MAX_OFFSET_DAYS = 3660
 _APPROX_DAYS = {"d": 1, "w": 7, "m": 30.5, "y": 366, "wd": 1.4}
 
 
-@dataclass(frozen=True)
-class WorkCalendar:
+class WorkCalendar(NamedTuple):
     """Which days the owner works; follow-ups never fall due on the others."""
 
     working_days: frozenset[int] = frozenset(range(5))  # Monday=0
@@ -174,8 +172,7 @@ class WorkCalendar:
         return self.roll_forward(moved)
 
 
-@dataclass(frozen=True)
-class CadenceRule:
+class CadenceRule(NamedTuple):
     """When an interaction of kind ``on`` happens, schedule ``purpose`` ``after`` it."""
 
     name: str
@@ -198,20 +195,18 @@ class CadenceRule:
     script: str = "thank-you"  # the script a call for it follows (one of SCRIPTS)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     after: Offset = Offset(2, "wd")
     max_attempts: int = 3
     fallback: tuple[str, ...] = (Channel.EMAIL, Channel.TEXT, Channel.MAIL)
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     rules: tuple[CadenceRule, ...]
     calendar: WorkCalendar = WorkCalendar()
     retry: RetryPolicy = RetryPolicy()
     outreach_window: Offset = Offset(3, "d")
-    keep_in_touch_tags: Mapping[str, Offset] = field(default_factory=dict)
+    keep_in_touch_tags: Mapping[str, Offset] = MappingProxyType({})
     keep_in_touch_channels: tuple[str, ...] = (PREFERRED,)
     keep_in_touch_purpose: str = "Keep-in-touch {action}"
     source: str = "built-in defaults"
@@ -231,8 +226,7 @@ CHANNEL_NEEDS: Mapping[str, str | None] = {
 }
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """Everything that decides how a contact can be reached: the one definition of it.
 
     ``contact_reach`` builds it from a contact; the import builds it from the few columns of
@@ -297,8 +291,7 @@ def purpose_for(template: str, channel: str) -> str:
     return template.replace("{action}", ACTION_WORD.get(Channel(channel), channel))
 
 
-@dataclass(frozen=True)
-class Planned:
+class Planned(NamedTuple):
     """One follow-up a rule asks for: its channel (None if the contact cannot be reached by
     any channel of the rule) and due date (today if the date had passed: ``late``).
     ``stale``: so late that it is past the step's useful life; the event is history.

@@ -132,7 +132,9 @@ def draft_command(
             )
         made = _edit(made)
     view.draft(made)
-    unset = [key for key in ("owner", "business") if getattr(owner, key) == getattr(Settings, key)]
+    unset = [
+        key for key in ("owner", "business") if getattr(owner, key) == Settings._field_defaults[key]
+    ]
     if unset:  # a customer should not read "the owner, our business" under a thank-you
         plain.warn(
             f"Signed with the placeholder {' and '.join(unset)}: set yours with "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from followup_cli.errors import ImportFailed, InvalidInput
 from followup_cli.importer.read import ImportOptions
@@ -68,8 +67,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(NamedTuple):
     """A ready column mapping for a known export; each field lists columns tried in order."""
 
     name: str

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from followup_cli.errors import ConfigError, ImportFailed
 from followup_cli.values import is_text
@@ -123,8 +123,7 @@ MAX_RECORD_LINES = 20
 MAX_CELL_CHARS = 10_000
 
 
-@dataclass(frozen=True)
-class Unreadable:
+class Unreadable(NamedTuple):
     """A record that cannot be read as one (a line of JSON Lines that is not an object): a
     rejected row, like a CSV row with a bad date, not the end of the import."""
 

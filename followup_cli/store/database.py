@@ -20,9 +20,8 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.config import sqlite_path
 from followup_cli.errors import DatabaseError, InvalidInput
@@ -58,8 +57,7 @@ BULK_CACHE_KIB = 65536
 BULK_TEMP_CACHE_KIB = 8192
 
 
-@dataclass(frozen=True)
-class UpgradeNotice:
+class UpgradeNotice(NamedTuple):
     """What opening the database did to an older schema; the CLI says it once."""
 
     from_revision: str

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from followup_cli.store.tx import Tx
@@ -186,8 +186,7 @@ _OPERATIONS_SQL = "SELECT id, command, started_at, undoes_id, undone_by_id FROM 
 _OPERATION_SQL = f"{_OPERATIONS_SQL} WHERE id = :id"
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One journaled command and how many rows of each table it added, changed or removed."""
 
     id: int
@@ -195,7 +194,7 @@ class Operation:
     started_at: dt.datetime
     undoes_id: int | None
     undone_by_id: int | None
-    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    counts: dict[tuple[str, str], int]
 
 
 def _operation(row: tuple[Any, ...], counts: dict[tuple[str, str], int]) -> Operation:
@@ -242,8 +241,7 @@ def last_undoable(tx: Tx, before: int | None) -> Operation | None:
     return None if row is None else operation(tx, int(row[0]))
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(NamedTuple):
     """Why an operation cannot be taken back: a later one changed a row it changed."""
 
     operation: Operation | None  # None: a change made outside followup

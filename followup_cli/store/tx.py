@@ -14,8 +14,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, RootTransaction
@@ -171,8 +170,7 @@ class Tx(ABC):
         """Stream a large query in lists of at most ``batch_size`` rows."""
 
 
-@dataclass(frozen=True)
-class WriterWait:
+class WriterWait(NamedTuple):
     """How a command waits for the write lock another command holds (an import holds it for
     as long as its write takes): in steps, reporting each, up to ``patience_s`` in all."""
 
