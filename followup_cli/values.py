@@ -7,7 +7,6 @@ same phone in tonight's CSV always match.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 
@@ -285,6 +284,8 @@ def split_csv_set(text: str | None) -> list[str]:
 
 def is_text(data: object) -> bool:
     """Whether every string in decoded JSON can be written as UTF-8 (no lone surrogate)."""
+    import json  # here: every command imports values, few read JSON
+
     try:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:

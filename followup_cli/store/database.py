@@ -13,7 +13,6 @@ everyday path.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import os
 import re
 import sqlite3
@@ -379,6 +378,8 @@ class Database:
 
     def automatic_backups(self) -> list[Path]:
         """The copies followup itself made beside the file (before an upgrade or a restore)."""
+        import glob
+
         if self.path is None:
             return []
         return sorted(self.path.parent.glob(f"{glob.escape(self.path.name)}.before-*"))

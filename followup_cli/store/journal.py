@@ -17,7 +17,6 @@ triggers copy every column (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -283,6 +282,8 @@ def put_back(tx: Tx, op_id: int) -> Conflict | None:
     """Return every row ``op_id`` touched to how it was before, inside ``tx`` (itself a
     journaled operation). Returns the first row outside ``op_id`` this had to change (a later
     record hanging on a row the operation created); the caller then rolls back."""
+    import json  # here: every write imports the journal, only undo and forget read it
+
     current = tx.journal.operation_id if tx.journal else None
     inserted = {
         (table, key)
@@ -390,6 +391,8 @@ def contact_rows(tx: Tx, contact_id: int) -> dict[str, list[str]]:
 def forget_rows(tx: Tx, keys: dict[str, list[str]], values: Iterable[str]) -> None:
     """Erase a person from the journal: every change to their rows (``keys``: table -> row
     keys) and every kept row that holds one of their email addresses or phone numbers."""
+    import json
+
     for table, table_keys in keys.items():
         tx.executemany(
             "DELETE FROM journal_change WHERE table_name = :table AND row_key = :key",
