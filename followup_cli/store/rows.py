@@ -1,9 +1,9 @@
 """Row types: one named tuple per table, the shape every query of that table returns.
 
 The fields are the table's columns in ``models.py`` (a test checks they stay equal), so a row
-read by ``SELECT {columns_of(kind)}`` becomes a row type with ``read_row``. Values are converted from
-what the driver returns: SQLite gives dates as ISO text and booleans as 0/1, PostgreSQL
-gives ``date`` and ``bool``; the rest of the code only ever sees the Python types.
+read by ``SELECT {columns_of(kind)}`` becomes a row type with ``read_row``. Values are
+converted from what the driver returns: SQLite gives dates as ISO text and booleans as 0/1,
+PostgreSQL gives ``date`` and ``bool``; the rest of the code only ever sees the Python types.
 
 Named tuples, not frozen dataclasses: a list of 100k contacts builds 100k of them, 0.4 s as
 dataclasses against 0.1 s, and each command's start-up built five dataclasses for 5 ms.
