@@ -365,14 +365,39 @@ def test_a_write_gives_up_after_its_patience(db: Database) -> None:
     assert waited == [0.5, 1.0, 1.5]
 
 
-def test_a_list_abandoned_after_its_connection_closed_is_closed_quietly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("way", ["iter", "batches"])
+def test_a_list_abandoned_after_its_connection_closed_is_closed_quietly(
+    tmp_path: Path, way: str
+) -> None:
     """An error mid-list closes the connection before the half-read list is collected: closing
     its cursor then must not print a traceback after the command's one-line error."""
     from followup_cli.store.tx import SqliteTx
 
     con = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
     con.executescript("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);")
-    rows = SqliteTx(con).iter("SELECT n FROM t")
-    assert next(rows) == (1,)
+    rows = getattr(SqliteTx(con), way)("SELECT n FROM t", batch_size=1)
+    assert next(rows) in ((1,), [(1,)])
     con.close()
     rows.close()  # raised sqlite3.ProgrammingError: Cannot operate on a closed database
+
+
+def test_a_row_of_the_wrong_width_names_its_row_type() -> None:
+    from followup_cli.store.rows import read_row
+
+    with pytest.raises(ValueError, match=r"^ContactRow has 16 fields, the row 2$"):
+        read_row(ContactRow, (1, "Ann"))
+
+
+def test_a_row_type_field_with_no_converter_is_refused() -> None:
+    """A field type that neither driver hands back as Python has (a float, say) is refused
+    when the row type is set up, not read as text on SQLite only."""
+    from typing import NamedTuple
+
+    from followup_cli.store.rows import _converts
+
+    class Priced(NamedTuple):
+        id: int
+        price: float
+
+    with pytest.raises(TypeError, match=r"^Priced.price: no converter for 'float'$"):
+        _converts(Priced)

@@ -305,7 +305,8 @@ class SqliteTx(Tx):
             while batch := cursor.fetchmany(batch_size):
                 yield batch
         finally:
-            cursor.close()
+            with suppress(sqlite3.ProgrammingError):  # as in ``iter``
+                cursor.close()
 
 
 class PostgresTx(Tx):
