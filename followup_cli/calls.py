@@ -61,6 +61,7 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert_row,
+    save,
     table_of,
     update,
 )
@@ -255,8 +256,7 @@ def start_call(
         call = get(tx, CallRow, resume_call_id)
         if call is None or call.followup_id != followup_id or call.status == COMPLETED:
             raise Conflict(f"Call #{resume_call_id} cannot be resumed.")
-        update(tx, table_of(CallRow), call.id, {"status": IN_PROGRESS})
-        return call._replace(status=IN_PROGRESS)
+        return save(tx, call, {"status": IN_PROGRESS})
     values = {
         "followup_id": followup_id, "contact_id": followup.contact_id, "called_on": today,
         "started_at": now, "status": IN_PROGRESS, "script": script_name,
@@ -526,8 +526,7 @@ def record_referral(
 def interrupt_call(tx: Tx, call_id: int) -> CallRow:
     """Ctrl-C or end of input: keep the answers, leave the follow-up pending."""
     call = _open_call(tx, call_id)
-    update(tx, table_of(CallRow), call.id, {"status": INTERRUPTED})
-    return call._replace(status=INTERRUPTED)
+    return save(tx, call, {"status": INTERRUPTED})
 
 
 @dataclass
@@ -556,12 +555,10 @@ def finish_call(
     contact = get_contact(tx, call.contact_id)
     answers = _answers(tx, call_id)
     if call.reach != sc.REACHED:
-        call = call._replace(status=COMPLETED)
-        update(tx, table_of(CallRow), call.id, {"status": COMPLETED})
+        call = save(tx, call, {"status": COMPLETED})
         flagged = call.reach == sc.WRONG_NUMBER
         if flagged:
-            update(tx, table_of(ContactRow), contact.id, {"phone_invalid": True})
-            contact = contact._replace(phone_invalid=True)
+            contact = save(tx, contact, {"phone_invalid": True})
             # Trying a wrong number again is pointless: go straight to the channel switch.
             followup = followup._replace(
                 attempts=max(followup.attempts, rules.retry.max_attempts - 1)
@@ -570,8 +567,7 @@ def finish_call(
         done.wrong_number = flagged
         return CallResult(call, contact, done.followup, done, phone_flagged=flagged)
     result_outcome = sc.outcome(a.label for a in answers)
-    call = call._replace(status=COMPLETED, outcome=result_outcome)
-    update(tx, table_of(CallRow), call.id, {"status": COMPLETED, "outcome": result_outcome})
+    call = save(tx, call, {"status": COMPLETED, "outcome": result_outcome})
     words = [f'{a.step.replace("_", " ")}: "{a.answer}"' for a in answers if a.label == "negative"]
     promised = any(a.step == sc.PROMISE_BY for a in answers)  # its make-it-right is scheduled
     done = complete(

@@ -15,10 +15,8 @@ from followup_cli.store.rows import (
     fetch,
     get,
     insert_row,
-    replaced,
+    save,
     stream,
-    table_of,
-    update,
 )
 from followup_cli.store.sql.contacts import (
     BY_EMAIL,
@@ -258,9 +256,8 @@ def edit_contact(
     if "every_days" in changes:
         _check_interval(changes["every_days"])
     changes = {k: v for k, v in changes.items() if getattr(contact, k) != v}
-    update(tx, table_of(ContactRow), contact.id, changes)
     changed = [k for k in changes if k not in ("phone_key", "phone_invalid", "name_key")]
-    return replaced(contact, changes), changed
+    return save(tx, contact, changes), changed
 
 
 def set_opt_out(tx: Tx, ref: str, channel: str | None, *, undo: bool = False) -> ContactRow:
@@ -279,8 +276,7 @@ def set_opt_out(tx: Tx, ref: str, channel: str | None, *, undo: bool = False) ->
         else:
             channels.add(channel)
         changes = {"opted_out_channels": ",".join(sorted(channels))}
-    update(tx, table_of(ContactRow), contact.id, changes)
-    return replaced(contact, changes)
+    return save(tx, contact, changes)
 
 
 def consent_summary(contact: ContactRow) -> str:

@@ -36,7 +36,7 @@ from followup_cli.scheduling import (
     reach_of,
     script_for,
 )
-from followup_cli.store.rows import FollowUpRow, as_date, table_of, update
+from followup_cli.store.rows import as_date, save
 from followup_cli.store.sql.drafts import (
     DRAFT_FACTS_SQL,
     LAST_CALL_WORDS_SQL,
@@ -648,8 +648,7 @@ def mark_sent(
 
     result = complete(tx, followup_id, today=today, now=now, rules=rules)
     if template is not None:
-        update(tx, table_of(FollowUpRow), followup_id, {"template": template})
-        result.followup = result.followup._replace(template=template)
+        result.followup = save(tx, result.followup, {"template": template})
     return result
 
 

@@ -22,7 +22,6 @@ from followup_cli.store.rows import (
     columns_of,
     fetch,
     insert,
-    replaced,
     table_of,
     update,
 )
@@ -260,7 +259,7 @@ def _merged(keep: ContactRow, other: ContactRow) -> ContactRow:
         opted_out_channels=",".join(sorted(opted_out)),
         created_on=min(keep.created_on, other.created_on),
     )
-    return replaced(keep, changes)
+    return keep._replace(**changes)
 
 
 def _collapsed(

@@ -45,9 +45,7 @@ from followup_cli.store.rows import (
     fetch,
     get,
     read_row,
-    replaced,
-    table_of,
-    update,
+    save,
 )
 from followup_cli.store.sql.fixing import (
     DELETE_INTERACTION_SQL,
@@ -223,8 +221,7 @@ def reopen(tx: Tx, followup_id: int) -> Reopened:
         contact, followup.channel, f"Cannot reopen #{followup_id} by {followup.channel}"
     )
     changes = {"status": Status.PENDING.value, "outcome": None, "completed_on": None}
-    update(tx, table_of(FollowUpRow), followup.id, changes)
-    return Reopened(replaced(followup, changes), contact, followup.status)
+    return Reopened(save(tx, followup, changes), contact, followup.status)
 
 
 class FollowUpChanges(NamedTuple):
@@ -282,9 +279,8 @@ def edit_followup(
     values = {k: v for k, v in values.items() if getattr(followup, k) != v}
     if "channel" in values:
         values["attempts"] = 0  # the retry rule counts attempts in one channel
-    update(tx, table_of(FollowUpRow), followup.id, values)
     changed = [k for k in values if k != "attempts"]
-    return Edited(replaced(followup, values), contact, changed)
+    return Edited(save(tx, followup, values), contact, changed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,8 +377,7 @@ def edit_interaction(
         contact = resolve(tx, changes.contact)
         values["contact_id"] = contact.id
     values = {k: v for k, v in values.items() if getattr(interaction, k) != v}
-    update(tx, table_of(InteractionRow), interaction.id, values)
-    fix = LogFix(before, replaced(interaction, values), contact, changed=list(values))
+    fix = LogFix(before, save(tx, interaction, values), contact, changed=list(values))
     pending = before.pending
     if "contact_id" in values:
         fix.unjoined = _unjoin(tx, interaction.id)
@@ -399,13 +394,11 @@ def edit_interaction(
             if followup.channel not in reachable(contact):
                 why = unreachable_reason(contact, followup.channel)
                 skipped = {"status": Status.SKIPPED.value, "completed_on": today, "note": why}
-                update(tx, table_of(FollowUpRow), followup.id, skipped)
-                fix.skipped.append((replaced(followup, skipped), why))
+                fix.skipped.append((save(tx, followup, skipped), why))
                 continue
             moves["contact_id"] = contact.id
         if moves:
-            update(tx, table_of(FollowUpRow), followup.id, moves)
-            fix.moved.append(replaced(followup, moves))
+            fix.moved.append(save(tx, followup, moves))
     return fix
 
 

@@ -60,9 +60,8 @@ from followup_cli.store.rows import (
     insert,
     insert_row,
     read_row,
-    replaced,
+    save,
     table_of,
-    update,
 )
 from followup_cli.store.sql.followups import (
     CANCEL_REFUNDED_SQL,
@@ -453,12 +452,14 @@ def _complete_by_outreach(
     channel = OUTREACH_CHANNEL[kind]
     horizon = rules.calendar.shift(on, rules.outreach_window)
     done = [
-        _update(
+        save(
             tx,
             f,
-            status=Status.DONE.value,
-            completed_on=on,
-            note=f.note or f"Done by the {kind} logged on {on.isoformat()}",
+            {
+                "status": Status.DONE.value,
+                "completed_on": on,
+                "note": f.note or f"Done by the {kind} logged on {on.isoformat()}",
+            },
         )
         for f in _pending(tx, contact.id)
         if f.channel == channel and f.due_on <= horizon
@@ -509,12 +510,6 @@ def get_contact(tx: Tx, contact_id: int) -> ContactRow:
     return contact
 
 
-def _update(tx: Tx, followup: FollowUpRow, **changes: Any) -> FollowUpRow:
-    """Write ``changes`` (column names of ``followup``) and return the row as it now is."""
-    update(tx, table_of(FollowUpRow), followup.id, changes)
-    return replaced(followup, changes)
-
-
 def last_contacted_on(tx: Tx, contact_id: int) -> dt.date | None:
     """The last outreach (call, email, text, note, meeting) logged for a contact."""
     value = tx.value(LAST_CONTACTED_SQL, {"contact": contact_id})
@@ -562,7 +557,7 @@ def refresh_keep_in_touch(
         kept = pending[0]
         if (kept.due_on, kept.channel) == (due, channel):
             return kept
-        return _update(tx, kept, due_on=due, channel=channel)
+        return save(tx, kept, {"due_on": due, "channel": channel})
     return new_followup(
         tx, contact.id, rule=KEEP_IN_TOUCH, purpose=rules.keep_in_touch_purpose,
         channel=channel, due_on=due, today=today,
@@ -621,10 +616,10 @@ def complete(
     contact = get_contact(tx, followup.contact_id)
     if outcome == Outcome.NO_ANSWER:
         return retry(tx, followup, contact, today=today, rules=rules, note=note)
-    followup = _update(
-        tx, followup, status=Status.DONE.value, outcome=outcome, completed_on=today,
-        note=note or followup.note,
-    )  # fmt: skip
+    followup = save(tx, followup, {
+        "status": Status.DONE.value, "outcome": outcome, "completed_on": today,
+        "note": note or followup.note,
+    })  # fmt: skip
     outreach = {
         "contact_id": contact.id, "kind": CHANNEL_OUTREACH[Channel(followup.channel)].value,
         "occurred_on": today, "note": note or f"Follow-up #{followup.id}", "created_at": now,
@@ -690,7 +685,7 @@ def retry(
             changes.update(channel=channel, attempts=0)
             changes["due_on"] = result.retry_on = rules.calendar.add_working_days(today, 1)
             result.switched_to = channel
-    result.followup = _update(tx, followup, **changes)
+    result.followup = save(tx, followup, changes)
     return result
 
 
@@ -727,7 +722,7 @@ def change_opt_out(
         hidden = reachable(before)
         for followup in pending:
             if followup.channel in usable and followup.channel not in hidden:
-                result.back.append(_update(tx, followup, due_on=max(followup.due_on, today)))
+                result.back.append(save(tx, followup, {"due_on": max(followup.due_on, today)}))
         return result
     if channel is None or contact.do_not_contact:  # do not contact hides all until lifted
         return result
@@ -746,11 +741,15 @@ def change_opt_out(
         ):
             note = f"Opted out of {followup.channel} on {today.isoformat()}"
             result.skipped.append(
-                _update(tx, followup, status=Status.SKIPPED.value, completed_on=today, note=note)
+                save(
+                    tx,
+                    followup,
+                    {"status": Status.SKIPPED.value, "completed_on": today, "note": note},
+                )
             )
         else:
             result.moved.append(
-                (followup.channel, _update(tx, followup, channel=moved_to, attempts=0))
+                (followup.channel, save(tx, followup, {"channel": moved_to, "attempts": 0}))
             )
     return result
 
@@ -765,7 +764,7 @@ def snooze(
 ) -> FollowUpRow:
     """Move a follow-up to ``until``, or to the next working day of ``calendar`` after it."""
     due = due_day(until, today=today, calendar=calendar)
-    return _update(tx, get_pending(tx, followup_id), due_on=due)
+    return save(tx, get_pending(tx, followup_id), {"due_on": due})
 
 
 def due_day(
@@ -780,10 +779,9 @@ def due_day(
 
 def skip(tx: Tx, followup_id: int, *, today: dt.date, reason: str | None = None) -> FollowUpRow:
     followup = get_pending(tx, followup_id)
-    return _update(
-        tx, followup, status=Status.SKIPPED.value, completed_on=today,
-        note=reason or followup.note,
-    )  # fmt: skip
+    return save(tx, followup, {
+        "status": Status.SKIPPED.value, "completed_on": today, "note": reason or followup.note,
+    })  # fmt: skip
 
 
 def schedule(

@@ -180,11 +180,6 @@ def read_row(kind: type[R], row: Sequence[Any]) -> R:
     return kind._make(values)
 
 
-def replaced(row: R, changes: Mapping[str, Any]) -> R:
-    """``row`` with the columns of ``changes`` set to their new values, as an UPDATE left it."""
-    return row._replace(**changes)
-
-
 def _select(kind: type[R], where: str, order: str, limit: int | None) -> str:
     condition = f" WHERE {where}" if where else ""
     most = f" LIMIT {int(limit)}" if limit is not None else ""
@@ -238,6 +233,12 @@ def insert_row(tx: Tx, kind: type[R], values: Mapping[str, Any]) -> R:
     marks = ", ".join(":" + name for name in values)
     sql = f"INSERT INTO {table_of(kind)} ({names}) VALUES ({marks}) RETURNING {columns_of(kind)}"
     return read_row(kind, tx.rows(sql, values)[0])
+
+
+def save(tx: Tx, row: R, changes: Mapping[str, Any]) -> R:
+    """UPDATE the columns of ``changes`` of ``row``; the row as it now is."""
+    update(tx, TABLES[type(row)], row.id, changes)
+    return row._replace(**changes)
 
 
 def update(tx: Tx, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
