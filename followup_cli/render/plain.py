@@ -238,7 +238,7 @@ def columns(
 
     yield (layout % tuple(header)).rstrip()
     for row in chain(first, rows):
-        yield (layout % (row if type(row) is tuple else tuple(row))).rstrip()
+        yield (layout % tuple(row)).rstrip()
 
 
 def show(lines: Iterable[str], out: TextIO | None = None) -> None:

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 def as_date(value: Any) -> dt.date:
     """A date read by SQL: ISO text on SQLite, a date elsewhere."""
-    if type(value) is str:  # SQLite's, first: once per row of a long list
-        return dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
@@ -237,7 +235,7 @@ def insert_row(tx: Tx, kind: type[R], values: Mapping[str, Any]) -> R:
 
 def save(tx: Tx, row: R, changes: Mapping[str, Any]) -> R:
     """UPDATE the columns of ``changes`` of ``row``; the row as it now is."""
-    update(tx, TABLES[type(row)], row.id, changes)
+    update(tx, table_of(type(row)), row.id, changes)
     return row._replace(**changes)
 
 
